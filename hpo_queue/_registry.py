@@ -1,0 +1,42 @@
+"""Rebuilding samplers and pruners from the JSON config stored with a study."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, TypeVar
+
+from hpo_queue.exceptions import ConfigError
+
+T = TypeVar("T")
+
+
+def build_from_config(config: dict[str, Any], registry: dict[str, type[T]], kind: str) -> T:
+    """Instantiate ``registry[config["name"]](**rest)`` with a clear error on bad config."""
+    if not isinstance(config, dict) or "name" not in config:
+        raise ConfigError(f"A {kind} config must be a JSON object with a 'name'; got {config!r}.")
+    kwargs = dict(config)
+    name = kwargs.pop("name")
+    cls = registry.get(name) or registry.get(_ALIASES.get(str(name).lower(), ""))
+    if cls is None:
+        raise ConfigError(f"Unknown {kind} {name!r}; known: {', '.join(sorted(registry))}.")
+    try:
+        inspect.signature(cls).bind(**kwargs)
+    except TypeError as exc:
+        raise ConfigError(f"Bad arguments for {name}: {exc}.") from None
+    return cls(**kwargs)
+
+
+_ALIASES = {
+    "tpe": "TPESampler",
+    "random": "RandomSampler",
+    "grid": "GridSampler",
+    "nsga2": "NSGAIISampler",
+    "median": "MedianPruner",
+    "percentile": "PercentilePruner",
+    "asha": "SuccessiveHalvingPruner",
+    "successivehalving": "SuccessiveHalvingPruner",
+    "hyperband": "HyperbandPruner",
+    "threshold": "ThresholdPruner",
+    "nop": "NopPruner",
+    "none": "NopPruner",
+}

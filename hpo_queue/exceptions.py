@@ -1,0 +1,73 @@
+"""The exception hierarchy: every error hpo-queue raises on purpose derives from HpoQueueError."""
+
+from __future__ import annotations
+
+
+class HpoQueueError(Exception):
+    """Base class of all hpo-queue errors."""
+
+
+class InvalidInputError(HpoQueueError, ValueError):
+    """An argument is malformed: a bad range, a bad name, a value of the wrong type."""
+
+
+class InvalidDistributionError(InvalidInputError):
+    """A search-space definition is invalid (low > high, log with low <= 0, bad step...)."""
+
+
+class ParameterConflictError(InvalidInputError):
+    """A parameter was suggested again in the same study with an incompatible distribution."""
+
+
+class StorageError(HpoQueueError):
+    """The store could not be reached or did not answer as expected."""
+
+
+class StorageURLError(StorageError, ValueError):
+    """A storage URL is malformed or names an unsupported database."""
+
+
+class SchemaVersionError(StorageError):
+    """The database schema was written by another, incompatible release."""
+
+
+class StudyNotFoundError(HpoQueueError, KeyError):
+    """No study with the given name exists in the store."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message.
+        return str(self.args[0]) if self.args else ""
+
+
+class DuplicatedStudyError(HpoQueueError):
+    """A study with the given name already exists (pass load_if_exists=True to reuse it)."""
+
+
+class TrialNotFoundError(HpoQueueError, KeyError):
+    """No trial with the given number or id exists."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class TrialStateError(HpoQueueError, RuntimeError):
+    """An operation does not fit the trial's state, e.g. telling a finished trial again."""
+
+
+class TrialCapReached(HpoQueueError):
+    """The study's max_trials cap is reached: no new trial may be created."""
+
+
+class SearchSpaceExhausted(HpoQueueError):
+    """The sampler has no point left to try (a GridSampler whose grid is used up)."""
+
+
+class ConfigError(HpoQueueError, ValueError):
+    """A setting, config file or sampler/pruner config is invalid."""
+
+
+class ObjectiveNotAllowedError(HpoQueueError):
+    """A task named an objective outside the modules this worker may run."""
+
+
+class TrialPruned(HpoQueueError):
+    """Raise from an objective to end the trial as PRUNED (like optuna.TrialPruned)."""
