@@ -1,0 +1,53 @@
+"""Pruners: decide from the shared history whether a running trial should stop early."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hpo_queue._registry import build_from_config
+from hpo_queue.pruners._base import BasePruner
+from hpo_queue.pruners._hyperband import HyperbandPruner
+from hpo_queue.pruners._median import MedianPruner
+from hpo_queue.pruners._nop import NopPruner
+from hpo_queue.pruners._percentile import PercentilePruner
+from hpo_queue.pruners._successive_halving import SuccessiveHalvingPruner
+from hpo_queue.pruners._threshold import ThresholdPruner
+
+__all__ = [
+    "BasePruner",
+    "HyperbandPruner",
+    "MedianPruner",
+    "NopPruner",
+    "PercentilePruner",
+    "SuccessiveHalvingPruner",
+    "ThresholdPruner",
+    "pruner_from_config",
+]
+
+_PRUNERS: dict[str, type[BasePruner]] = {
+    cls.__name__: cls
+    for cls in (
+        HyperbandPruner,
+        MedianPruner,
+        NopPruner,
+        PercentilePruner,
+        SuccessiveHalvingPruner,
+        ThresholdPruner,
+    )
+}
+
+
+def pruner_from_config(config: dict[str, Any]) -> BasePruner:
+    """Rebuild a pruner from its :meth:`BasePruner.to_config` output.
+
+    Args:
+        config: ``{"name": ClassName or alias such as "asha", **kwargs}``.
+
+    Returns:
+        The pruner, equal to the one that produced ``config``.
+
+    Raises:
+        ConfigError: On an unknown name or arguments the pruner does not take.
+        InvalidInputError: On arguments outside their range.
+    """
+    return build_from_config(config, _PRUNERS, "pruner")
