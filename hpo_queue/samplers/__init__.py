@@ -1,0 +1,29 @@
+"""Samplers: what to try next, as pure functions of a study's trial history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hpo_queue._registry import build_from_config
+from hpo_queue.samplers._base import BaseSampler
+from hpo_queue.samplers._grid import GridSampler
+from hpo_queue.samplers._random import RandomSampler
+from hpo_queue.samplers._tpe import TPESampler
+
+_REGISTRY: dict[str, type[BaseSampler]] = {
+    "RandomSampler": RandomSampler,
+    "TPESampler": TPESampler,
+    "GridSampler": GridSampler,
+}
+
+
+def sampler_from_config(config: dict[str, Any]) -> BaseSampler:
+    """Rebuild a sampler from its :meth:`~BaseSampler.to_config` output.
+
+    Raises:
+        ConfigError: The name is unknown or the arguments do not fit.
+    """
+    return build_from_config(config, _REGISTRY, "sampler")
+
+
+__all__ = ["BaseSampler", "GridSampler", "RandomSampler", "TPESampler", "sampler_from_config"]
