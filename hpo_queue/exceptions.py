@@ -71,3 +71,7 @@ class ObjectiveNotAllowedError(HpoQueueError):
 
 class TrialPruned(HpoQueueError):
     """Raise from an objective to end the trial as PRUNED (like optuna.TrialPruned)."""
+
+
+class NoCompletedTrialsError(HpoQueueError, ValueError):
+    """best_trial/best_value asked for before any trial completed."""

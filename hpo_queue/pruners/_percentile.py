@@ -14,7 +14,7 @@ import numpy as np
 
 from hpo_queue.exceptions import InvalidInputError
 from hpo_queue.pruners._base import BasePruner
-from hpo_queue.study._direction import StudyDirection
+from hpo_queue.directions import StudyDirection
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
 

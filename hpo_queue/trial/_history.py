@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
-from hpo_queue.study._direction import StudyDirection
+from hpo_queue.directions import StudyDirection
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._state import TrialState
 

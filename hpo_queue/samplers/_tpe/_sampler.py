@@ -18,7 +18,7 @@ from hpo_queue.samplers._tpe._parzen_estimator import (
     n_below,
 )
 from hpo_queue.samplers._tpe._search_space import intersection_search_space, observations
-from hpo_queue.study._direction import StudyDirection
+from hpo_queue.directions import StudyDirection
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
 from hpo_queue.trial._state import TrialState

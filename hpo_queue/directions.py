@@ -1,4 +1,4 @@
-"""Whether a study minimizes or maximizes each objective."""
+"""StudyDirection: whether a study minimizes or maximizes each objective."""
 
 from __future__ import annotations
 

@@ -1,0 +1,115 @@
+"""The database schema, and the version row that lets later releases migrate it."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import mysql
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+# MySQL's DATETIME keeps no fractions of a second unless asked; TEXT stops at 64 KiB.
+_DateTime = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+_Text = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+_Double = Float(precision=53).with_variant(mysql.DOUBLE(), "mysql", "mariadb")
+
+MAX_NAME_LENGTH = 512
+
+version_info = Table(
+    "hq_version_info",
+    metadata,
+    Column("version_info_id", Integer, primary_key=True, autoincrement=False),
+    Column("schema_version", Integer, nullable=False),
+    Column("library_version", String(64), nullable=False),
+)
+
+studies = Table(
+    "hq_studies",
+    metadata,
+    Column("study_id", Integer, primary_key=True),
+    Column("study_name", String(MAX_NAME_LENGTH), nullable=False, unique=True),
+    Column("directions", String(255), nullable=False),
+    Column("sampler_config", _Text, nullable=False),
+    Column("pruner_config", _Text, nullable=False),
+    Column("max_trials", Integer, nullable=True),
+    # Counters kept under the study row lock: numbering and the cap cost O(1).
+    Column("next_number", Integer, nullable=False, default=0),
+    Column("n_failed", Integer, nullable=False, default=0),
+    Column("n_waiting", Integer, nullable=False, default=0),
+    Column("datetime_created", _DateTime, nullable=False),
+    mysql_engine="InnoDB",
+)
+
+study_attrs = Table(
+    "hq_study_attrs",
+    metadata,
+    Column(
+        "study_id", Integer, ForeignKey("hq_studies.study_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("kind", String(16), primary_key=True),  # "user" or "system"
+    Column("attr_key", String(MAX_NAME_LENGTH), primary_key=True),
+    Column("value_json", _Text, nullable=False),
+    mysql_engine="InnoDB",
+)
+
+trials = Table(
+    "hq_trials",
+    metadata,
+    Column("trial_id", Integer, primary_key=True),
+    Column(
+        "study_id", Integer, ForeignKey("hq_studies.study_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("number", Integer, nullable=False),
+    Column("state", SmallInteger, nullable=False),
+    # A trial's params, values and attrs are written by the one process running it, so
+    # they live as JSON on the row: reading the history is a single query.
+    Column("values_json", _Text, nullable=True),
+    Column("params_json", _Text, nullable=False),
+    Column("distributions_json", _Text, nullable=False),
+    Column("user_attrs_json", _Text, nullable=False),
+    Column("system_attrs_json", _Text, nullable=False),
+    Column("constraints_json", _Text, nullable=True),
+    Column("fail_reason", _Text, nullable=True),
+    Column("worker", String(255), nullable=True),
+    Column("task_key", String(255), nullable=True),
+    Column("datetime_start", _DateTime, nullable=True),
+    Column("datetime_complete", _DateTime, nullable=True),
+    Column("heartbeat", _DateTime, nullable=True),
+    UniqueConstraint("study_id", "number", name="uq_hq_trials_study_number"),
+    UniqueConstraint("study_id", "task_key", name="uq_hq_trials_study_task"),
+    Index("ix_hq_trials_study_state", "study_id", "state", "number"),
+    mysql_engine="InnoDB",
+)
+
+intermediate_values = Table(
+    "hq_trial_intermediate_values",
+    metadata,
+    Column(
+        "trial_id", Integer, ForeignKey("hq_trials.trial_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("step", Integer, primary_key=True, autoincrement=False),
+    # MySQL's DOUBLE holds no inf or NaN: those are kept in value_kind.
+    Column("value", _Double, nullable=True),
+    Column("value_kind", SmallInteger, nullable=False),
+    mysql_engine="InnoDB",
+)
+
+# value_kind codes for intermediate values.
+FINITE, POS_INF, NEG_INF, NAN = 0, 1, 2, 3

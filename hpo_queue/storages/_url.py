@@ -1,0 +1,67 @@
+"""Storage URLs: turning what users type into SQLAlchemy URLs, and showing them safely."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from hpo_queue.exceptions import StorageURLError
+
+IN_MEMORY_URL = "sqlite://"
+
+_DRIVER_FOR_DIALECT = {
+    # PyMySQL is pure Python and installed with hpo-queue: users write mysql://.
+    "mysql": "mysql+pymysql",
+    "mariadb": "mysql+pymysql",
+    "postgres": "postgresql",
+}
+
+
+def normalize_url(url: str | None) -> URL:
+    """Parse a storage URL, choosing PyMySQL for mysql:// and utf8mb4 for MySQL.
+
+    Raises:
+        StorageURLError: the URL cannot be parsed or names an unsupported database.
+    """
+    if url is None:
+        url = IN_MEMORY_URL
+    if not isinstance(url, str) or not url.strip():
+        raise StorageURLError(f"A storage URL must be a non-empty string, got {url!r}.")
+    try:
+        parsed = make_url(url.strip())
+    except ArgumentError:
+        raise StorageURLError(
+            f"Could not parse storage URL {mask_url(url)!r}; expected e.g. "
+            "mysql://user@host/db, sqlite:///file.db or postgresql://user@host/db."
+        ) from None
+    drivername = _DRIVER_FOR_DIALECT.get(parsed.drivername, parsed.drivername)
+    dialect = drivername.split("+")[0]
+    if dialect not in ("mysql", "sqlite", "postgresql"):
+        raise StorageURLError(
+            f"Unsupported database {parsed.drivername!r} in storage URL; "
+            "use mysql://, sqlite:/// or postgresql://."
+        )
+    parsed = parsed.set(drivername=drivername)
+    if dialect == "mysql" and "charset" not in parsed.query:
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    if dialect in ("mysql", "postgresql") and not parsed.database:
+        raise StorageURLError(
+            f"Storage URL {mask_url(url)!r} names no database; add one, e.g. .../example."
+        )
+    return parsed
+
+
+def mask_url(url: str | URL | None) -> str:
+    """The URL with any password replaced by ***, for logs and error messages."""
+    if url is None:
+        return "in-memory"
+    if isinstance(url, URL):
+        return url.render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        # Unparseable: drop everything between :// and @ rather than risk a password.
+        head, sep, tail = url.partition("://")
+        if sep and "@" in tail:
+            return f"{head}://***@{tail.split('@', 1)[1]}"
+        return url

@@ -1,0 +1,496 @@
+"""Study: a named optimization in a shared store, and the functions that create and find one."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+import socket
+import uuid
+from collections.abc import Callable, Container, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from hpo_queue.exceptions import (
+    DuplicatedStudyError,
+    InvalidInputError,
+    NoCompletedTrialsError,
+    SearchSpaceExhausted,
+    TrialCapReached,
+    TrialNotFoundError,
+    TrialStateError,
+)
+from hpo_queue.pruners import BasePruner, MedianPruner, pruner_from_config
+from hpo_queue.samplers import BaseSampler, TPESampler, sampler_from_config
+from hpo_queue.settings import Settings
+from hpo_queue.storages import ClaimStatus, RDBStorage, StudyRecord, StudySummary, get_storage
+from hpo_queue.directions import StudyDirection
+from hpo_queue.study._pareto import pareto_front
+from hpo_queue.trial._frozen import FrozenTrial
+from hpo_queue.trial._history import TrialHistory
+from hpo_queue.trial._state import TrialState
+from hpo_queue.trial._trial import Trial
+
+if TYPE_CHECKING:
+    from hpo_queue.study._optimize import Callback, Objective
+
+StorageArg = str | RDBStorage | None
+
+
+def worker_name() -> str:
+    """hostname:pid, recorded on the trials a process runs."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Study:
+    """A study: its trials live in the store, so any number of processes can share it.
+
+    Create one with :func:`create_study` or join one with :func:`load_study`.
+    """
+
+    def __init__(
+        self,
+        record: StudyRecord,
+        storage: RDBStorage,
+        sampler: BaseSampler | None = None,
+        pruner: BasePruner | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        self._record = record
+        self._storage = storage
+        self._study_id = record.study_id
+        self.sampler = sampler or sampler_from_config(record.sampler_config)
+        self.pruner = pruner or pruner_from_config(record.pruner_config)
+        self.settings = settings or Settings.load()
+        self._stop_requested = False
+
+    def __repr__(self) -> str:
+        return f"Study(study_name={self.study_name!r}, storage={self._storage.url!r})"
+
+    # -- definition ------------------------------------------------------------------------
+
+    @property
+    def study_name(self) -> str:
+        return self._record.study_name
+
+    @property
+    def study_id(self) -> int:
+        return self._study_id
+
+    @property
+    def directions(self) -> list[StudyDirection]:
+        return list(self._record.directions)
+
+    @property
+    def direction(self) -> StudyDirection:
+        if len(self._record.directions) > 1:
+            raise RuntimeError("This study has several directions; use study.directions.")
+        return self._record.directions[0]
+
+    @property
+    def max_trials(self) -> int | None:
+        return self._storage.get_study_by_id(self._study_id).max_trials
+
+    @property
+    def storage(self) -> RDBStorage:
+        return self._storage
+
+    # -- trials ----------------------------------------------------------------------------
+
+    @property
+    def trials(self) -> list[FrozenTrial]:
+        """Every trial, ordered by number."""
+        return self.get_trials()
+
+    def get_trials(
+        self, deepcopy: bool = True, states: Container[TrialState] | None = None
+    ) -> list[FrozenTrial]:
+        """Trials ordered by number, optionally only those in ``states``."""
+        trials = self._storage.get_trials(self._study_id)
+        if states is not None:
+            trials = [t for t in trials if t.state in states]
+        if deepcopy:
+            import copy
+
+            return [copy.deepcopy(t) for t in trials]
+        return list(trials)
+
+    def _history(self, exclude_number: int | None = None) -> TrialHistory:
+        trials: Sequence[FrozenTrial] = self._storage.get_trials(self._study_id)
+        if exclude_number is not None:
+            trials = [t for t in trials if t.number != exclude_number]
+        return TrialHistory(tuple(self._record.directions), trials)
+
+    @property
+    def best_trial(self) -> FrozenTrial:
+        """The best COMPLETE (and feasible) trial of a single-objective study."""
+        if len(self._record.directions) > 1:
+            raise RuntimeError("A multi-objective study has no single best trial; use best_trials.")
+        best = self._storage.get_best_trial(self._study_id, self._record.directions[0])
+        if best is None:
+            raise NoCompletedTrialsError(
+                f"Study {self.study_name!r} has no completed trial yet."
+            )
+        return best
+
+    @property
+    def best_value(self) -> float:
+        value = self.best_trial.value
+        assert value is not None
+        return value
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        return dict(self.best_trial.params)
+
+    @property
+    def best_trials(self) -> list[FrozenTrial]:
+        """The Pareto front of COMPLETE feasible trials (the best trial, for one objective)."""
+        completed = [
+            t
+            for t in self._storage.get_trials(self._study_id)
+            if t.state == TrialState.COMPLETE and t.values is not None and t.is_feasible()
+        ]
+        return pareto_front(completed, self._record.directions)
+
+    # -- attributes ------------------------------------------------------------------------
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return self._storage.get_study_attrs(self._study_id, "user")
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Store a JSON-serializable value on the study."""
+        self._storage.set_study_attr(self._study_id, "user", key, value)
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        return self._storage.get_study_attrs(self._study_id, "system")
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        self._storage.set_study_attr(self._study_id, "system", key, value)
+
+    # -- ask and tell ----------------------------------------------------------------------
+
+    def ask(self, fixed_distributions: dict[str, Any] | None = None) -> Trial:
+        """Start a new trial (or take an enqueued one) and return it.
+
+        Raises:
+            TrialCapReached: the study already has max_trials non-failed trials.
+            SearchSpaceExhausted: the sampler has nothing left (a used-up grid).
+        """
+        trial = self._claim()
+        if fixed_distributions:
+            for name, distribution in fixed_distributions.items():
+                trial._suggest(name, distribution)
+        return trial
+
+    def _claim(
+        self, *, task_key: str | None = None, fixed_params: dict[str, Any] | None = None
+    ) -> Trial:
+        hook: Callable[[list[FrozenTrial]], dict[str, Any] | None] | None = None
+        if type(self.sampler).fixed_params_for_new_trial is not BaseSampler.fixed_params_for_new_trial:
+            directions = tuple(self._record.directions)
+
+            def hook(trials: list[FrozenTrial]) -> dict[str, Any] | None:
+                return self.sampler.fixed_params_for_new_trial(TrialHistory(directions, trials))
+
+        claim = self._storage.claim_trial(
+            self._study_id,
+            worker=worker_name(),
+            task_key=task_key,
+            fixed_params=fixed_params,
+            fixed_params_hook=hook,
+        )
+        if claim.status == ClaimStatus.CAP_REACHED:
+            raise TrialCapReached(
+                f"Study {self.study_name!r} reached its cap: {claim.detail}."
+            )
+        if claim.status == ClaimStatus.EXHAUSTED:
+            raise SearchSpaceExhausted(claim.detail)
+        assert claim.trial is not None
+        return Trial(self, claim.trial)
+
+    def tell(
+        self,
+        trial: Trial | int,
+        values: float | Sequence[float] | None = None,
+        state: TrialState | str | None = None,
+        *,
+        skip_if_finished: bool = False,
+    ) -> FrozenTrial:
+        """Finish a trial started with :meth:`ask`, by Trial object or by number.
+
+        A value that is None, NaN or not a number turns the trial into FAIL, with the
+        reason stored. Returns the finished trial as stored.
+        """
+        number = trial.number if isinstance(trial, Trial) else trial
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise InvalidInputError(f"tell() needs a Trial or a trial number, got {trial!r}.")
+        target_state = TrialState.parse(state) if state is not None else None
+        frozen = self._storage.get_trial(self._study_id, number)
+        if frozen.state.is_finished():
+            if skip_if_finished:
+                return frozen
+            raise TrialStateError(
+                f"Trial {number} is already finished ({frozen.state.name}); it cannot be told again."
+            )
+        if frozen.state != TrialState.RUNNING:
+            raise TrialStateError(f"Trial {number} is {frozen.state.name}, not RUNNING.")
+        constraints = frozen.system_attrs.get("constraints")
+        if isinstance(trial, Trial):
+            constraints = trial._system_attrs.get("constraints", constraints)
+        fail_reason = None
+        final_values: list[float] | None = None
+        if target_state in (None, TrialState.COMPLETE):
+            final_values, fail_reason = check_values(values, len(self._record.directions))
+            target_state = TrialState.COMPLETE if fail_reason is None else TrialState.FAIL
+        elif target_state == TrialState.PRUNED:
+            if values is not None:
+                final_values, _ = check_values(values, len(self._record.directions))
+            elif frozen.intermediate_values:
+                final_values = [frozen.intermediate_values[max(frozen.intermediate_values)]]
+        elif target_state == TrialState.FAIL:
+            fail_reason = "told FAIL"
+        else:
+            raise InvalidInputError(f"tell() cannot move a trial to {target_state.name}.")
+        self._finish(frozen.trial_id, target_state, final_values, fail_reason, constraints)
+        return self._storage.get_trial(self._study_id, number)
+
+    def _finish(
+        self,
+        trial_id: int,
+        state: TrialState,
+        values: list[float] | None,
+        fail_reason: str | None,
+        constraints: Sequence[float] | None = None,
+    ) -> bool:
+        return self._storage.finish_trial(
+            self._study_id,
+            trial_id,
+            state,
+            values,
+            fail_reason=fail_reason,
+            constraints=constraints,
+        )
+
+    def enqueue_trial(
+        self,
+        params: dict[str, Any],
+        user_attrs: dict[str, Any] | None = None,
+        skip_if_exists: bool = False,
+    ) -> FrozenTrial | None:
+        """Queue a trial with fixed ``params``; it runs before any sampled trial, once.
+
+        Returns the WAITING trial, or None when skipped (already enqueued with these params,
+        with ``skip_if_exists``) or when max_trials leaves no room.
+        """
+        if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
+            raise InvalidInputError("enqueue_trial needs a dict of parameter name -> value.")
+        if skip_if_exists:
+            for existing in self._storage.get_trials(self._study_id):
+                fixed = existing.system_attrs.get("fixed_params")
+                if fixed == params or (existing.params == params and existing.params):
+                    return None
+        return self._storage.enqueue_trial(self._study_id, params, user_attrs)
+
+    def stop(self) -> None:
+        """Ask a running optimize() in this process to stop after its current trials."""
+        self._stop_requested = True
+
+    def optimize(
+        self,
+        objective: Objective,
+        n_trials: int | None = None,
+        timeout: float | None = None,
+        n_jobs: int = 1,
+        catch: Iterable[type[Exception]] | type[Exception] = (),
+        callbacks: Iterable[Callback] | None = None,
+        gc_after_trial: bool = False,
+        show_progress_bar: bool = False,
+    ) -> None:
+        """Run ``objective`` on new trials until n_trials, timeout, the cap or the grid ends.
+
+        Args:
+            objective: called with a :class:`Trial`; returns a float (or one per direction).
+            n_trials: trials to run in this call (in this process); None for no limit.
+            timeout: stop starting trials after this many seconds.
+            n_jobs: threads running trials in parallel; -1 for one per CPU.
+            catch: exception types that fail a trial without stopping the loop.
+            callbacks: called as ``callback(study, frozen_trial)`` after each trial.
+            gc_after_trial: run the garbage collector after each trial.
+            show_progress_bar: print a progress line (needs n_trials or timeout).
+        """
+        from hpo_queue.study._optimize import optimize
+
+        optimize(
+            self,
+            objective,
+            n_trials=n_trials,
+            timeout=timeout,
+            n_jobs=n_jobs,
+            catch=catch,
+            callbacks=callbacks,
+            gc_after_trial=gc_after_trial,
+            show_progress_bar=show_progress_bar,
+        )
+
+
+def check_values(
+    values: Any, n_objectives: int
+) -> tuple[list[float] | None, str | None]:
+    """Turn an objective's return value into floats, or say why it cannot be used."""
+    if n_objectives == 1 and not isinstance(values, (list, tuple)):
+        candidates: list[Any] = [values]
+    elif isinstance(values, (list, tuple)):
+        candidates = list(values)
+        if len(candidates) != n_objectives:
+            return None, (
+                f"The objective returned {len(candidates)} values but the study has "
+                f"{n_objectives} direction(s): {values!r}."
+            )
+    else:
+        return None, (
+            f"The objective returned {values!r}; a study with {n_objectives} directions "
+            "needs a tuple of that many numbers."
+        )
+    result = []
+    for value in candidates:
+        if isinstance(value, (str, bytes)) or value is None or isinstance(value, bool):
+            return None, (
+                f"The objective returned {value!r} of type {type(value).__name__}, "
+                "which is not a number."
+            )
+        try:
+            number = float(value) if isinstance(value, numbers.Real) else float(value.__float__())
+        except (AttributeError, TypeError, ValueError):
+            return None, (
+                f"The objective returned {value!r} of type {type(value).__name__}, "
+                "which is not a number."
+            )
+        if math.isnan(number):
+            return None, f"The objective returned NaN ({values!r})."
+        result.append(number)
+    return result, None
+
+
+# -- module-level API -------------------------------------------------------------------------
+
+
+def _directions(
+    direction: str | StudyDirection | None,
+    directions: Sequence[str | StudyDirection] | None,
+) -> tuple[StudyDirection, ...]:
+    if direction is not None and directions is not None:
+        raise InvalidInputError("Give either direction or directions, not both.")
+    if directions is not None:
+        if isinstance(directions, str) or not isinstance(directions, Sequence) or not directions:
+            raise InvalidInputError(
+                f"directions must be a non-empty list such as ['minimize', 'maximize'], "
+                f"got {directions!r}."
+            )
+        return tuple(StudyDirection.parse(d) for d in directions)
+    return (StudyDirection.parse(direction or "minimize"),)
+
+
+def _check_max_trials(max_trials: Any) -> int | None:
+    if max_trials is None:
+        return None
+    if isinstance(max_trials, bool) or not isinstance(max_trials, int) or max_trials < 1:
+        raise InvalidInputError(f"max_trials must be a positive integer, got {max_trials!r}.")
+    return max_trials
+
+
+def create_study(
+    *,
+    storage: StorageArg = None,
+    sampler: BaseSampler | None = None,
+    pruner: BasePruner | None = None,
+    study_name: str | None = None,
+    direction: str | StudyDirection | None = None,
+    load_if_exists: bool = False,
+    directions: Sequence[str | StudyDirection] | None = None,
+    max_trials: int | None = None,
+    settings: Settings | None = None,
+) -> Study:
+    """Create a study in ``storage`` (None: held in this process).
+
+    The sampler and pruner are stored with the study as JSON config, so every process
+    that loads it uses the same ones.
+
+    Raises:
+        DuplicatedStudyError: the name is taken and load_if_exists is False.
+    """
+    dirs = _directions(direction, directions)
+    cap = _check_max_trials(max_trials)
+    if sampler is not None and not isinstance(sampler, BaseSampler):
+        raise InvalidInputError(f"sampler must be an hpo_queue sampler, got {sampler!r}.")
+    if pruner is not None and not isinstance(pruner, BasePruner):
+        raise InvalidInputError(f"pruner must be an hpo_queue pruner, got {pruner!r}.")
+    resolved = get_storage(storage)
+    name = study_name if study_name is not None else f"no-name-{uuid.uuid4()}"
+    chosen_sampler = sampler or TPESampler()
+    chosen_pruner = pruner or MedianPruner()
+    try:
+        record = resolved.create_study(
+            name, dirs, chosen_sampler.to_config(), chosen_pruner.to_config(), cap
+        )
+    except DuplicatedStudyError:
+        if not load_if_exists:
+            raise
+        return load_study(
+            study_name=name, storage=resolved, sampler=sampler, pruner=pruner, settings=settings
+        )
+    from hpo_queue.logging import get_logger
+
+    get_logger("hpo_queue.study").info("A new study created with name: %s", name)
+    return Study(record, resolved, chosen_sampler, chosen_pruner, settings)
+
+
+def load_study(
+    *,
+    study_name: str | None,
+    storage: StorageArg,
+    sampler: BaseSampler | None = None,
+    pruner: BasePruner | None = None,
+    settings: Settings | None = None,
+) -> Study:
+    """Join an existing study; ``sampler``/``pruner`` override the stored ones for this process.
+
+    Raises:
+        StudyNotFoundError: no study of that name exists.
+    """
+    resolved = get_storage(storage)
+    if study_name is None:
+        names = resolved.list_study_names()
+        if len(names) != 1:
+            raise InvalidInputError(
+                f"study_name is required: the storage holds {len(names)} studies."
+            )
+        study_name = names[0]
+    record = resolved.get_study(study_name)
+    return Study(record, resolved, sampler, pruner, settings)
+
+
+def delete_study(*, study_name: str, storage: StorageArg) -> None:
+    """Delete a study and all its trials."""
+    resolved = get_storage(storage)
+    record = resolved.get_study(study_name)
+    resolved.delete_study(record.study_id)
+
+
+def get_all_study_summaries(storage: StorageArg) -> list[StudySummary]:
+    """Every study in ``storage`` with its counts by state and best trial."""
+    return get_storage(storage).list_study_summaries()
+
+
+def get_all_study_names(storage: StorageArg) -> list[str]:
+    return get_storage(storage).list_study_names()
+
+
+def get_trial_or_raise(study: Study, number: int) -> FrozenTrial:
+    try:
+        return study._storage.get_trial(study.study_id, number)
+    except TrialNotFoundError:
+        raise TrialNotFoundError(
+            f"Study {study.study_name!r} has no trial number {number}."
+        ) from None

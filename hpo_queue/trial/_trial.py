@@ -1,0 +1,242 @@
+"""Trial: what the objective receives; asks the sampler for values and reports progress."""
+
+from __future__ import annotations
+
+import logging
+import math
+import numbers
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from hpo_queue.distributions import (
+    BaseDistribution,
+    CategoricalChoice,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+    check_compatible,
+)
+from hpo_queue.exceptions import InvalidInputError, ParameterConflictError
+from hpo_queue.trial._frozen import FrozenTrial
+from hpo_queue.trial._history import TrialHistory
+
+if TYPE_CHECKING:
+    import datetime
+
+    from hpo_queue.study._study import Study
+
+_logger = logging.getLogger("hpo_queue.trial")
+
+
+class Trial:
+    """A running trial, created by ``study.ask()`` or by ``optimize``; Optuna-compatible.
+
+    Parameters are sampled on first request from the study's sampler, with the whole
+    shared history (trials running elsewhere included), and written to the store at once.
+    """
+
+    def __init__(self, study: Study, frozen: FrozenTrial) -> None:
+        self.study = study
+        self._frozen = frozen
+        self._trial_id = frozen.trial_id
+        self.number = frozen.number
+        self._params: dict[str, Any] = dict(frozen.params)
+        self._distributions: dict[str, BaseDistribution] = dict(frozen.distributions)
+        self._user_attrs: dict[str, Any] = dict(frozen.user_attrs)
+        self._system_attrs: dict[str, Any] = dict(frozen.system_attrs)
+        self._intermediate: dict[int, float] = dict(frozen.intermediate_values)
+        self._fixed: dict[str, Any] = dict(frozen.system_attrs.get("fixed_params") or {})
+        self._history: TrialHistory | None = None
+        self._relative_space: dict[str, BaseDistribution] | None = None
+        self._relative_params: dict[str, Any] = {}
+
+    # -- suggestions -----------------------------------------------------------------------
+
+    def suggest_float(
+        self,
+        name: str,
+        low: float,
+        high: float,
+        *,
+        step: float | None = None,
+        log: bool = False,
+    ) -> float:
+        """A float in [low, high]; ``log`` samples on a log scale, ``step`` on a grid."""
+        return float(self._suggest(name, FloatDistribution(low, high, log=log, step=step)))
+
+    def suggest_int(
+        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
+    ) -> int:
+        """An integer in [low, high]; ``log`` samples on a log scale, ``step`` on a grid."""
+        return int(self._suggest(name, IntDistribution(low, high, log=log, step=step)))
+
+    def suggest_categorical(
+        self, name: str, choices: Sequence[CategoricalChoice]
+    ) -> CategoricalChoice:
+        """One of ``choices`` (None, bool, int, float or str)."""
+        return self._suggest(name, CategoricalDistribution(choices))  # type: ignore[no-any-return]
+
+    # Optuna 2.x spellings, still found in many objectives.
+    def suggest_uniform(self, name: str, low: float, high: float) -> float:
+        return self.suggest_float(name, low, high)
+
+    def suggest_loguniform(self, name: str, low: float, high: float) -> float:
+        return self.suggest_float(name, low, high, log=True)
+
+    def suggest_discrete_uniform(self, name: str, low: float, high: float, q: float) -> float:
+        return self.suggest_float(name, low, high, step=q)
+
+    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
+        if not isinstance(name, str) or not name:
+            raise InvalidInputError(f"A parameter name must be a non-empty string, got {name!r}.")
+        if name in self._params:
+            if self._distributions[name] != distribution:
+                raise ParameterConflictError(
+                    f"Parameter {name!r} was already suggested in trial {self.number} as "
+                    f"{self._distributions[name]}; it cannot be suggested again as {distribution}."
+                )
+            return self._params[name]
+        history = self._get_history()
+        self._check_against_history(name, distribution, history)
+        value = self._choose(name, distribution, history)
+        self._params[name] = value
+        self._distributions[name] = distribution
+        self.study._storage.set_trial_params(self._trial_id, self._params, self._distributions)
+        return value
+
+    def _choose(self, name: str, distribution: BaseDistribution, history: TrialHistory) -> Any:
+        if name in self._fixed:
+            try:
+                return distribution.validate_value(self._fixed[name])
+            except InvalidInputError as exc:
+                raise InvalidInputError(
+                    f"Fixed value for parameter {name!r} in trial {self.number} does not fit: "
+                    f"{exc}"
+                ) from None
+        if distribution.single():
+            return distribution.to_external(distribution.low if not isinstance(
+                distribution, CategoricalDistribution) else 0)
+        sampler = self.study.sampler
+        if self._relative_space is None:
+            self._relative_space = sampler.infer_relative_search_space(history, self._snapshot())
+            if self._relative_space:
+                self._relative_params = sampler.sample_relative(
+                    history, self._snapshot(), self._relative_space
+                )
+        if name in self._relative_params and self._relative_space.get(name) == distribution:
+            return self._relative_params[name]
+        return sampler.sample_independent(history, self._snapshot(), name, distribution)
+
+    def _check_against_history(
+        self, name: str, distribution: BaseDistribution, history: TrialHistory
+    ) -> None:
+        # The newest trial that used the name is usually the last one: cheap in practice.
+        for other in reversed(history.trials):
+            previous = other.distributions.get(name)
+            if previous is not None:
+                check_compatible(name, previous, distribution)
+                return
+
+    def _get_history(self) -> TrialHistory:
+        # Read once per trial: its first suggestion sees every trial started before it.
+        if self._history is None:
+            self._history = self.study._history(exclude_number=self.number)
+        return self._history
+
+    def _snapshot(self) -> FrozenTrial:
+        return FrozenTrial(
+            number=self.number,
+            state=self._frozen.state,
+            params=dict(self._params),
+            distributions=dict(self._distributions),
+            user_attrs=dict(self._user_attrs),
+            system_attrs=dict(self._system_attrs),
+            intermediate_values=dict(self._intermediate),
+            datetime_start=self._frozen.datetime_start,
+            trial_id=self._trial_id,
+            worker=self._frozen.worker,
+        )
+
+    # -- progress and pruning --------------------------------------------------------------
+
+    def report(self, value: float, step: int) -> None:
+        """Record an intermediate objective value at ``step`` (visible to every worker)."""
+        if len(self.study.directions) > 1:
+            raise NotImplementedError(
+                "trial.report is not supported in multi-objective studies (as in Optuna)."
+            )
+        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
+            raise InvalidInputError(f"step must be a non-negative integer, got {step!r}.")
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise InvalidInputError(
+                f"The reported value must be a number, got {value!r} of type "
+                f"{type(value).__name__}."
+            ) from None
+        step = int(step)
+        if step in self._intermediate:
+            _logger.warning(
+                "Trial %d already reported a value at step %d; the new one is ignored.",
+                self.number, step,
+            )
+            return
+        self._intermediate[step] = value
+        self.study._storage.add_intermediate_value(self._trial_id, step, value)
+
+    def should_prune(self) -> bool:
+        """Ask the study's pruner, against every worker's reports, whether to stop now."""
+        if not self._intermediate:
+            return False
+        history = self.study._history(exclude_number=self.number)
+        return bool(self.study.pruner.prune(history, self._snapshot()))
+
+    # -- attributes ------------------------------------------------------------------------
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Store a JSON-serializable value on the trial."""
+        if not isinstance(key, str) or not key:
+            raise InvalidInputError(f"An attribute key must be a non-empty string, got {key!r}.")
+        updated = {**self._user_attrs, key: value}
+        self.study._storage.set_trial_attrs(self._trial_id, "user", updated)
+        self._user_attrs = updated
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        updated = {**self._system_attrs, key: value}
+        self.study._storage.set_trial_attrs(self._trial_id, "system", updated)
+        self._system_attrs = updated
+
+    def set_constraint(self, values: Sequence[float]) -> None:
+        """Constraint values for this trial: feasible when every value is <= 0."""
+        constraints = [float(v) for v in values]
+        if any(math.isnan(c) for c in constraints):
+            raise InvalidInputError("Constraint values must not be NaN.")
+        self._system_attrs["constraints"] = constraints
+        self.study._storage.set_trial_attrs(self._trial_id, "system", self._system_attrs)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self._params)
+
+    @property
+    def distributions(self) -> dict[str, BaseDistribution]:
+        return dict(self._distributions)
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return dict(self._user_attrs)
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        return dict(self._system_attrs)
+
+    @property
+    def intermediate_values(self) -> dict[int, float]:
+        return dict(self._intermediate)
+
+    @property
+    def datetime_start(self) -> datetime.datetime | None:
+        return self._frozen.datetime_start
+
+    def __repr__(self) -> str:
+        return f"Trial(number={self.number}, params={self._params!r})"
