@@ -1,0 +1,90 @@
+"""Shared fixtures: real MariaDB/MySQL and Redis, each test on a database of its own.
+
+Tests that need a server fail when it is missing in CI (CI=true or HPO_REQUIRE_SERVICES=1)
+and are skipped, with the reason, on a laptop without servers.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+MYSQL_ADMIN_URL = os.environ.get("HPO_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
+REDIS_URL = os.environ.get("HPO_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+def services_required() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes") or os.environ.get(
+        "HPO_REQUIRE_SERVICES", ""
+    ) in ("1", "true", "yes")
+
+
+def _unavailable(what: str, exc: BaseException) -> None:
+    message = f"{what} is not reachable ({exc}); start it or set the HPO_TEST_* URL."
+    if services_required():
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def _mysql_server_url() -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(MYSQL_ADMIN_URL.replace("mysql://", "mysql+pymysql://", 1)).render_as_string(
+        hide_password=False
+    )
+
+
+@pytest.fixture
+def mysql_url() -> Iterator[str]:
+    """A fresh, empty MySQL database for one test; dropped afterwards."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(_mysql_server_url(), pool_pre_ping=True)
+    name = f"hq_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
+    except Exception as exc:
+        engine.dispose()
+        _unavailable(f"MySQL at {MYSQL_ADMIN_URL}", exc)
+    url = sa.engine.make_url(_mysql_server_url()).set(database=name)
+    try:
+        yield url.render_as_string(hide_password=False).replace("mysql+pymysql://", "mysql://", 1)
+    finally:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+        engine.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: os.PathLike[str]) -> str:
+    return f"sqlite:///{os.path.join(tmp_path, 'study.db')}"
+
+
+@pytest.fixture(params=["sqlite", "mysql"])
+def storage_url(request: pytest.FixtureRequest) -> str:
+    """Runs a test on a SQLite file and on MySQL."""
+    fixture = "sqlite_url" if request.param == "sqlite" else "mysql_url"
+    return str(request.getfixturevalue(fixture))
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database index of its own, flushed before and after the test."""
+    import redis
+
+    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0) + 9
+    url = f"{REDIS_URL.rstrip('/')}/{index}"
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    except Exception as exc:
+        _unavailable(f"Redis at {REDIS_URL}", exc)
+    try:
+        yield url
+    finally:
+        client.flushdb()
+        client.close()
