@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from hpo_queue.directions import StudyDirection
 from hpo_queue.distributions import (
     BaseDistribution,
     CategoricalDistribution,
@@ -31,7 +32,6 @@ from hpo_queue.distributions import (
     IntDistribution,
 )
 from hpo_queue.samplers import BaseSampler, RandomSampler, TPESampler
-from hpo_queue.study._direction import StudyDirection
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
 from hpo_queue.trial._state import TrialState
@@ -188,7 +188,9 @@ def _run_optuna(problem: Problem, n_trials: int, seed: int) -> float:
         if isinstance(d, CategoricalDistribution):
             dists[name] = optuna.distributions.CategoricalDistribution(list(d.choices))
         elif isinstance(d, IntDistribution):
-            dists[name] = optuna.distributions.IntDistribution(d.low, d.high, log=d.log, step=d.step)
+            dists[name] = optuna.distributions.IntDistribution(
+                d.low, d.high, log=d.log, step=d.step
+            )
         else:
             dists[name] = optuna.distributions.FloatDistribution(
                 d.low, d.high, log=d.log, step=d.step

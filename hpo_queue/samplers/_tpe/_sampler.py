@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from hpo_queue.directions import StudyDirection
 from hpo_queue.distributions import BaseDistribution
 from hpo_queue.exceptions import InvalidInputError
 from hpo_queue.samplers._base import BaseSampler
@@ -18,7 +19,6 @@ from hpo_queue.samplers._tpe._parzen_estimator import (
     n_below,
 )
 from hpo_queue.samplers._tpe._search_space import intersection_search_space, observations
-from hpo_queue.directions import StudyDirection
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
 from hpo_queue.trial._state import TrialState

@@ -1,0 +1,335 @@
+"""Tests for TPESampler on hand-built histories: bounds, seeding, quality, constant liar."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+
+from hpo_queue.directions import StudyDirection
+from hpo_queue.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from hpo_queue.exceptions import ConfigError, InvalidInputError
+from hpo_queue.samplers import BaseSampler, RandomSampler, TPESampler, sampler_from_config
+from hpo_queue.trial._frozen import FrozenTrial
+from hpo_queue.trial._history import TrialHistory
+from hpo_queue.trial._state import TrialState
+
+MIN = (StudyDirection.MINIMIZE,)
+X = FloatDistribution(-10.0, 10.0)
+
+
+def _complete(
+    number: int, params: dict[str, Any], dists: dict[str, BaseDistribution], value: float
+) -> FrozenTrial:
+    return FrozenTrial(
+        number=number,
+        state=TrialState.COMPLETE,
+        values=[value],
+        params=dict(params),
+        distributions=dict(dists),
+    )
+
+
+def _suggest(
+    sampler: BaseSampler,
+    trials: list[FrozenTrial],
+    space: dict[str, BaseDistribution],
+    directions: tuple[StudyDirection, ...] = MIN,
+) -> dict[str, Any]:
+    """Ask like the study does: relative params first, then the rest one by one."""
+    trial = FrozenTrial(number=len(trials), state=TrialState.RUNNING)
+    history = TrialHistory(directions, [*trials, trial])
+    relative_space = sampler.infer_relative_search_space(history, trial)
+    params = sampler.sample_relative(
+        history, trial, {k: v for k, v in relative_space.items() if k in space}
+    )
+    for name, dist in space.items():
+        if name not in params:
+            params[name] = sampler.sample_independent(history, trial, name, dist)
+    return params
+
+
+def _optimize(
+    sampler: BaseSampler, func: Any, space: dict[str, BaseDistribution], n: int
+) -> list[FrozenTrial]:
+    trials: list[FrozenTrial] = []
+    for _ in range(n):
+        params = _suggest(sampler, trials, space)
+        trials.append(_complete(len(trials), params, space, func(params)))
+    return trials
+
+
+def _quadratic(p: dict[str, Any]) -> float:
+    return float((p["x"] - 3.0) ** 2 + (p["y"] + 1.0) ** 2)
+
+
+QUAD_SPACE: dict[str, BaseDistribution] = {"x": X, "y": X}
+
+
+def test_beats_random_on_quadratic() -> None:
+    tpe_best, random_best = [], []
+    for seed in range(5):
+        tpe = _optimize(TPESampler(seed=seed), _quadratic, QUAD_SPACE, 60)
+        rnd = _optimize(RandomSampler(seed=seed), _quadratic, QUAD_SPACE, 60)
+        tpe_best.append(min(t.values[0] for t in tpe if t.values))
+        random_best.append(min(t.values[0] for t in rnd if t.values))
+    assert np.median(tpe_best) < 0.5 * np.median(random_best)
+    assert sum(a < b for a, b in zip(tpe_best, random_best, strict=True)) >= 4
+
+
+MIXED_SPACE: dict[str, BaseDistribution] = {
+    "f": FloatDistribution(-1.0, 2.0),
+    "lf": FloatDistribution(1e-3, 10.0, log=True),
+    "sf": FloatDistribution(0.0, 1.0, step=0.25),
+    "i": IntDistribution(-5, 5),
+    "li": IntDistribution(1, 512, log=True),
+    "si": IntDistribution(0, 30, step=3),
+    "c": CategoricalDistribution(["a", "b", 3, None]),
+}
+
+
+def _mixed_loss(p: dict[str, Any]) -> float:
+    return (
+        p["f"] ** 2
+        + np.log10(p["lf"]) ** 2
+        + p["sf"]
+        + abs(p["i"])
+        + np.log2(p["li"])
+        + p["si"] / 10
+        + (0.0 if p["c"] == "b" else 1.0)
+    )
+
+
+def test_values_inside_every_kind_of_distribution() -> None:
+    trials = _optimize(TPESampler(seed=0, n_startup_trials=5), _mixed_loss, MIXED_SPACE, 40)
+    for trial in trials:
+        for name, dist in MIXED_SPACE.items():
+            value = trial.params[name]
+            if isinstance(dist, CategoricalDistribution):
+                assert value in dist.choices
+                continue
+            assert type(value) is (int if isinstance(dist, IntDistribution) else float)
+            assert dist.contains(float(value)), (name, value)
+
+
+def test_categorical_exploitation() -> None:
+    space: dict[str, BaseDistribution] = {
+        "c": CategoricalDistribution(["a", "b", 3, None]),
+        "x": FloatDistribution(0.0, 1.0),
+    }
+
+    def loss(p: dict[str, Any]) -> float:
+        return (0.0 if p["c"] == "b" else 1.0) + p["x"]
+
+    late = []
+    for seed in range(3):
+        trials = _optimize(TPESampler(seed=seed, n_startup_trials=5), loss, space, 40)
+        late += [t.params["c"] for t in trials[20:]]
+    assert late.count("b") > len(late) / 2
+
+
+def test_same_seed_and_trial_number_reproduce() -> None:
+    history = _optimize(TPESampler(seed=1), _quadratic, QUAD_SPACE, 15)
+    a = _suggest(TPESampler(seed=4), history, QUAD_SPACE)
+    b = _suggest(TPESampler(seed=4), history, QUAD_SPACE)
+    assert a == b
+    # A different trial number gets a different stream.
+    shifted = [*history, FrozenTrial(number=15, state=TrialState.FAIL)]
+    assert _suggest(TPESampler(seed=4), shifted, QUAD_SPACE) != a
+
+
+def test_maximize_direction() -> None:
+    space: dict[str, BaseDistribution] = {"x": X}
+    rng = np.random.default_rng(0)
+    trials = [
+        _complete(i, {"x": float(x)}, space, float(x))
+        for i, x in enumerate(rng.uniform(-10, 10, 30))
+    ]
+    max_dirs = (StudyDirection.MAXIMIZE,)
+    up = [_suggest(TPESampler(seed=s), trials, space, max_dirs)["x"] for s in range(20)]
+    down = [_suggest(TPESampler(seed=s), trials, space, MIN)["x"] for s in range(20)]
+    assert np.median(up) > 5.0
+    assert np.median(down) < -5.0
+
+
+def test_constant_liar_moves_away_from_running_point() -> None:
+    space: dict[str, BaseDistribution] = {"x": X}
+    xs = np.linspace(-10, 10, 21)
+    # A sharp optimum at x = 2: the good group sits there.
+    trials = [_complete(i, {"x": float(x)}, space, abs(float(x) - 2.0)) for i, x in enumerate(xs)]
+    running = [
+        FrozenTrial(
+            number=len(trials) + k,
+            state=TrialState.RUNNING,
+            params={"x": 2.0 + 0.01 * k},
+            distributions=dict(space),
+        )
+        for k in range(8)
+    ]
+
+    def distance(with_running: bool, liar: bool) -> float:
+        history = trials + (running if with_running else [])
+        out = [
+            abs(_suggest(TPESampler(seed=s, constant_liar=liar), history, space)["x"] - 2.0)
+            for s in range(20)
+        ]
+        return float(np.median(out))
+
+    assert distance(True, True) > 2 * distance(False, True)
+    # Without the liar the running trials are ignored.
+    assert distance(True, False) == pytest.approx(distance(False, False), rel=0.5)
+
+
+def test_conditional_space() -> None:
+    """Define-by-run: params present in only some trials are sampled independently."""
+    kind = CategoricalDistribution(["linear", "tree"])
+    alpha = FloatDistribution(1e-4, 1.0, log=True)
+    depth = IntDistribution(1, 12)
+    sampler = TPESampler(seed=0, n_startup_trials=5)
+    trials: list[FrozenTrial] = []
+    for _ in range(40):
+        params = _suggest(sampler, trials, {"kind": kind})
+        space: dict[str, BaseDistribution] = {"kind": kind}
+        if params["kind"] == "linear":
+            space["alpha"] = alpha
+        else:
+            space["depth"] = depth
+        params = {
+            **params,
+            **_suggest(sampler, trials, {k: v for k, v in space.items() if k != "kind"}),
+        }
+        loss = abs(np.log10(params["alpha"]) + 2) if "alpha" in params else params["depth"] / 3
+        trials.append(_complete(len(trials), params, space, float(loss)))
+    history = TrialHistory(MIN, trials)
+    assert set(
+        sampler.infer_relative_search_space(history, FrozenTrial(99, TrialState.RUNNING))
+    ) == {"kind"}
+    for t in trials:
+        assert ("alpha" in t.params) != ("depth" in t.params)
+        if "alpha" in t.params:
+            assert alpha.contains(t.params["alpha"])
+        else:
+            assert depth.contains(float(t.params["depth"]))
+
+
+def test_pruned_failed_and_running_trials_in_the_split() -> None:
+    space: dict[str, BaseDistribution] = {"x": X}
+    trials: list[FrozenTrial] = []
+    for i in range(30):
+        x = float(i) / 3 - 5
+        if i % 3 == 0:
+            trials.append(_complete(i, {"x": x}, space, 100.0 + i))
+            continue
+        pruned = i % 3 == 1
+        trials.append(
+            FrozenTrial(
+                number=i,
+                state=TrialState.PRUNED if pruned else TrialState.FAIL,
+                params={"x": x},
+                distributions=dict(space),
+                # Trials 19, 22, 25, 28 reached step 3; earlier ones were stopped at step 1.
+                intermediate_values={s: float(-i) for s in range(4 if i > 18 else 2)},
+            )
+        )
+    trials.append(FrozenTrial(number=30, state=TrialState.RUNNING, params={"x": 0.0}))
+    current = FrozenTrial(number=31, state=TrialState.RUNNING)
+    history = TrialHistory(MIN, [*trials, current])
+    sampler = TPESampler(seed=0, gamma=0.3)
+    below, above = sampler._split(history, current)
+    # 20 finished (10 complete + 10 pruned) -> 6 good. COMPLETE trials rank before PRUNED
+    # ones, even with bad values.
+    assert len(below) == 6
+    assert {t.number for t in below} == {0, 3, 6, 9, 12, 15}
+    assert all(t.state != TrialState.FAIL for t in below + above)
+    assert trials[-1] in above and current not in above
+    # With fewer complete trials, the pruned ones that got furthest fill the good group.
+    no_complete = [t for t in trials if t.state != TrialState.COMPLETE]
+    history = TrialHistory(MIN, [*no_complete, current])
+    below, _ = sampler._split(history, current)
+    assert {t.number for t in below} == {28, 25, 22}
+
+
+def test_multi_objective_fallback() -> None:
+    space: dict[str, BaseDistribution] = {"x": FloatDistribution(0.0, 1.0)}
+    dirs = (StudyDirection.MINIMIZE, StudyDirection.MINIMIZE)
+    rng = np.random.default_rng(0)
+    trials = []
+    for i, x in enumerate(rng.uniform(0, 1, 30)):
+        trial = _complete(i, {"x": float(x)}, space, 0.0)
+        trial.values = [float(x), float((x - 0.5) ** 2)]
+        trials.append(trial)
+    sampler = TPESampler(seed=0)
+    assert sampler.infer_relative_search_space(TrialHistory(dirs, trials), trials[0]) == {}
+    picks = [_suggest(TPESampler(seed=s), trials, space, dirs)["x"] for s in range(20)]
+    # The Pareto front is x in [0, 0.5].
+    assert np.mean(np.array(picks) <= 0.55) > 0.7
+
+
+def test_fast_with_large_history() -> None:
+    space: dict[str, BaseDistribution] = {
+        "a": FloatDistribution(0.0, 1.0),
+        "b": FloatDistribution(1e-3, 1.0, log=True),
+        "c": IntDistribution(0, 100),
+        "d": FloatDistribution(0.0, 1.0, step=0.01),
+        "e": CategoricalDistribution(["x", "y", "z"]),
+    }
+    rng = np.random.default_rng(0)
+    trials = []
+    for i in range(5000):
+        params = {
+            "a": float(rng.random()),
+            "b": float(10 ** rng.uniform(-3, 0)),
+            "c": int(rng.integers(101)),
+            "d": round(float(rng.integers(101)) / 100, 2),
+            "e": ["x", "y", "z"][int(rng.integers(3))],
+        }
+        trials.append(_complete(i, params, space, float(rng.random())))
+    sampler = TPESampler(seed=0)
+    _suggest(sampler, trials, space)
+    start = time.perf_counter()
+    for _ in range(3):
+        params = _suggest(sampler, trials, space)
+    elapsed = (time.perf_counter() - start) / 3
+    assert set(params) == set(space)
+    assert elapsed < 0.25, f"{elapsed * 1000:.0f} ms per suggestion"
+
+
+def test_config_round_trip() -> None:
+    sampler = TPESampler(seed=3, n_startup_trials=4, gamma=0.2, constant_liar=False)
+    config = sampler.to_config()
+    assert config["name"] == "TPESampler"
+    rebuilt = sampler_from_config(config)
+    assert isinstance(rebuilt, TPESampler)
+    assert rebuilt.to_config() == config
+    history = _optimize(TPESampler(seed=1), _quadratic, QUAD_SPACE, 12)
+    assert _suggest(rebuilt, history, QUAD_SPACE) == _suggest(sampler, history, QUAD_SPACE)
+    assert isinstance(sampler_from_config({"name": "tpe"}), TPESampler)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"seed": -1},
+        {"seed": 2.0},
+        {"n_startup_trials": -1},
+        {"n_ei_candidates": 0},
+        {"prior_weight": 0.0},
+        {"gamma": 1.5},
+        {"multivariate": "yes"},
+    ],
+)
+def test_bad_arguments(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(InvalidInputError):
+        TPESampler(**kwargs)
+
+
+def test_unknown_config() -> None:
+    with pytest.raises(ConfigError):
+        sampler_from_config({"name": "TPESampler", "bogus": 1})
