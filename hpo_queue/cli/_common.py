@@ -1,0 +1,275 @@
+"""What every command shares: the --storage and --format options, output rendering, errors."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import datetime
+import json
+import logging
+import math
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from hpo_queue.exceptions import HpoQueueError, StorageError, StorageURLError
+from hpo_queue.settings import Settings
+from hpo_queue.storages import mask_url, normalize_url
+
+PROG = "hpo-queue"
+FORMATS = ("table", "json", "csv")
+# Seconds to wait for a database server before giving up: a CLI should fail fast.
+CONNECT_TIMEOUT = 5
+
+
+class UsageError(HpoQueueError):
+    """The command line is incomplete in a way argparse cannot see (exit status 2)."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, "hpo-queue: error: ...", exit status 2."""
+
+    def error(self, message: str) -> Any:  # argparse declares NoReturn
+        self.exit(2, f"{PROG}: error: {message} (see '{self.prog} --help')\n")
+
+
+def add_command(
+    subparsers: Any, name: str, *, summary: str, description: str, examples: str
+) -> argparse.ArgumentParser:
+    """A subcommand parser with a one-line summary, a description and an examples epilog."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog="examples:\n" + examples.rstrip() + "\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    # SUPPRESS: a flag before the command name must not be reset by the subparser's default.
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the full traceback of an error (or set HPO_DEBUG=1)",
+    )
+    return parser
+
+
+def add_storage_option(parser: argparse.ArgumentParser, default: str | None = None) -> None:
+    if default is None:
+        help_text = "database URL, e.g. mysql://user:pass@host/db or sqlite:///hpo.db "
+        help_text += "(default: $HPO_STORAGE_URL, or storage_url in the $HPO_CONFIG file)"
+    else:
+        help_text = f"database URL (default: {default})"
+    parser.add_argument("--storage", metavar="URL", default=default, help=help_text)
+
+
+def add_study_name_option(parser: argparse.ArgumentParser, required: bool = True) -> None:
+    parser.add_argument(
+        "--study-name", "--study", metavar="NAME", required=required, help="the study's name"
+    )
+
+
+def add_format_option(parser: argparse.ArgumentParser, choices: Sequence[str] = FORMATS) -> None:
+    parser.add_argument(
+        "-f",
+        "--format",
+        choices=choices,
+        default="table",
+        help="output format (default: table)",
+    )
+
+
+def storage_url(args: argparse.Namespace) -> str:
+    """--storage, else HPO_STORAGE_URL (or the config file) through Settings.load()."""
+    if args.storage:
+        return str(args.storage)
+    url = Settings.load().storage_url
+    if not url:
+        raise UsageError(
+            "no storage given: pass --storage URL (e.g. --storage mysql://user@host/db) "
+            "or set HPO_STORAGE_URL."
+        )
+    return url
+
+
+def check_reachable(url: str, *, must_exist: bool = False) -> None:
+    """Fail fast, with one clear message, when the database cannot be opened.
+
+    The storage retries "can't connect" for several seconds (right for a worker riding out a
+    database restart, too slow for a command typed by hand), so try one connection first with
+    a short timeout. With ``must_exist``, a missing SQLite file is an error rather than being
+    created empty by a read-only command.
+    """
+    parsed = normalize_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        database = parsed.database
+        if must_exist and database and database != ":memory:" and not Path(database).exists():
+            raise StorageError(
+                f"no SQLite database at {database}; check --storage "
+                f"(create a study first with '{PROG} create-study')."
+            )
+        return
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(parsed, connect_args={"connect_timeout": CONNECT_TIMEOUT})
+    except ModuleNotFoundError as exc:
+        raise StorageURLError(
+            f"no driver for {mask_url(parsed)}: install the {exc.name!r} package."
+        ) from None
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.DBAPIError as exc:
+        raise StorageError(f"cannot connect to {mask_url(parsed)}: {_db_reason(exc)}") from exc
+    finally:
+        engine.dispose()
+
+
+def _db_reason(exc: Any) -> str:
+    args: tuple[Any, ...] = tuple(getattr(exc.orig, "args", ()))
+    if len(args) >= 2:
+        return f"{args[1]} (error {args[0]})"
+    text = str(exc.orig)
+    return text.splitlines()[0] if text else type(exc.orig).__name__
+
+
+@contextlib.contextmanager
+def quiet_logger(name: str, level: int = logging.WARNING) -> Iterator[None]:
+    """Raise a logger's level for a while, e.g. when the CLI prints the same line itself."""
+    logger = logging.getLogger(name)
+    previous = logger.level
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
+
+
+def hide_secrets(text: str, urls: Sequence[str | None]) -> str:
+    """``text`` with the password of any of ``urls`` replaced by ***."""
+    from sqlalchemy.engine import make_url
+
+    for url in urls:
+        if not url:
+            continue
+        try:
+            password = make_url(url).password
+        except Exception:
+            continue
+        if password:
+            text = text.replace(str(password), "***")
+    return text
+
+
+# -- output -----------------------------------------------------------------------------------
+
+
+def format_duration(delta: datetime.timedelta) -> str:
+    seconds = delta.total_seconds()
+    if seconds < 60:
+        return f"{seconds:.2f}s"
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
+
+
+def _text(value: Any, style: str) -> str:
+    """A cell for a table (``style="table"``) or a CSV file (full precision)."""
+    if value is None:
+        return "-" if style == "table" else ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        if style == "table" and math.isfinite(value):
+            return f"{value:.6g}"
+        return repr(value)
+    if isinstance(value, datetime.datetime):
+        if style == "table":
+            return value.strftime("%Y-%m-%d %H:%M:%S")
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return format_duration(value) if style == "table" else repr(value.total_seconds())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_text(v, style) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, default=str)
+    return str(value)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _flatten(rows: Sequence[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
+    """Columns and rows with each dict-valued field spread into ``field_key`` columns."""
+    columns: list[str] = []
+    flat_rows = []
+    for row in rows:
+        flat: dict[str, Any] = {}
+        for key, value in row.items():
+            if isinstance(value, dict):
+                for sub, sub_value in value.items():
+                    flat[f"{key}_{sub}"] = sub_value
+            else:
+                flat[key] = value
+        for key in flat:
+            if key not in columns:
+                columns.append(key)
+        flat_rows.append(flat)
+    return columns, flat_rows
+
+
+def render_table(rows: Sequence[dict[str, Any]]) -> str:
+    """Aligned plain-text columns under a header; numbers right-aligned."""
+    columns, flat_rows = _flatten(rows)
+    cells = [[_text(row.get(c), "table") for c in columns] for row in flat_rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    numeric = [
+        all(isinstance(row.get(c), (int, float)) or row.get(c) is None for row in flat_rows)
+        for c in columns
+    ]
+
+    def line(values: Sequence[str]) -> str:
+        parts = [
+            v.rjust(w) if num else v.ljust(w)
+            for v, w, num in zip(values, widths, numeric, strict=True)
+        ]
+        return "  ".join(parts).rstrip()
+
+    lines = [line(columns), line(["-" * w for w in widths])]
+    lines.extend(line(r) for r in cells)
+    return "\n".join(lines) + "\n"
+
+
+def emit(
+    rows: Sequence[dict[str, Any]],
+    fmt: str,
+    out: TextIO | None = None,
+    *,
+    json_value: Any = None,
+) -> None:
+    """Write ``rows`` as a table, a JSON array (or ``json_value``) or CSV with a header."""
+    out = out or sys.stdout
+    if fmt == "json":
+        payload = _jsonable(list(rows) if json_value is None else json_value)
+        out.write(json.dumps(payload, indent=2, default=str) + "\n")
+    elif fmt == "csv":
+        columns, flat_rows = _flatten(rows)
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for row in flat_rows:
+            writer.writerow([_text(row.get(c), "csv") for c in columns])
+    else:
+        out.write(render_table(rows))
