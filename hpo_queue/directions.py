@@ -21,6 +21,4 @@ class StudyDirection(enum.IntEnum):
             return value
         if isinstance(value, str) and value.strip().upper() in cls.__members__:
             return cls[value.strip().upper()]
-        raise InvalidInputError(
-            f"Bad direction {value!r}: use 'minimize' or 'maximize'."
-        )
+        raise InvalidInputError(f"Bad direction {value!r}: use 'minimize' or 'maximize'.")

@@ -10,12 +10,12 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from hpo_queue.exceptions import InvalidDistributionError
 
-CategoricalChoice = Union[None, bool, int, float, str]
-ParamValue = Union[float, int, CategoricalChoice]
+CategoricalChoice = None | bool | int | float | str
+ParamValue = float | int | CategoricalChoice
 
 
 def _check_finite(name: str, value: float) -> None:
@@ -42,9 +42,7 @@ class FloatDistribution:
                 f"low must be <= high, got low={self.low!r} > high={self.high!r}."
             )
         if self.log and self.low <= 0.0:
-            raise InvalidDistributionError(
-                f"log=True needs low > 0, got low={self.low!r}."
-            )
+            raise InvalidDistributionError(f"log=True needs low > 0, got low={self.low!r}.")
         if self.step is not None:
             if self.log:
                 raise InvalidDistributionError("step and log=True cannot be used together.")
@@ -128,12 +126,14 @@ class IntDistribution:
         return float(value)  # type: ignore[arg-type]
 
     def to_external(self, internal: float) -> int:
-        return int(round(internal))
+        return round(internal)
 
     def contains(self, internal: float) -> bool:
         if not (self.low <= internal <= self.high):
             return False
-        return abs((internal - self.low) / self.step - round((internal - self.low) / self.step)) < 1e-8
+        return (
+            abs((internal - self.low) / self.step - round((internal - self.low) / self.step)) < 1e-8
+        )
 
     def single(self) -> bool:
         return self.low == self.high
@@ -193,7 +193,7 @@ class CategoricalDistribution:
 
 def _same_choice(a: Any, b: Any) -> bool:
     # True == 1 in Python; a choice list [1, True] must keep them apart.
-    return type(a) is type(b) and a == b or (
+    return (type(a) is type(b) and a == b) or (
         isinstance(a, (int, float))
         and isinstance(b, (int, float))
         and not isinstance(a, bool)
@@ -202,7 +202,7 @@ def _same_choice(a: Any, b: Any) -> bool:
     )
 
 
-BaseDistribution = Union[FloatDistribution, IntDistribution, CategoricalDistribution]
+BaseDistribution = FloatDistribution | IntDistribution | CategoricalDistribution
 
 
 def distribution_to_json(distribution: BaseDistribution) -> str:
@@ -233,9 +233,13 @@ def distribution_to_dict(distribution: BaseDistribution) -> dict[str, Any]:
 def distribution_from_dict(data: dict[str, Any]) -> BaseDistribution:
     kind = data.get("type")
     if kind == "float":
-        return FloatDistribution(data["low"], data["high"], data.get("log", False), data.get("step"))
+        return FloatDistribution(
+            data["low"], data["high"], data.get("log", False), data.get("step")
+        )
     if kind == "int":
-        return IntDistribution(data["low"], data["high"], data.get("log", False), data.get("step", 1))
+        return IntDistribution(
+            data["low"], data["high"], data.get("log", False), data.get("step", 1)
+        )
     if kind == "categorical":
         return CategoricalDistribution(data["choices"])
     raise InvalidDistributionError(f"Unknown distribution type {kind!r}.")

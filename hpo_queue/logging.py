@@ -73,3 +73,12 @@ def disable_default_handler() -> None:
     if _handler is not None:
         root.removeHandler(_handler)
     root.propagate = True
+
+
+def enable_default_handler() -> None:
+    """Undo :func:`disable_default_handler`."""
+    _configure_default_handler()
+    root = logging.getLogger(ROOT_LOGGER_NAME)
+    if _handler is not None and _handler not in root.handlers:
+        root.addHandler(_handler)
+    root.propagate = False

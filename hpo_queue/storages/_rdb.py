@@ -11,13 +11,14 @@ import json
 import logging
 import math
 import threading
-from contextlib import nullcontext
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 
+from hpo_queue.directions import StudyDirection
 from hpo_queue.distributions import (
     BaseDistribution,
     distribution_from_dict,
@@ -37,7 +38,6 @@ from hpo_queue.storages._engine import get_engine
 from hpo_queue.storages._records import Claim, ClaimStatus, StudyRecord, StudySummary
 from hpo_queue.storages._retry import run_with_retry
 from hpo_queue.storages._url import mask_url, normalize_url
-from hpo_queue.directions import StudyDirection
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._state import TrialState
 
@@ -142,9 +142,7 @@ class RDBStorage:
         try:
             return run_with_retry(attempt, what=what)
         except OperationalError as exc:
-            raise StorageError(
-                f"Could not {what} on {self.url}: {_short_reason(exc)}"
-            ) from exc
+            raise StorageError(f"Could not {what} on {self.url}: {_short_reason(exc)}") from exc
 
     def _lock_study_row(self, conn: Connection, study_id: int) -> Any:
         query = select(_S.c.next_number, _S.c.n_failed, _S.c.n_waiting, _S.c.max_trials).where(
@@ -184,8 +182,10 @@ class RDBStorage:
                 return
             except StorageError as exc:
                 cause = exc.__cause__
-                if attempt < 2 and isinstance(cause, OperationalError) and (
-                    "already exists" in str(cause)
+                if (
+                    attempt < 2
+                    and isinstance(cause, OperationalError)
+                    and ("already exists" in str(cause))
                 ):
                     continue  # another process created the tables at the same moment
                 raise
@@ -221,7 +221,7 @@ class RDBStorage:
                     datetime_created=created,
                 )
             )
-            return int(result.inserted_primary_key[0])
+            return _inserted_id(result)
 
         try:
             self._transaction(create, "create a study")
@@ -257,7 +257,9 @@ class RDBStorage:
             trial_ids = select(_T.c.trial_id).where(_T.c.study_id == study_id)
             conn.execute(delete(_IV).where(_IV.c.trial_id.in_(trial_ids)))
             conn.execute(delete(_T).where(_T.c.study_id == study_id))
-            conn.execute(delete(schema.study_attrs).where(schema.study_attrs.c.study_id == study_id))
+            conn.execute(
+                delete(schema.study_attrs).where(schema.study_attrs.c.study_id == study_id)
+            )
             conn.execute(delete(_S).where(_S.c.study_id == study_id))
 
         self._transaction(remove, "delete a study")
@@ -277,8 +279,7 @@ class RDBStorage:
         def read(conn: Connection) -> tuple[Any, Any, Any]:
             study_rows = conn.execute(select(_S).order_by(_S.c.study_id)).all()
             count_rows = conn.execute(
-                select(_T.c.study_id, _T.c.state, func.count())
-                .group_by(_T.c.study_id, _T.c.state)
+                select(_T.c.study_id, _T.c.state, func.count()).group_by(_T.c.study_id, _T.c.state)
             ).all()
             attr_rows = conn.execute(
                 select(schema.study_attrs).where(schema.study_attrs.c.kind == "user")
@@ -333,7 +334,9 @@ class RDBStorage:
         table = schema.study_attrs
 
         def write(conn: Connection) -> None:
-            where = and_(table.c.study_id == study_id, table.c.kind == kind, table.c.attr_key == key)
+            where = and_(
+                table.c.study_id == study_id, table.c.kind == kind, table.c.attr_key == key
+            )
             if conn.execute(update(table).where(where).values(value_json=value_json)).rowcount:
                 return
             conn.execute(
@@ -419,7 +422,10 @@ class RDBStorage:
                     trial.state = TrialState.RUNNING
                     trial.worker, trial.datetime_start = worker, now
                     return Claim(ClaimStatus.CLAIMED, trial)
-            if study.max_trials is not None and study.next_number - study.n_failed >= study.max_trials:
+            if (
+                study.max_trials is not None
+                and study.next_number - study.n_failed >= study.max_trials
+            ):
                 return Claim(
                     ClaimStatus.CAP_REACHED,
                     detail=f"max_trials={study.max_trials} reached",
@@ -449,20 +455,18 @@ class RDBStorage:
                     heartbeat=now,
                 )
             )
-            conn.execute(
-                update(_S).where(_S.c.study_id == study_id).values(next_number=number + 1)
-            )
+            conn.execute(update(_S).where(_S.c.study_id == study_id).values(next_number=number + 1))
             trial = FrozenTrial(
                 number=number,
                 state=TrialState.RUNNING,
                 system_attrs=attrs,
                 datetime_start=now,
-                trial_id=int(result.inserted_primary_key[0]),
+                trial_id=_inserted_id(result),
                 worker=worker,
             )
             return Claim(ClaimStatus.CLAIMED, trial)
 
-        return self._transaction(claim, "claim a trial")  # type: ignore[no-any-return]
+        return self._transaction(claim, "claim a trial")
 
     def enqueue_trial(
         self,
@@ -478,7 +482,10 @@ class RDBStorage:
 
         def enqueue(conn: Connection) -> FrozenTrial | None:
             study = self._lock_study_row(conn, study_id)
-            if study.max_trials is not None and study.next_number - study.n_failed >= study.max_trials:
+            if (
+                study.max_trials is not None
+                and study.next_number - study.n_failed >= study.max_trials
+            ):
                 return None
             number = study.next_number
             result = conn.execute(
@@ -502,10 +509,10 @@ class RDBStorage:
                 state=TrialState.WAITING,
                 user_attrs=dict(user_attrs or {}),
                 system_attrs=attrs,
-                trial_id=int(result.inserted_primary_key[0]),
+                trial_id=_inserted_id(result),
             )
 
-        return self._transaction(enqueue, "enqueue a trial")  # type: ignore[no-any-return]
+        return self._transaction(enqueue, "enqueue a trial")
 
     # -- writing a running trial -----------------------------------------------------------
 
@@ -528,7 +535,9 @@ class RDBStorage:
         column = "user_attrs_json" if kind == "user" else "system_attrs_json"
         payload = {column: _dumps(attrs)}
         self._transaction(
-            lambda conn: conn.execute(update(_T).where(_T.c.trial_id == trial_id).values(**payload)),
+            lambda conn: conn.execute(
+                update(_T).where(_T.c.trial_id == trial_id).values(**payload)
+            ),
             "store trial attributes",
         )
 
@@ -537,7 +546,9 @@ class RDBStorage:
 
         def write(conn: Connection) -> None:
             where = and_(_IV.c.trial_id == trial_id, _IV.c.step == step)
-            if conn.execute(update(_IV).where(where).values(value=stored, value_kind=kind)).rowcount:
+            if conn.execute(
+                update(_IV).where(where).values(value=stored, value_kind=kind)
+            ).rowcount:
                 return
             conn.execute(
                 insert(_IV).values(trial_id=trial_id, step=step, value=stored, value_kind=kind)
@@ -596,13 +607,11 @@ class RDBStorage:
             if changed and state == TrialState.FAIL:
                 # A failed trial frees its slot under max_trials.
                 conn.execute(
-                    update(_S)
-                    .where(_S.c.study_id == study_id)
-                    .values(n_failed=_S.c.n_failed + 1)
+                    update(_S).where(_S.c.study_id == study_id).values(n_failed=_S.c.n_failed + 1)
                 )
             return bool(changed)
 
-        return self._transaction(finish, "finish a trial")  # type: ignore[no-any-return]
+        return self._transaction(finish, "finish a trial")
 
     def find_stale_trials(
         self, grace_seconds: float, study_id: int | None = None
@@ -640,12 +649,13 @@ class RDBStorage:
             ).one_or_none()
             if row is None:
                 return None
-            return self._trial_from_row(row, self._read_intermediate(conn, [row.trial_id]))
+            reported = self._read_intermediate(conn, [row.trial_id])
+            return self._trial_from_row(row, reported.get(row.trial_id, {}))
 
         trial = self._transaction(read, "read a trial")
         if trial is None:
             raise TrialNotFoundError(f"No trial number {number} in this study.")
-        return trial  # type: ignore[no-any-return]
+        return trial
 
     def get_trial_by_task_key(self, study_id: int, task_key: str) -> FrozenTrial | None:
         row = self._transaction(
@@ -661,9 +671,7 @@ class RDBStorage:
 
         The returned trials are shared with the cache: treat them as read-only.
         """
-        return self._transaction(
-            lambda conn: self._refresh(study_id, conn), "read trials"
-        )  # type: ignore[no-any-return]
+        return self._transaction(lambda conn: self._refresh(study_id, conn), "read trials")
 
     def count_trials_by_state(self, study_id: int) -> dict[TrialState, int]:
         rows = self._transaction(
@@ -689,9 +697,7 @@ class RDBStorage:
             condition = _T.c.trial_id > cache.max_trial_id
             if cache.unfinished:
                 condition = or_(condition, _T.c.trial_id.in_(list(cache.unfinished)))
-            rows = conn.execute(
-                select(_T).where(_T.c.study_id == study_id, condition)
-            ).all()
+            rows = conn.execute(select(_T).where(_T.c.study_id == study_id, condition)).all()
             reported_ids = [r.trial_id for r in rows if r.state != int(TrialState.WAITING)]
             intermediate = self._read_intermediate(conn, reported_ids)
             newly_finished = False
@@ -793,9 +799,15 @@ def _decode_float(kind: int, value: float | None) -> float:
     return {schema.POS_INF: math.inf, schema.NEG_INF: -math.inf}.get(kind, math.nan)
 
 
+def _inserted_id(result: Any) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
 def _short_reason(exc: DBAPIError) -> str:
     orig = exc.orig
-    args = getattr(orig, "args", ())
+    args: tuple[Any, ...] = tuple(getattr(orig, "args", ()))
     if len(args) >= 2:
         return f"{args[1]} (error {args[0]})"
     return str(orig).splitlines()[0] if str(orig) else type(orig).__name__

@@ -49,7 +49,10 @@ def run_with_retry(fn: Callable[[], T], *, attempts: int = 8, what: str = "trans
                 raise
             _logger.warning(
                 "Retrying %s after %s (attempt %d of %d).",
-                what, type(exc.orig).__name__, attempt, attempts,
+                what,
+                type(exc.orig).__name__,
+                attempt,
+                attempts,
             )
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, 3.0)

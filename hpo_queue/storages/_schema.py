@@ -58,7 +58,9 @@ study_attrs = Table(
     "hq_study_attrs",
     metadata,
     Column(
-        "study_id", Integer, ForeignKey("hq_studies.study_id", ondelete="CASCADE"),
+        "study_id",
+        Integer,
+        ForeignKey("hq_studies.study_id", ondelete="CASCADE"),
         primary_key=True,
     ),
     Column("kind", String(16), primary_key=True),  # "user" or "system"
@@ -72,7 +74,9 @@ trials = Table(
     metadata,
     Column("trial_id", Integer, primary_key=True),
     Column(
-        "study_id", Integer, ForeignKey("hq_studies.study_id", ondelete="CASCADE"),
+        "study_id",
+        Integer,
+        ForeignKey("hq_studies.study_id", ondelete="CASCADE"),
         nullable=False,
     ),
     Column("number", Integer, nullable=False),
@@ -101,7 +105,9 @@ intermediate_values = Table(
     "hq_trial_intermediate_values",
     metadata,
     Column(
-        "trial_id", Integer, ForeignKey("hq_trials.trial_id", ondelete="CASCADE"),
+        "trial_id",
+        Integer,
+        ForeignKey("hq_trials.trial_id", ondelete="CASCADE"),
         primary_key=True,
     ),
     Column("step", Integer, primary_key=True, autoincrement=False),

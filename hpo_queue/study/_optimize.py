@@ -68,7 +68,9 @@ def run_trial(
                 values = _last_intermediate(trial)
                 frozen = _finish(study, trial, TrialState.PRUNED, values, None)
                 _logger.info(
-                    "Trial %d pruned. %s", trial.number, str(exc),
+                    "Trial %d pruned. %s",
+                    trial.number,
+                    str(exc),
                     extra=_extra(study, frozen),
                 )
                 return frozen
@@ -79,7 +81,9 @@ def run_trial(
             frozen = _finish(study, trial, TrialState.FAIL, None, reason)
             _logger.warning(
                 "Trial %d failed with parameters: %s because of the following error: %r.",
-                trial.number, trial.params, exc,
+                trial.number,
+                trial.params,
+                exc,
                 extra=_extra(study, frozen),
             )
             if isinstance(exc, catch) and isinstance(exc, Exception):
@@ -92,7 +96,9 @@ def run_trial(
             frozen = _finish(study, trial, TrialState.FAIL, None, problem)
             _logger.warning(
                 "Trial %d failed with parameters: %s because of the following error: %s",
-                trial.number, trial.params, problem,
+                trial.number,
+                trial.params,
+                problem,
                 extra=_extra(study, frozen),
             )
             return frozen
@@ -126,7 +132,8 @@ def _finish(
         # The reaper declared us dead while we ran (a long pause); the store keeps FAIL.
         _logger.warning(
             "Trial %d had already been marked finished (its heartbeat lapsed); "
-            "this result is not recorded.", trial.number,
+            "this result is not recorded.",
+            trial.number,
         )
         return study._storage.get_trial(study.study_id, trial.number)
     frozen.state = state
@@ -152,7 +159,10 @@ def _log_complete(study: Study, frozen: FrozenTrial) -> None:
     if len(study.directions) > 1:
         _logger.info(
             "Trial %d finished with values: %s and parameters: %s.",
-            frozen.number, frozen.values, frozen.params, extra=extra,
+            frozen.number,
+            frozen.values,
+            frozen.params,
+            extra=extra,
         )
         return
     assert frozen.values is not None
@@ -160,13 +170,20 @@ def _log_complete(study: Study, frozen: FrozenTrial) -> None:
     if best is None:
         _logger.info(
             "Trial %d finished with value: %s and parameters: %s.",
-            frozen.number, frozen.values[0], frozen.params, extra=extra,
+            frozen.number,
+            frozen.values[0],
+            frozen.params,
+            extra=extra,
         )
         return
     _logger.info(
-        "Trial %d finished with value: %s and parameters: %s. "
-        "Best is trial %d with value: %s.",
-        frozen.number, frozen.values[0], frozen.params, best.number, best.value, extra=extra,
+        "Trial %d finished with value: %s and parameters: %s. Best is trial %d with value: %s.",
+        frozen.number,
+        frozen.values[0],
+        frozen.params,
+        best.number,
+        best.value,
+        extra=extra,
     )
 
 

@@ -28,19 +28,25 @@ def reap_stale_trials(
     """
     reaped = []
     for trial in storage.find_stale_trials(grace_seconds, study_id):
-        owner_study = study_id if study_id is not None else storage.study_id_of_trial(trial.trial_id)
+        owner_study = (
+            study_id if study_id is not None else storage.study_id_of_trial(trial.trial_id)
+        )
         reason = (
             f"No heartbeat for {grace_seconds:g} s from worker {trial.worker or 'unknown'}; "
             "presumed dead."
         )
-        if not storage.finish_trial(owner_study, trial.trial_id, TrialState.FAIL, fail_reason=reason):
+        if not storage.finish_trial(
+            owner_study, trial.trial_id, TrialState.FAIL, fail_reason=reason
+        ):
             continue  # finished meanwhile, or another reaper got there first
         reaped.append(trial)
         retries = int(trial.system_attrs.get("retry_count", 0))
         if retries >= max_retries:
             _logger.warning(
                 "Trial %d failed: %s Not retried: it was retried %d times already.",
-                trial.number, reason, retries,
+                trial.number,
+                reason,
+                retries,
             )
             continue
         params = dict(trial.system_attrs.get("fixed_params") or {}) | trial.params

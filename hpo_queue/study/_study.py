@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Container, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from hpo_queue.directions import StudyDirection
 from hpo_queue.exceptions import (
     DuplicatedStudyError,
     InvalidInputError,
@@ -23,7 +24,6 @@ from hpo_queue.pruners import BasePruner, MedianPruner, pruner_from_config
 from hpo_queue.samplers import BaseSampler, TPESampler, sampler_from_config
 from hpo_queue.settings import Settings
 from hpo_queue.storages import ClaimStatus, RDBStorage, StudyRecord, StudySummary, get_storage
-from hpo_queue.directions import StudyDirection
 from hpo_queue.study._pareto import pareto_front
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
@@ -127,9 +127,7 @@ class Study:
             raise RuntimeError("A multi-objective study has no single best trial; use best_trials.")
         best = self._storage.get_best_trial(self._study_id, self._record.directions[0])
         if best is None:
-            raise NoCompletedTrialsError(
-                f"Study {self.study_name!r} has no completed trial yet."
-            )
+            raise NoCompletedTrialsError(f"Study {self.study_name!r} has no completed trial yet.")
         return best
 
     @property
@@ -188,7 +186,10 @@ class Study:
         self, *, task_key: str | None = None, fixed_params: dict[str, Any] | None = None
     ) -> Trial:
         hook: Callable[[list[FrozenTrial]], dict[str, Any] | None] | None = None
-        if type(self.sampler).fixed_params_for_new_trial is not BaseSampler.fixed_params_for_new_trial:
+        if (
+            type(self.sampler).fixed_params_for_new_trial
+            is not BaseSampler.fixed_params_for_new_trial
+        ):
             directions = tuple(self._record.directions)
 
             def hook(trials: list[FrozenTrial]) -> dict[str, Any] | None:
@@ -202,9 +203,7 @@ class Study:
             fixed_params_hook=hook,
         )
         if claim.status == ClaimStatus.CAP_REACHED:
-            raise TrialCapReached(
-                f"Study {self.study_name!r} reached its cap: {claim.detail}."
-            )
+            raise TrialCapReached(f"Study {self.study_name!r} reached its cap: {claim.detail}.")
         if claim.status == ClaimStatus.EXHAUSTED:
             raise SearchSpaceExhausted(claim.detail)
         assert claim.trial is not None
@@ -232,7 +231,8 @@ class Study:
             if skip_if_finished:
                 return frozen
             raise TrialStateError(
-                f"Trial {number} is already finished ({frozen.state.name}); it cannot be told again."
+                f"Trial {number} is already finished ({frozen.state.name}); "
+                "it cannot be told again."
             )
         if frozen.state != TrialState.RUNNING:
             raise TrialStateError(f"Trial {number} is {frozen.state.name}, not RUNNING.")
@@ -335,9 +335,7 @@ class Study:
         )
 
 
-def check_values(
-    values: Any, n_objectives: int
-) -> tuple[list[float] | None, str | None]:
+def check_values(values: Any, n_objectives: int) -> tuple[list[float] | None, str | None]:
     """Turn an objective's return value into floats, or say why it cannot be used."""
     if n_objectives == 1 and not isinstance(values, (list, tuple)):
         candidates: list[Any] = [values]

@@ -39,9 +39,7 @@ class FrozenTrial:
         if self.values is None:
             return None
         if len(self.values) != 1:
-            raise RuntimeError(
-                "This trial has several objective values; use trial.values instead."
-            )
+            raise RuntimeError("This trial has several objective values; use trial.values instead.")
         return self.values[0]
 
     @property

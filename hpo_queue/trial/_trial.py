@@ -74,7 +74,7 @@ class Trial:
         self, name: str, choices: Sequence[CategoricalChoice]
     ) -> CategoricalChoice:
         """One of ``choices`` (None, bool, int, float or str)."""
-        return self._suggest(name, CategoricalDistribution(choices))  # type: ignore[no-any-return]
+        return self._suggest(name, CategoricalDistribution(choices))
 
     # Optuna 2.x spellings, still found in many objectives.
     def suggest_uniform(self, name: str, low: float, high: float) -> float:
@@ -110,12 +110,12 @@ class Trial:
                 return distribution.validate_value(self._fixed[name])
             except InvalidInputError as exc:
                 raise InvalidInputError(
-                    f"Fixed value for parameter {name!r} in trial {self.number} does not fit: "
-                    f"{exc}"
+                    f"Fixed value for parameter {name!r} in trial {self.number} does not fit: {exc}"
                 ) from None
         if distribution.single():
-            return distribution.to_external(distribution.low if not isinstance(
-                distribution, CategoricalDistribution) else 0)
+            return distribution.to_external(
+                distribution.low if not isinstance(distribution, CategoricalDistribution) else 0
+            )
         sampler = self.study.sampler
         if self._relative_space is None:
             self._relative_space = sampler.infer_relative_search_space(history, self._snapshot())
@@ -178,7 +178,8 @@ class Trial:
         if step in self._intermediate:
             _logger.warning(
                 "Trial %d already reported a value at step %d; the new one is ignored.",
-                self.number, step,
+                self.number,
+                step,
             )
             return
         self._intermediate[step] = value

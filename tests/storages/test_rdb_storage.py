@@ -1,0 +1,151 @@
+"""RDBStorage on SQLite and MariaDB: URLs, schema, claims, the exact cap under racing processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import random
+
+import pytest
+
+import hpo_queue as hq
+from hpo_queue.exceptions import StorageError, StorageURLError
+from hpo_queue.storages import ClaimStatus, RDBStorage, mask_url, normalize_url
+from hpo_queue.trial import TrialState
+
+
+def test_mysql_url_uses_pymysql_and_utf8mb4() -> None:
+    url = normalize_url("mysql://root@localhost/example")
+    assert url.drivername == "mysql+pymysql"
+    assert url.query["charset"] == "utf8mb4"
+    assert normalize_url("mysql+pymysql://u@h/db").drivername == "mysql+pymysql"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("nonsense", "Could not parse"),
+        ("oracle://u@h/db", "Unsupported database"),
+        ("mysql://root@localhost", "names no database"),
+        ("", "non-empty"),
+    ],
+)
+def test_bad_urls(url: str, message: str) -> None:
+    with pytest.raises(StorageURLError, match=message):
+        RDBStorage(url)
+
+
+def test_password_is_masked() -> None:
+    assert "s3cret" not in mask_url("mysql://root:s3cret@db/x")
+    assert "s3cret" not in mask_url("not a url://root:s3cret@db")
+
+
+def test_unreachable_database_is_a_storage_error() -> None:
+    with pytest.raises(StorageError, match=r"127\.0\.0\.1:1") as info:
+        RDBStorage("mysql://root:pw@127.0.0.1:1/x")
+    assert "pw" not in str(info.value)
+
+
+def test_schema_version_is_recorded(storage_url: str) -> None:
+    import sqlalchemy as sa
+
+    RDBStorage(storage_url)
+    engine = sa.create_engine(normalize_url(storage_url))
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT schema_version FROM hq_version_info").scalar() == 1
+    engine.dispose()
+
+
+def test_claim_is_idempotent_per_task_key(storage_url: str) -> None:
+    study = hq.create_study(storage=storage_url)
+    storage = study.storage
+    first = storage.claim_trial(study.study_id, task_key="task-1")
+    second = storage.claim_trial(study.study_id, task_key="task-1")
+    assert first.status == ClaimStatus.CLAIMED
+    assert second.status == ClaimStatus.DUPLICATE
+    assert second.trial is not None and first.trial is not None
+    assert second.trial.number == first.trial.number
+    assert len(study.trials) == 1
+
+
+def test_finish_happens_once(storage_url: str) -> None:
+    study = hq.create_study(storage=storage_url, max_trials=2)
+    storage = study.storage
+    claim = storage.claim_trial(study.study_id)
+    assert claim.trial is not None
+    assert storage.finish_trial(study.study_id, claim.trial.trial_id, TrialState.FAIL)
+    assert not storage.finish_trial(study.study_id, claim.trial.trial_id, TrialState.COMPLETE, [1])
+    # The failed trial freed its slot: two more fit under max_trials=2.
+    assert storage.claim_trial(study.study_id).status == ClaimStatus.CLAIMED
+    assert storage.claim_trial(study.study_id).status == ClaimStatus.CLAIMED
+    assert storage.claim_trial(study.study_id).status == ClaimStatus.CAP_REACHED
+
+
+def test_history_cache_sees_updates_of_running_trials(storage_url: str) -> None:
+    study = hq.create_study(storage=storage_url)
+    other = RDBStorage(storage_url)  # a second process's view, with its own cache
+    trial = study.ask()
+    assert [t.state for t in other.get_trials(study.study_id)] == [TrialState.RUNNING]
+    trial.suggest_float("x", 0, 1)
+    trial.report(0.5, 3)
+    (seen,) = other.get_trials(study.study_id)
+    assert set(seen.params) == {"x"} and seen.intermediate_values == {3: 0.5}
+    study.tell(trial, 1.0)
+    study.ask()
+    states = [t.state for t in other.get_trials(study.study_id)]
+    assert states == [TrialState.COMPLETE, TrialState.RUNNING]
+
+
+def test_intermediate_values_keep_inf_and_nan(storage_url: str) -> None:
+    study = hq.create_study(storage=storage_url)
+    trial = study.ask()
+    trial.report(float("inf"), 0)
+    trial.report(float("-inf"), 1)
+    trial.report(float("nan"), 2)
+    trial.report(1.5, 3)
+    values = study.storage.get_trial(study.study_id, trial.number).intermediate_values
+    assert values[0] == float("inf") and values[1] == float("-inf")
+    assert values[2] != values[2] and values[3] == 1.5
+
+
+def _race(url: str, study_name: str, seed: int, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    rng = random.Random(seed)
+    study = hq.load_study(study_name=study_name, storage=url)
+    claimed = []
+    while True:
+        claim = study.storage.claim_trial(study.study_id, worker=f"p{seed}")
+        if claim.status != ClaimStatus.CLAIMED:
+            break
+        assert claim.trial is not None
+        state = TrialState.FAIL if rng.random() < 0.2 else TrialState.COMPLETE
+        study.storage.finish_trial(
+            study.study_id,
+            claim.trial.trial_id,
+            state,
+            [1.0] if state == TrialState.COMPLETE else None,
+        )
+        claimed.append(claim.trial.number)
+    out.put(claimed)
+
+
+@pytest.mark.parametrize("n_processes", [8])
+def test_racing_processes_never_exceed_the_cap(storage_url: str, n_processes: int) -> None:
+    cap = 60
+    study = hq.create_study(study_name="race", storage=storage_url, max_trials=cap)
+    context = multiprocessing.get_context("fork")
+    out = context.Queue()
+    processes = [
+        context.Process(target=_race, args=(storage_url, "race", i, out))
+        for i in range(n_processes)
+    ]
+    for process in processes:
+        process.start()
+    claimed = [number for _ in processes for number in out.get(timeout=120)]
+    for process in processes:
+        process.join(timeout=30)
+        assert process.exitcode == 0
+    trials = study.trials
+    numbers = [t.number for t in trials]
+    assert sorted(claimed) == numbers == list(range(len(trials)))  # unique, gap-free
+    states = [t.state for t in trials]
+    assert states.count(TrialState.COMPLETE) == cap  # exactly the cap, failures replaced
+    assert TrialState.RUNNING not in states
