@@ -32,6 +32,7 @@ from hpo_queue.trial._trial import Trial
 
 if TYPE_CHECKING:
     from hpo_queue.study._optimize import Callback, Objective
+    from workers.submit import TrialJob
 
 StorageArg = str | RDBStorage | None
 
@@ -333,6 +334,31 @@ class Study:
             gc_after_trial=gc_after_trial,
             show_progress_bar=show_progress_bar,
         )
+
+    def submit(
+        self,
+        objective: str | Callable[..., Any],
+        n_trials: int = 1,
+        *,
+        retries: int = 0,
+        queue: str | None = None,
+    ) -> TrialJob:
+        """Queue ``n_trials`` trial tasks for Celery workers (``celery -A workers worker``).
+
+        Args:
+            objective: ``"module:function"`` or a module-level function; the workers must
+                allow its module (HPO_OBJECTIVE_MODULES).
+            n_trials: how many trial tasks to send; the study's max_trials still caps them.
+            retries: how often a trial whose objective raised is re-run with the same
+                parameters (a dead worker's trials are re-run regardless; see max_retries).
+            queue: the Celery queue to send to (default "hpo_queue").
+
+        Returns:
+            A job handle: ``wait(timeout=None, progress=False)``, ``counts()``, ``cancel()``.
+        """
+        from workers.submit import submit_trials
+
+        return submit_trials(self, objective, n_trials, error_retries=retries, queue=queue)
 
 
 def check_values(values: Any, n_objectives: int) -> tuple[list[float] | None, str | None]:

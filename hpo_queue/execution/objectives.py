@@ -1,0 +1,137 @@
+"""Which objectives a worker may run: the module allowlist, explicit registration, and refs.
+
+A task message names its objective as a ``"module:function"`` string. A worker imports
+that module only if it is allowed (listed in HPO_OBJECTIVE_MODULES, a submodule of one
+listed, or registered explicitly); anything else is refused before any import happens.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from hpo_queue.exceptions import InvalidInputError, ObjectiveNotAllowedError
+
+MAX_REF_LENGTH = 300
+_MODULE_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+_NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+_registered: dict[str, Callable[..., Any]] = {}
+_registered_lock = threading.Lock()
+
+
+def objective_ref(objective: str | Callable[..., Any]) -> str:
+    """The ``"module:function"`` reference a task carries for ``objective``.
+
+    Raises:
+        InvalidInputError: a lambda, a nested function, or one defined in ``__main__``
+            (workers cannot import those), or a malformed string.
+    """
+    if isinstance(objective, str):
+        parse_objective_ref(objective)
+        return objective
+    if not callable(objective):
+        raise InvalidInputError(
+            f"An objective must be a function or 'module:function', got {objective!r}."
+        )
+    module = getattr(objective, "__module__", None)
+    qualname = getattr(objective, "__qualname__", None)
+    if not module or not qualname or "<" in qualname or "." in qualname:
+        raise InvalidInputError(
+            f"Workers can only run module-level functions; {objective!r} is not one. "
+            "Define it at the top level of a module the workers can import."
+        )
+    if module == "__main__":
+        raise InvalidInputError(
+            f"{qualname} is defined in __main__, which workers cannot import; move it to a "
+            "module (e.g. foo.py) and submit 'foo:" + qualname + "'."
+        )
+    ref = f"{module}:{qualname}"
+    parse_objective_ref(ref)
+    return ref
+
+
+def parse_objective_ref(ref: Any) -> tuple[str, str]:
+    """Split ``"module:function"`` into its parts, checking type, size and characters.
+
+    Raises:
+        InvalidInputError: not a string of that shape.
+    """
+    if not isinstance(ref, str):
+        raise InvalidInputError(
+            f"An objective reference must be a string, got {type(ref).__name__}."
+        )
+    if len(ref) > MAX_REF_LENGTH:
+        raise InvalidInputError(
+            f"An objective reference is at most {MAX_REF_LENGTH} characters; got {len(ref)}."
+        )
+    module, sep, name = ref.partition(":")
+    if not sep or not _MODULE_PATTERN.fullmatch(module) or not _NAME_PATTERN.fullmatch(name):
+        raise InvalidInputError(
+            f"Objective reference {ref!r} is not of the form 'package.module:function'."
+        )
+    return module, name
+
+
+def register_objective(objective: Callable[..., Any], name: str | None = None) -> str:
+    """Allow this process to run ``objective`` under ``name`` (default: its module:function).
+
+    Registration allows exactly that function, not the rest of its module.
+    """
+    ref = name if name is not None else objective_ref(objective)
+    parse_objective_ref(ref)
+    with _registered_lock:
+        _registered[ref] = objective
+    return ref
+
+
+def unregister_all() -> None:
+    """Forget every explicit registration (for tests)."""
+    with _registered_lock:
+        _registered.clear()
+
+
+def is_module_allowed(module: str, allowed_modules: Iterable[str]) -> bool:
+    """True if ``module`` is one of ``allowed_modules`` or inside one of those packages."""
+    return any(module == allowed or module.startswith(allowed + ".") for allowed in allowed_modules)
+
+
+def resolve_objective(ref: Any, allowed_modules: Iterable[str]) -> Callable[..., Any]:
+    """The function ``ref`` names, if this worker may run it.
+
+    The allowlist is checked before the module is imported, so a refused reference never
+    runs any of its module's code.
+
+    Raises:
+        InvalidInputError: ``ref`` is malformed.
+        ObjectiveNotAllowedError: its module is not allowed, or it is not a function there.
+    """
+    module_name, function_name = parse_objective_ref(ref)
+    with _registered_lock:
+        registered = _registered.get(ref)
+    if registered is not None:
+        return registered
+    allowed = tuple(allowed_modules)
+    if not is_module_allowed(module_name, allowed):
+        listed = ", ".join(allowed) if allowed else "none"
+        raise ObjectiveNotAllowedError(
+            f"Objective {ref!r} refused: module {module_name!r} is not in this worker's "
+            f"allowed objective modules ({listed}). Add it to HPO_OBJECTIVE_MODULES on the "
+            "workers, or register the function explicitly."
+        )
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ObjectiveNotAllowedError(
+            f"Objective {ref!r}: module {module_name!r} cannot be imported on this worker "
+            f"({exc}); start the worker where it is importable."
+        ) from None
+    objective = getattr(module, function_name, None)
+    if objective is None or not callable(objective):
+        raise ObjectiveNotAllowedError(
+            f"Objective {ref!r}: {module_name} has no function {function_name!r}."
+        )
+    return objective

@@ -1,0 +1,290 @@
+"""The body of one trial task, free of Celery: claim, sample, run the objective, write.
+
+``run_trial_task`` is what a Celery worker calls for each message. It is idempotent per
+``task_key`` (the Celery task id): a redelivered message finds the trial its first
+delivery claimed and never writes a second result for the same work.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from hpo_queue.exceptions import InvalidInputError, ObjectiveNotAllowedError
+from hpo_queue.execution.objectives import parse_objective_ref, resolve_objective
+from hpo_queue.logging import get_logger
+from hpo_queue.samplers import BaseSampler
+from hpo_queue.settings import Settings
+from hpo_queue.storages import Claim, ClaimStatus, get_storage
+from hpo_queue.storages._rdb import check_name
+from hpo_queue.study._heartbeat import heartbeat_for
+from hpo_queue.study._optimize import run_trial
+from hpo_queue.study._reaper import reap_stale_trials
+from hpo_queue.study._study import Study, load_study, worker_name
+from hpo_queue.trial._frozen import FrozenTrial
+from hpo_queue.trial._history import TrialHistory
+from hpo_queue.trial._state import TrialState
+from hpo_queue.trial._trial import Trial
+
+_logger = get_logger("hpo_queue.execution")
+
+MAX_KEY_LENGTH = 200
+MAX_ERROR_RETRIES = 10
+# reap_stale_trials writes this at the start of the fail_reason of a trial whose worker died.
+REAPED_REASON_PREFIX = "No heartbeat for"
+CANCELLED_JOB_ATTR = "cancelled_job:"
+
+_studies: dict[tuple[str, str, int], Study] = {}
+_studies_lock = threading.Lock()
+_next_reap: dict[int, float] = {}
+
+
+def validate_task_arguments(
+    study_name: Any, objective_ref: Any, task_key: Any, job_id: Any, error_retries: Any
+) -> None:
+    """Check the types and sizes of what a task message carries.
+
+    Raises:
+        InvalidInputError: with what is wrong; nothing has been read or written yet.
+    """
+    check_name("Study name", study_name)
+    parse_objective_ref(objective_ref)
+    for label, key in (("task_key", task_key), ("job_id", job_id)):
+        if key is None and label == "job_id":
+            continue
+        if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH:
+            raise InvalidInputError(
+                f"{label} must be a non-empty string of at most {MAX_KEY_LENGTH} characters."
+            )
+    if (
+        isinstance(error_retries, bool)
+        or not isinstance(error_retries, int)
+        or not 0 <= error_retries <= MAX_ERROR_RETRIES
+    ):
+        raise InvalidInputError(
+            f"error_retries must be an integer from 0 to {MAX_ERROR_RETRIES}, "
+            f"got {error_retries!r}."
+        )
+
+
+def run_trial_task(
+    settings: Settings,
+    study_name: str,
+    objective_ref: str,
+    task_key: str,
+    *,
+    job_id: str | None = None,
+    error_retries: int = 0,
+) -> dict[str, Any]:
+    """Run one trial of ``study_name`` for the task ``task_key``; return a small JSON result.
+
+    In order: claim a trial in one transaction (the cap is checked there), let the objective
+    ask the sampler for parameters against the shared history, run it, write the outcome.
+
+    Returns:
+        ``{"status": ..., "study": ..., ...}`` where status is one of "finished" (with
+        "trial", "state", "values"), "cap_reached", "exhausted", "refused", "duplicate",
+        "cancelled" or "gave_up".
+    """
+    started = time.perf_counter()
+    validate_task_arguments(study_name, objective_ref, task_key, job_id, error_retries)
+    if not settings.storage_url:
+        raise InvalidInputError("This worker has no storage: set HPO_STORAGE_URL.")
+    study = _load_study(settings, study_name)
+    base = {"study": study_name, "task_key": task_key}
+    if job_id is not None and study.storage.get_study_attrs(study.study_id, "system").get(
+        CANCELLED_JOB_ATTR + job_id
+    ):
+        return {**base, "status": "cancelled"}
+    _maybe_reap(study, settings)
+    try:
+        objective = resolve_objective(objective_ref, settings.objective_modules)
+    except ObjectiveNotAllowedError as exc:
+        return {**base, **_record_refusal(study, task_key, objective_ref, str(exc))}
+
+    heartbeat = heartbeat_for(study.storage, settings.heartbeat_interval)
+    fixed_params: dict[str, Any] | None = None
+    retry_attrs: dict[str, Any] | None = None
+    errors_retried = 0
+    for attempt in range(settings.max_retries + error_retries + 1):
+        key = task_key if attempt == 0 else f"{task_key}#{attempt}"
+        claim = _claim(study, key, fixed_params, retry_attrs)
+        if claim.status == ClaimStatus.CAP_REACHED:
+            _logger.info("Task %s: study %r is at its cap; nothing to do.", key, study_name)
+            return {**base, "status": "cap_reached", "detail": claim.detail}
+        if claim.status == ClaimStatus.EXHAUSTED:
+            return {**base, "status": "exhausted", "detail": claim.detail}
+        assert claim.trial is not None
+        if claim.status == ClaimStatus.DUPLICATE:
+            outcome = _await_outcome(study, claim.trial, settings)
+            if outcome is None:
+                return {
+                    **base,
+                    **_describe(claim.trial),
+                    "status": "duplicate",
+                    "running_elsewhere": True,
+                }
+        else:
+            timer = _ObjectiveTimer(objective)
+            outcome = run_trial(
+                study, Trial(study, claim.trial), timer, catch=(Exception,), heartbeat=heartbeat
+            )
+            if not _should_continue(outcome, errors_retried, error_retries):
+                return {
+                    **base,
+                    **_describe(outcome),
+                    "status": "finished",
+                    "elapsed_seconds": time.perf_counter() - started,
+                    "objective_seconds": timer.seconds,
+                }
+        if not _should_continue(outcome, errors_retried, error_retries):
+            return {**base, **_describe(outcome), "status": "duplicate"}
+        # The work of this attempt was lost (its worker died) or the objective raised and
+        # the user asked for retries: go on under a key derived from the task's.
+        if _was_reaped(outcome):
+            fixed_params, retry_attrs = None, None  # the reaper queued the retry as WAITING
+        else:
+            errors_retried += 1
+            fixed_params = dict(outcome.system_attrs.get("fixed_params") or {}) | outcome.params
+            retry_attrs = {"retry_of": outcome.number, "error_retry_count": errors_retried}
+    return {**base, "status": "gave_up", "detail": "retry limit reached"}
+
+
+def _load_study(settings: Settings, study_name: str) -> Study:
+    """One Study object per (storage, name) and process, so its caches are reused."""
+    assert settings.storage_url is not None
+    key = (settings.storage_url, study_name, os.getpid())
+    with _studies_lock:
+        study = _studies.get(key)
+    if study is None:
+        study = load_study(
+            study_name=study_name, storage=get_storage(settings.storage_url), settings=settings
+        )
+        with _studies_lock:
+            _studies[key] = study
+    return study
+
+
+def _maybe_reap(study: Study, settings: Settings) -> None:
+    now = time.monotonic()
+    if now < _next_reap.get(study.study_id, 0.0):
+        return
+    _next_reap[study.study_id] = now + settings.heartbeat_interval
+    reap_stale_trials(
+        study.storage, settings.heartbeat_grace, settings.max_retries, study_id=study.study_id
+    )
+
+
+def _claim(
+    study: Study,
+    key: str,
+    fixed_params: dict[str, Any] | None,
+    system_attrs: dict[str, Any] | None,
+    *,
+    use_waiting: bool = True,
+) -> Claim:
+    """Like Study._claim, but keeps ClaimStatus (DUPLICATE matters to a redelivered task)."""
+    hook: Callable[[list[FrozenTrial]], dict[str, Any] | None] | None = None
+    sampler = study.sampler
+    if type(sampler).fixed_params_for_new_trial is not BaseSampler.fixed_params_for_new_trial:
+        directions = tuple(study.directions)
+
+        def hook(trials: list[FrozenTrial]) -> dict[str, Any] | None:
+            return sampler.fixed_params_for_new_trial(TrialHistory(directions, trials))
+
+    def claim() -> Claim:
+        return study.storage.claim_trial(
+            study.study_id,
+            worker=worker_name(),
+            task_key=key,
+            fixed_params=fixed_params,
+            system_attrs=system_attrs,
+            fixed_params_hook=hook,
+            use_waiting=use_waiting,
+        )
+
+    try:
+        return claim()
+    except IntegrityError:
+        # Two deliveries of one message claimed at the same moment; the other one won.
+        return claim()
+
+
+def _await_outcome(study: Study, trial: FrozenTrial, settings: Settings) -> FrozenTrial | None:
+    """The finished trial a previous delivery of this task claimed, or None if it still runs.
+
+    A redelivered message arrives while its trial may still look alive. Watching it for a
+    heartbeat grace period (and reaping meanwhile) tells a dead worker from a live one.
+    """
+    deadline = time.monotonic() + settings.heartbeat_grace + 2 * settings.heartbeat_interval
+    current = trial
+    while not current.state.is_finished():
+        if current.state == TrialState.WAITING or time.monotonic() >= deadline:
+            return None
+        time.sleep(min(settings.heartbeat_interval, 1.0) / 2)
+        reap_stale_trials(
+            study.storage, settings.heartbeat_grace, settings.max_retries, study_id=study.study_id
+        )
+        current = study.storage.get_trial(study.study_id, trial.number)
+    return current
+
+
+def _was_reaped(trial: FrozenTrial) -> bool:
+    return trial.state == TrialState.FAIL and (trial.fail_reason or "").startswith(
+        REAPED_REASON_PREFIX
+    )
+
+
+def _should_continue(trial: FrozenTrial, errors_retried: int, error_retries: int) -> bool:
+    if _was_reaped(trial):
+        return True
+    return (
+        trial.state == TrialState.FAIL
+        and errors_retried < error_retries
+        and "refused_objective" not in trial.system_attrs
+    )
+
+
+def _record_refusal(study: Study, task_key: str, objective_ref: str, reason: str) -> dict[str, Any]:
+    """Leave the refusal on a FAIL trial (which frees its slot), without running anything."""
+    _logger.warning("Task %s: %s", task_key, reason)
+    claim = _claim(study, task_key, None, {"refused_objective": objective_ref}, use_waiting=False)
+    result: dict[str, Any] = {"status": "refused", "detail": reason}
+    if claim.status == ClaimStatus.CLAIMED:
+        assert claim.trial is not None
+        study.storage.finish_trial(
+            study.study_id, claim.trial.trial_id, TrialState.FAIL, fail_reason=reason
+        )
+        result["trial"] = claim.trial.number
+    elif claim.status == ClaimStatus.DUPLICATE and claim.trial is not None:
+        result["trial"] = claim.trial.number
+    return result
+
+
+def _describe(trial: FrozenTrial) -> dict[str, Any]:
+    return {
+        "trial": trial.number,
+        "state": trial.state.name,
+        "values": trial.values,
+        "worker": trial.worker,
+    }
+
+
+class _ObjectiveTimer:
+    """Calls the objective and keeps how long it took, for the overhead figures."""
+
+    def __init__(self, objective: Callable[[Trial], Any]) -> None:
+        self._objective = objective
+        self.seconds = 0.0
+
+    def __call__(self, trial: Trial) -> Any:
+        start = time.perf_counter()
+        try:
+            return self._objective(trial)
+        finally:
+            self.seconds = time.perf_counter() - start

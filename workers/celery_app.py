@@ -1,0 +1,172 @@
+"""The Celery app of hpo-queue workers, configured from Settings (HPO_* env vars, HPO_CONFIG).
+
+Precedence, highest first: HPO_* environment variables > the TOML file named by HPO_CONFIG
+(e.g. configs/production.toml) > built-in defaults. Without HPO_BROKER_URL the broker is
+an embedded, server-less one: kombu's SQLAlchemy transport on a SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+import sys
+from pathlib import Path
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_init
+from sqlalchemy.engine import make_url
+
+from hpo_queue.exceptions import ConfigError
+from hpo_queue.settings import Settings
+
+DEFAULT_QUEUE = "hpo_queue"
+EMBEDDED_BROKER_FILE = "hpo-queue-broker.sqlite"
+EMBEDDED_RESULTS_FILE = "hpo-queue-results.sqlite"
+# Redis re-delivers a message not acknowledged within the visibility timeout. A trial task
+# acknowledges when it ends, so the timeout must outlast the longest task.
+DEFAULT_VISIBILITY_TIMEOUT = 3600.0
+VISIBILITY_MARGIN = 120.0
+HARD_LIMIT_MARGIN = 30.0
+
+
+class HpoCelery(Celery):
+    """A Celery app that also carries the worker's hpo-queue Settings.
+
+    Settings live on the app object, not in ``app.conf``, so that the storage URL never
+    shows up where Celery and Flower display configuration.
+    """
+
+    hpo_settings: Settings
+
+
+def embedded_dir(settings: Settings) -> Path:
+    """Where the embedded broker keeps its file: beside a SQLite storage, else the cwd."""
+    if settings.storage_url:
+        try:
+            url = make_url(settings.storage_url)
+        except Exception:
+            url = None
+        if url is not None and url.get_backend_name() == "sqlite" and url.database:
+            return Path(url.database).resolve().parent
+    return Path.cwd()
+
+
+def broker_url_for(settings: Settings) -> str:
+    if settings.broker_url:
+        return settings.broker_url
+    return f"sqla+sqlite:///{embedded_dir(settings) / EMBEDDED_BROKER_FILE}"
+
+
+def result_backend_for(settings: Settings, broker_url: str) -> str:
+    """HPO_RESULT_BACKEND, else the Redis broker itself, RPC for AMQP, SQLite when embedded."""
+    if settings.result_backend:
+        return settings.result_backend
+    scheme = broker_url.split("://", 1)[0].lower()
+    if scheme in ("redis", "rediss"):
+        return broker_url
+    if scheme in ("amqp", "amqps", "pyamqp"):
+        return "rpc://"
+    return f"db+sqlite:///{embedded_dir(settings) / EMBEDDED_RESULTS_FILE}"
+
+
+def visibility_timeout_for(settings: Settings) -> float:
+    """Longer than the hard time limit, so Redis never hands a running task to another worker."""
+    hard = hard_time_limit_for(settings)
+    if hard is None:
+        return DEFAULT_VISIBILITY_TIMEOUT
+    return max(DEFAULT_VISIBILITY_TIMEOUT, hard + settings.heartbeat_grace + VISIBILITY_MARGIN)
+
+
+def hard_time_limit_for(settings: Settings) -> float | None:
+    # The soft limit (task_time_limit) raises inside the objective, which FAILs the trial
+    # with a traceback; the hard limit only catches objectives that ignore it.
+    if settings.task_time_limit is None:
+        return None
+    return settings.task_time_limit + HARD_LIMIT_MARGIN
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    """Celery settings for hpo-queue: JSON only, late acks, one message at a time."""
+    broker = broker_url_for(settings)
+    backend = result_backend_for(settings, broker)
+    scheme = broker.split("://", 1)[0].lower()
+    if scheme not in (
+        "redis",
+        "rediss",
+        "amqp",
+        "amqps",
+        "pyamqp",
+        "sqla+sqlite",
+        "sqla+mysql",
+        "sqla+mysql+pymysql",
+        "sqla+postgresql",
+        "memory",
+    ):
+        raise ConfigError(
+            f"Unsupported broker scheme {scheme!r}; use redis://, rediss://, amqp:// or leave "
+            "HPO_BROKER_URL unset for the embedded broker."
+        )
+    config: dict[str, Any] = {
+        "broker_url": broker,
+        "result_backend": backend,
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "result_accept_content": ["json"],
+        "event_serializer": "json",
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_track_started": True,
+        "task_default_queue": DEFAULT_QUEUE,
+        "result_expires": 7 * 24 * 3600,
+        "result_extended": False,
+        "broker_connection_retry_on_startup": True,
+        "broker_connection_max_retries": None,  # reconnect for as long as it takes
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
+        "task_soft_time_limit": settings.task_time_limit,
+        "task_time_limit": hard_time_limit_for(settings),
+        "worker_hijack_root_logger": False,
+    }
+    if scheme in ("redis", "rediss"):
+        visibility = visibility_timeout_for(settings)
+        options = {
+            "visibility_timeout": visibility,
+            "socket_keepalive": True,
+            "health_check_interval": 10,
+            "retry_on_timeout": True,
+        }
+        config["broker_transport_options"] = options
+        config["result_backend_transport_options"] = {
+            "visibility_timeout": visibility,
+            "retry_policy": {"timeout": 10.0},
+        }
+        config["redis_backend_health_check_interval"] = 10
+        config["redis_socket_keepalive"] = True
+    if scheme == "rediss" and "ssl_cert_reqs" not in broker:
+        config["broker_use_ssl"] = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+    if backend.startswith("rediss://") and "ssl_cert_reqs" not in backend:
+        config["redis_backend_use_ssl"] = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+    return config
+
+
+def create_app(settings: Settings | None = None) -> HpoCelery:
+    """A Celery app for ``settings`` (default: Settings.load()), with the trial task."""
+    settings = settings or Settings.load()
+    app = HpoCelery("hpo_queue", set_as_current=False)
+    app.conf.update(celery_config(settings))
+    app.hpo_settings = settings
+    from workers.tasks import register_tasks
+
+    register_tasks(app)
+    return app
+
+
+@worker_init.connect
+def _make_cwd_importable(**_: Any) -> None:
+    # `celery -A workers worker` puts the working directory on sys.path only while it
+    # imports the app; objective modules beside it must stay importable afterwards.
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        sys.path.append(cwd)

@@ -1,0 +1,44 @@
+"""The one Celery task, ``hpo_queue.run_trial``: a thin wrapper around run_trial_task."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, Task
+
+from hpo_queue.exceptions import StorageError
+from hpo_queue.execution.task_runner import run_trial_task
+
+RUN_TRIAL_TASK = "hpo_queue.run_trial"
+
+
+def register_tasks(app: Celery) -> None:
+    """Add the trial task to ``app`` under its stable name."""
+
+    @app.task(
+        name=RUN_TRIAL_TASK,
+        bind=True,
+        # The store was unreachable for longer than the storage's own retries (a database
+        # restart): run the task again later. Its task id, hence its claim, stays the same.
+        autoretry_for=(StorageError,),
+        retry_backoff=2,
+        retry_backoff_max=60,
+        retry_jitter=True,
+        max_retries=30,
+    )
+    def run_trial(
+        self: Task,
+        study_name: str,
+        objective_ref: str,
+        job_id: str | None = None,
+        error_retries: int = 0,
+    ) -> dict[str, Any]:
+        """Claim and run one trial of ``study_name`` with the objective ``objective_ref``."""
+        return run_trial_task(
+            self.app.hpo_settings,
+            study_name,
+            objective_ref,
+            self.request.id,
+            job_id=job_id,
+            error_retries=error_retries,
+        )
