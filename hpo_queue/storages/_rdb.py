@@ -6,6 +6,7 @@ serializes numbering and makes the max_trials check exact however many processes
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import json
 import logging
@@ -669,7 +670,7 @@ class RDBStorage:
     def get_trials(self, study_id: int) -> list[FrozenTrial]:
         """Every trial of the study ordered by number; finished ones come from the cache.
 
-        The returned trials are shared with the cache: treat them as read-only.
+        The returned list and trials are shared with the cache: treat them as read-only.
         """
         return self._transaction(lambda conn: self._refresh(study_id, conn), "read trials")
 
@@ -700,21 +701,30 @@ class RDBStorage:
             rows = conn.execute(select(_T).where(_T.c.study_id == study_id, condition)).all()
             reported_ids = [r.trial_id for r in rows if r.state != int(TrialState.WAITING)]
             intermediate = self._read_intermediate(conn, reported_ids)
-            newly_finished = False
+            newly_finished = []
             for row in rows:
                 trial = self._trial_from_row(row, intermediate.get(row.trial_id, {}))
                 cache.max_trial_id = max(cache.max_trial_id, row.trial_id)
                 if trial.state.is_finished():
                     cache.unfinished.pop(row.trial_id, None)
                     cache.add_finished(trial)
-                    newly_finished = True
+                    newly_finished.append(trial)
                 else:
                     cache.unfinished[row.trial_id] = trial
             if newly_finished:
-                cache.sorted_finished = sorted(cache.finished.values(), key=_by_number)
+                # Copy on write: lists handed out earlier stay valid for their readers.
+                updated = list(cache.sorted_finished)
+                for trial in newly_finished:
+                    # Mostly an append: trials tend to finish in the order they started.
+                    bisect.insort(updated, trial, key=_by_number)
+                cache.sorted_finished = updated
             if not cache.unfinished:
-                return list(cache.sorted_finished)
-            return sorted([*cache.sorted_finished, *cache.unfinished.values()], key=_by_number)
+                return cache.sorted_finished
+            running = sorted(cache.unfinished.values(), key=_by_number)
+            finished = cache.sorted_finished
+            if not finished or running[0].number > finished[-1].number:
+                return [*finished, *running]
+            return sorted([*finished, *running], key=_by_number)
 
     def _read_intermediate(
         self, conn: Connection, trial_ids: list[int]
