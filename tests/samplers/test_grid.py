@@ -14,7 +14,7 @@ from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
 from hpo_queue.trial._state import TrialState
 
-SPACE = {"x": [1, 2], "opt": ["adam", "sgd"]}
+SPACE: dict[str, list[Any]] = {"x": [1, 2], "opt": ["adam", "sgd"]}
 
 
 def _history(trials: list[FrozenTrial]) -> TrialHistory:
@@ -32,7 +32,7 @@ def _trial(number: int, params: dict[str, Any], state: TrialState) -> FrozenTria
 
 def _run_all(sampler: GridSampler, state: TrialState = TrialState.COMPLETE) -> list[dict[str, Any]]:
     trials: list[FrozenTrial] = []
-    points = []
+    points: list[dict[str, Any]] = []
     while True:
         try:
             point = sampler.fixed_params_for_new_trial(_history(trials))
