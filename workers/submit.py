@@ -10,9 +10,10 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import kombu.exceptions
 from celery.result import AsyncResult
 
-from hpo_queue.exceptions import InvalidInputError
+from hpo_queue.exceptions import HpoQueueError, InvalidInputError
 from hpo_queue.execution.objectives import objective_ref
 from hpo_queue.execution.task_runner import (
     CANCELLED_JOB_ATTR,
@@ -21,6 +22,7 @@ from hpo_queue.execution.task_runner import (
 )
 from hpo_queue.logging import get_logger
 from hpo_queue.settings import Settings
+from hpo_queue.storages import mask_url
 from hpo_queue.trial._state import TrialState
 from workers.celery_app import HpoCelery, create_app
 from workers.tasks import RUN_TRIAL_TASK
@@ -92,9 +94,15 @@ def submit_trials(
         "job_id": job_id,
         "error_retries": error_retries,
     }
-    with app.producer_or_acquire() as producer:
-        for task_id in task_ids:
-            task.apply_async(kwargs=kwargs, task_id=task_id, producer=producer, **options)
+    try:
+        with app.producer_or_acquire() as producer:
+            for task_id in task_ids:
+                task.apply_async(kwargs=kwargs, task_id=task_id, producer=producer, **options)
+    except (OSError, RuntimeError, kombu.exceptions.KombuError) as exc:
+        raise BrokerUnreachableError(
+            f"Could not send trial tasks to the broker at {mask_url(app.conf.broker_url)}: "
+            f"{str(exc) or type(exc).__name__}. Is it running, and is HPO_BROKER_URL right?"
+        ) from None
     _logger.info(
         "Submitted %d trial task(s) of study %r running %s (job %s).",
         n_trials,
@@ -103,6 +111,10 @@ def submit_trials(
         job_id,
     )
     return TrialJob(app, study, job_id, task_ids)
+
+
+class BrokerUnreachableError(HpoQueueError):
+    """The Celery broker (or its result store) did not accept the trial tasks."""
 
 
 class TrialJob:

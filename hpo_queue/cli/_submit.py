@@ -1,0 +1,113 @@
+"""The submit command: send trial tasks of a study to the Celery workers, optionally wait."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from hpo_queue.cli import _common
+from hpo_queue.exceptions import NoCompletedTrialsError
+from hpo_queue.settings import Settings
+from hpo_queue.storages import mask_url
+from hpo_queue.study import load_study
+
+
+def register(subparsers: Any) -> None:
+    parser = _common.add_command(
+        subparsers,
+        "submit",
+        summary="queue trial tasks of a study for Celery workers (celery -A workers worker)",
+        description=(
+            "Send N trial tasks to the broker ($HPO_BROKER_URL). Each worker task claims a\n"
+            "trial (the study's max_trials still caps them), runs the objective, and writes\n"
+            "the result to the shared store. Workers run only objectives from the modules\n"
+            "listed in their HPO_OBJECTIVE_MODULES."
+        ),
+        examples="""\
+  export HPO_BROKER_URL=redis://localhost:6379/0
+  export HPO_STORAGE_URL=mysql://root@localhost/example
+  hpo-queue submit --study-name demo --objective foo:objective --n-trials 200 --wait
+  hpo-queue submit --study-name demo --objective foo:objective --n-trials 50 --retries 1
+""",
+    )
+    _common.add_study_name_option(parser)
+    _common.add_storage_option(parser)
+    parser.add_argument(
+        "--objective",
+        metavar="MODULE:FUNCTION",
+        required=True,
+        help="the objective, importable on the workers, e.g. foo:objective",
+    )
+    parser.add_argument(
+        "--n-trials",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="how many trial tasks to send (default: 1)",
+    )
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=0,
+        metavar="N",
+        help="re-run a trial whose objective raised, with the same params, up to N times",
+    )
+    parser.add_argument("--queue", metavar="NAME", help="Celery queue (default: hpo_queue)")
+    parser.add_argument("--wait", action="store_true", help="wait until every task finished")
+    parser.add_argument(
+        "--timeout", type=float, metavar="SECONDS", help="with --wait: give up after this long"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="with --wait: no progress bar")
+    parser.set_defaults(handler=_submit)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _submit(args: argparse.Namespace) -> int:
+    url = _common.storage_url(args)
+    _common.check_reachable(url, must_exist=True)
+    settings = Settings.load()
+    study = load_study(study_name=args.study_name, storage=url, settings=settings)
+    from workers.celery_app import broker_url_for
+
+    with _common.quiet_logger("hpo_queue.submit"):
+        job = study.submit(
+            args.objective, n_trials=args.n_trials, retries=args.retries, queue=args.queue
+        )
+    print(
+        f"Submitted {len(job)} trial task(s) for study {study.study_name!r} to "
+        f"{mask_url(broker_url_for(settings))} (job {job.job_id})."
+    )
+    if not args.wait:
+        return 0
+    try:
+        counts = job.wait(timeout=args.timeout, progress=not args.no_progress)
+    except TimeoutError:
+        raise _common.UsageError(
+            f"the tasks did not all finish within {args.timeout:g} s; they keep running "
+            f"(see 'hpo-queue status --study-name {study.study_name}')"
+        ) from None
+    except KeyboardInterrupt:
+        revoked = job.cancel()
+        print(f"\nInterrupted: {revoked} task(s) not yet started were cancelled.", file=sys.stderr)
+        return 130
+    print("Tasks: " + ", ".join(f"{name} {n}" for name, n in sorted(counts.items())))
+    print("Trials: " + ", ".join(f"{name} {n}" for name, n in job.trial_counts().items()))
+    if len(study.directions) == 1:
+        try:
+            best = study.best_trial
+        except NoCompletedTrialsError:
+            print("No trial completed.")
+        else:
+            print(f"Best trial {best.number}: value {best.value!r}, params {best.params}")
+    failed = counts.get("error", 0)
+    return 1 if failed else 0
