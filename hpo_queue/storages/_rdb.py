@@ -204,6 +204,7 @@ class RDBStorage:
         sampler_config: dict[str, Any],
         pruner_config: dict[str, Any],
         max_trials: int | None,
+        options: dict[str, Any] | None = None,
     ) -> StudyRecord:
         check_name("Study name", study_name)
         created = utcnow()
@@ -215,6 +216,7 @@ class RDBStorage:
                     directions=_dumps([d.name for d in directions]),
                     sampler_config=_dumps(sampler_config),
                     pruner_config=_dumps(pruner_config),
+                    options_json=_dumps(options or {}),
                     max_trials=max_trials,
                     next_number=0,
                     n_failed=0,
@@ -792,6 +794,7 @@ def _study_record(row: Any) -> StudyRecord:
         pruner_config=json.loads(row.pruner_config),
         max_trials=row.max_trials,
         datetime_created=row.datetime_created,
+        options=json.loads(row.options_json),
     )
 
 

@@ -22,6 +22,7 @@ class StudyRecord:
     pruner_config: dict[str, Any]
     max_trials: int | None
     datetime_created: datetime.datetime
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,8 @@ studies = Table(
     Column("directions", String(255), nullable=False),
     Column("sampler_config", _Text, nullable=False),
     Column("pruner_config", _Text, nullable=False),
+    # Study-wide policies every process follows: retries of failed trials, constraints.
+    Column("options_json", _Text, nullable=False),
     Column("max_trials", Integer, nullable=True),
     # Counters kept under the study row lock: numbering and the cap cost O(1).
     Column("next_number", Integer, nullable=False, default=0),

@@ -126,8 +126,14 @@ def _finish(
     reason: str | None,
 ) -> FrozenTrial:
     constraints = trial._system_attrs.get("constraints")
-    changed = study._finish(trial._trial_id, state, values, reason, constraints)
     frozen = trial._snapshot()
+    if constraints is None and state == TrialState.COMPLETE:
+        frozen.values = values
+        try:
+            constraints = study._evaluate_constraints(frozen)
+        except Exception as exc:
+            state, values, reason = TrialState.FAIL, None, f"constraints_func failed: {exc!r}"
+    changed = study._finish(trial._trial_id, state, values, reason, constraints)
     if not changed:
         # The reaper declared us dead while we ran (a long pause); the store keeps FAIL.
         _logger.warning(
@@ -141,6 +147,10 @@ def _finish(
     frozen.fail_reason = reason
     frozen.constraints = constraints
     frozen.datetime_complete = utcnow()
+    if state == TrialState.FAIL and reason is not None and not reason.startswith("Interrupted"):
+        retry = study._retry_failed(frozen)
+        if retry is not None:
+            _logger.info("Trial %d will be retried as trial %d.", frozen.number, retry.number)
     return frozen
 
 

@@ -24,6 +24,12 @@ from hpo_queue.pruners import BasePruner, MedianPruner, pruner_from_config
 from hpo_queue.samplers import BaseSampler, TPESampler, sampler_from_config
 from hpo_queue.settings import Settings
 from hpo_queue.storages import ClaimStatus, RDBStorage, StudyRecord, StudySummary, get_storage
+from hpo_queue.study._constraints import (
+    ConstraintsFunc,
+    constraints_ref,
+    evaluate_constraints,
+    resolve_constraints,
+)
 from hpo_queue.study._pareto import pareto_front
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
@@ -55,6 +61,7 @@ class Study:
         sampler: BaseSampler | None = None,
         pruner: BasePruner | None = None,
         settings: Settings | None = None,
+        constraints_func: ConstraintsFunc | None = None,
     ) -> None:
         self._record = record
         self._storage = storage
@@ -63,6 +70,33 @@ class Study:
         self.pruner = pruner or pruner_from_config(record.pruner_config)
         self.settings = settings or Settings.load()
         self._stop_requested = False
+        stored_ref = record.options.get("constraints_func")
+        if constraints_func is None and stored_ref:
+            constraints_func = resolve_constraints(stored_ref, self.settings.objective_modules)
+        self._constraints_func = constraints_func
+
+    @property
+    def failed_trial_max_retries(self) -> int:
+        """How often a trial whose objective failed is re-run with the same parameters."""
+        return int(self._record.options.get("failed_trial_max_retries", 0))
+
+    def _evaluate_constraints(self, frozen: FrozenTrial) -> list[float] | None:
+        if self._constraints_func is None:
+            return None
+        return evaluate_constraints(self._constraints_func, frozen)
+
+    def _retry_failed(self, frozen: FrozenTrial) -> FrozenTrial | None:
+        """Queue a failed trial's parameters again if the study's retry policy allows."""
+        retries = int(frozen.system_attrs.get("retry_count", 0))
+        if retries >= self.failed_trial_max_retries:
+            return None
+        params = dict(frozen.system_attrs.get("fixed_params") or {}) | frozen.params
+        return self._storage.enqueue_trial(
+            self._study_id,
+            params,
+            dict(frozen.user_attrs),
+            system_attrs={"retry_of": frozen.number, "retry_count": retries + 1},
+        )
 
     def __repr__(self) -> str:
         return f"Study(study_name={self.study_name!r}, storage={self._storage.url!r})"
@@ -245,6 +279,9 @@ class Study:
         if target_state in (None, TrialState.COMPLETE):
             final_values, fail_reason = check_values(values, len(self._record.directions))
             target_state = TrialState.COMPLETE if fail_reason is None else TrialState.FAIL
+            if constraints is None and fail_reason is None:
+                frozen.values = final_values
+                constraints = self._evaluate_constraints(frozen)
         elif target_state == TrialState.PRUNED:
             if values is not None:
                 final_values, _ = check_values(values, len(self._record.directions))
@@ -435,11 +472,21 @@ def create_study(
     directions: Sequence[str | StudyDirection] | None = None,
     max_trials: int | None = None,
     settings: Settings | None = None,
+    constraints_func: ConstraintsFunc | None = None,
+    failed_trial_max_retries: int = 0,
 ) -> Study:
     """Create a study in ``storage`` (None: held in this process).
 
-    The sampler and pruner are stored with the study as JSON config, so every process
-    that loads it uses the same ones.
+    The sampler, the pruner and the study's policies are stored with the study as JSON,
+    so every process and worker that loads it uses the same ones.
+
+    Args:
+        max_trials: at most this many trials ever exist in a non-failed state, however
+            many processes race (checked in the transaction that creates each trial).
+        constraints_func: a module-level function ``f(frozen_trial) -> [c1, c2, ...]``;
+            a trial is feasible when every value is <= 0. Stored by reference.
+        failed_trial_max_retries: re-run a trial whose objective raised (or returned a
+            bad value) with the same parameters, up to this many times.
 
     Raises:
         DuplicatedStudyError: the name is taken and load_if_exists is False.
@@ -454,20 +501,36 @@ def create_study(
     name = study_name if study_name is not None else f"no-name-{uuid.uuid4()}"
     chosen_sampler = sampler or TPESampler()
     chosen_pruner = pruner or MedianPruner()
+    if (
+        isinstance(failed_trial_max_retries, bool)
+        or not isinstance(failed_trial_max_retries, int)
+        or failed_trial_max_retries < 0
+    ):
+        raise InvalidInputError(
+            f"failed_trial_max_retries must be an integer >= 0, got {failed_trial_max_retries!r}."
+        )
+    options: dict[str, Any] = {"failed_trial_max_retries": failed_trial_max_retries}
+    if constraints_func is not None:
+        options["constraints_func"] = constraints_ref(constraints_func)
     try:
         record = resolved.create_study(
-            name, dirs, chosen_sampler.to_config(), chosen_pruner.to_config(), cap
+            name, dirs, chosen_sampler.to_config(), chosen_pruner.to_config(), cap, options
         )
     except DuplicatedStudyError:
         if not load_if_exists:
             raise
         return load_study(
-            study_name=name, storage=resolved, sampler=sampler, pruner=pruner, settings=settings
+            study_name=name,
+            storage=resolved,
+            sampler=sampler,
+            pruner=pruner,
+            settings=settings,
+            constraints_func=constraints_func,
         )
     from hpo_queue.logging import get_logger
 
     get_logger("hpo_queue.study").info("A new study created with name: %s", name)
-    return Study(record, resolved, chosen_sampler, chosen_pruner, settings)
+    return Study(record, resolved, chosen_sampler, chosen_pruner, settings, constraints_func)
 
 
 def load_study(
@@ -477,6 +540,7 @@ def load_study(
     sampler: BaseSampler | None = None,
     pruner: BasePruner | None = None,
     settings: Settings | None = None,
+    constraints_func: ConstraintsFunc | None = None,
 ) -> Study:
     """Join an existing study; ``sampler``/``pruner`` override the stored ones for this process.
 
@@ -492,7 +556,7 @@ def load_study(
             )
         study_name = names[0]
     record = resolved.get_study(study_name)
-    return Study(record, resolved, sampler, pruner, settings)
+    return Study(record, resolved, sampler, pruner, settings, constraints_func)
 
 
 def delete_study(*, study_name: str, storage: StorageArg) -> None:
