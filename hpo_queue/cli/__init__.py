@@ -35,13 +35,18 @@ Run 'hpo-queue COMMAND --help' for the options and examples of each command.
 """
 
 
+def _wide_help(prog: str) -> argparse.HelpFormatter:
+    # Room for "create-study" and its summary on one line.
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=24, width=100)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every registered subcommand."""
     parser = Parser(
         prog=PROG,
         description=_DESCRIPTION,
         epilog=_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_wide_help,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument(

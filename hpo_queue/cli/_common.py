@@ -118,13 +118,13 @@ def check_reachable(url: str, *, must_exist: bool = False) -> None:
         engine = sa.create_engine(parsed, connect_args={"connect_timeout": CONNECT_TIMEOUT})
     except ModuleNotFoundError as exc:
         raise StorageURLError(
-            f"no driver for {mask_url(parsed)}: install the {exc.name!r} package."
+            f"no driver for {mask_url(url)}: install the {exc.name!r} package."
         ) from None
     try:
         with engine.connect():
             pass
     except sa.exc.DBAPIError as exc:
-        raise StorageError(f"cannot connect to {mask_url(parsed)}: {_db_reason(exc)}") from exc
+        raise StorageError(f"cannot connect to {mask_url(url)}: {_db_reason(exc)}") from exc
     finally:
         engine.dispose()
 

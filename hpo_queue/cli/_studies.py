@@ -29,7 +29,7 @@ def _register_create(subparsers: Any) -> None:
     parser = _common.add_command(
         subparsers,
         "create-study",
-        summary="create a study (its sampler, pruner and trial cap are stored with it)",
+        summary="create a study with its directions, sampler, pruner and trial cap",
         description=(
             "Create a study in the storage. Workers and scripts then join it by name.\n"
             "Prints 'A new study created with name: NAME'."
@@ -203,7 +203,7 @@ def _register_delete(subparsers: Any) -> None:
     parser = _common.add_command(
         subparsers,
         "delete-study",
-        summary="delete a study and all its trials (no confirmation question)",
+        summary="delete a study and all its trials",
         description="Delete a study and all its trials, then print what was deleted.",
         examples="""\
   hpo-queue delete-study --storage sqlite:///hpo.db --study-name old-run

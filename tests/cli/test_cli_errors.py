@@ -1,0 +1,149 @@
+"""User mistakes: one "hpo-queue: error: ..." line, exit 1 (2 for usage), never a traceback."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from hpo_queue.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _no_storage_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HPO_STORAGE_URL", raising=False)
+    monkeypatch.delenv("HPO_CONFIG", raising=False)
+    monkeypatch.delenv("HPO_DEBUG", raising=False)
+
+
+def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1, err
+    assert err.startswith("hpo-queue: error: ")
+    assert "Traceback" not in err
+    return err
+
+
+def test_unknown_study(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["create-study", "--storage", sqlite_url, "--study-name", "real"])
+    capsys.readouterr()
+    for command in ("trials", "best-trial", "delete-study"):
+        assert main([command, "--storage", sqlite_url, "--study-name", "ghost"]) == 1
+        assert "ghost" in _one_error_line(capsys)
+
+
+def test_missing_sqlite_file_is_not_created(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path}/absent.db"
+    assert main(["studies", "--storage", url]) == 1
+    assert "absent.db" in _one_error_line(capsys)
+
+
+def test_no_storage_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["studies"]) == 2
+    err = _one_error_line(capsys)
+    assert "--storage" in err and "HPO_STORAGE_URL" in err
+
+
+def test_unreachable_database_fails_fast_and_masks_the_password(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = "mysql://root:s3cret@127.0.0.1:1/x"
+    for argv in (["studies", "--storage", url], ["create-study", "--storage", url]):
+        start = time.monotonic()
+        assert main(argv) == 1
+        assert time.monotonic() - start < 8
+        err = _one_error_line(capsys)
+        assert "127.0.0.1:1" in err and "s3cret" not in err
+
+
+def test_password_from_env_is_masked(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HPO_STORAGE_URL", "mysql://root:s3cret@127.0.0.1:1/x")
+    assert main(["trials", "--study-name", "s"]) == 1
+    assert "s3cret" not in _one_error_line(capsys)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [("redis://localhost/0", "Unsupported database"), ("not a url", "Could not parse")],
+)
+def test_bad_url(url: str, expected: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["studies", "--storage", url]) == 1
+    assert expected in _one_error_line(capsys)
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (["--sampler", '{"name": "TPESampler",'], "--sampler is not valid JSON"),
+        (["--sampler", '{"seed": 1}'], '"name"'),
+        (["--sampler", "annealing"], "Unknown sampler"),
+        (["--sampler", '{"name": "TPESampler", "colour": 1}'], "Bad arguments"),
+        (["--pruner", "{"], "--pruner is not valid JSON"),
+    ],
+)
+def test_bad_sampler_or_pruner(
+    sqlite_url: str, flags: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["create-study", "--storage", sqlite_url, "--study-name", "s", *flags]) == 1
+    assert expected in _one_error_line(capsys)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["create-study", "--bogus"],
+        ["create-study", "--direction", "sideways"],
+        ["create-study", "--direction", "minimize", "--directions", "maximize"],
+        ["create-study", "--max-trials", "0"],
+        ["trials", "--storage", "sqlite://"],  # --study-name is required
+        ["no-such-command"],
+    ],
+)
+def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    _one_error_line(capsys)
+
+
+def test_debug_shows_the_traceback(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--debug", "trials", "--storage", sqlite_url, "--study-name", "ghost"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and err.rstrip().splitlines()[-1].startswith("hpo-queue: error:")
+
+
+def test_unexpected_error_is_one_line_with_a_hint(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("boom with s3cret inside")
+
+    monkeypatch.setattr(sys.modules["hpo_queue.cli._studies"], "get_all_study_summaries", broken)
+    url = sqlite_url
+    main(["create-study", "--storage", url, "--study-name", "s"])
+    capsys.readouterr()
+    assert main(["studies", "--storage", url]) == 1
+    err = _one_error_line(capsys)
+    assert "RuntimeError: boom" in err and "--debug" in err
+    assert "s3cret" in err  # not a URL password: only passwords of the storage URLs are hidden
+
+
+def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("hpo-queue ")
+    for command in (
+        "create-study",
+        "studies",
+        "trials",
+        "best-trial",
+        "delete-study",
+        "quickstart",
+    ):
+        assert main([command, "--help"]) == 0
+        out = capsys.readouterr().out
+        assert "examples:" in out and f"hpo-queue {command}" in out
