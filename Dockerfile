@@ -20,7 +20,7 @@ COPY hpo_queue ./hpo_queue
 COPY workers ./workers
 RUN pip install ".[flower]" "pymysql[rsa]"
 
-COPY examples/objectives/example_objective.py ./objectives/example_objective.py
+COPY examples/objectives/example_objective.py /app/objectives/example_objective.py
 
 RUN useradd --create-home --uid 10001 --user-group hpo \
     && chown -R hpo:hpo /app
