@@ -36,7 +36,7 @@ Run 'hpo-queue COMMAND --help' for the options and examples of each command.
 
 
 def _wide_help(prog: str) -> argparse.HelpFormatter:
-    # Room for "create-study" and its summary on one line.
+    # Wide enough that each command summary stays on one line.
     return argparse.RawDescriptionHelpFormatter(prog, max_help_position=24, width=100)
 
 
