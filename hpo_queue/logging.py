@@ -34,6 +34,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, default=str)
 
 
+class _CurrentStderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is now (test runners and notebooks swap it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def get_logger(name: str) -> logging.Logger:
     """A logger under "hpo_queue", with the default handler installed on first use."""
     _configure_default_handler()
@@ -45,7 +60,7 @@ def _configure_default_handler() -> None:
     with _lock:
         if _handler is not None:
             return
-        _handler = logging.StreamHandler(sys.stderr)
+        _handler = _CurrentStderrHandler()
         _handler.setFormatter(logging.Formatter(_TEXT_FORMAT))
         root = logging.getLogger(ROOT_LOGGER_NAME)
         root.addHandler(_handler)

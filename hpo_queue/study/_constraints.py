@@ -44,7 +44,7 @@ def resolve_constraints(ref: str, allowed_modules: Iterable[str]) -> Constraints
     module_name, _, name = ref.partition(":")
     module = sys.modules.get(module_name)
     if module is not None and callable(getattr(module, name, None)):
-        return getattr(module, name)  # type: ignore[no-any-return]
+        return getattr(module, name)
     from hpo_queue.execution.objectives import resolve_objective
 
     try:
