@@ -134,14 +134,16 @@ class RDBStorage:
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def _transaction(self, fn: Callable[[Connection], Any], what: str) -> Any:
+    def _transaction(
+        self, fn: Callable[[Connection], Any], what: str, attempts: int = 8
+    ) -> Any:
         def attempt() -> Any:
             # An in-memory database is one shared connection: one transaction at a time.
             with self._memory_lock, self._engine.begin() as conn:
                 return fn(conn)
 
         try:
-            return run_with_retry(attempt, what=what)
+            return run_with_retry(attempt, what=what, attempts=attempts)
         except OperationalError as exc:
             raise StorageError(f"Could not {what} on {self.url}: {_short_reason(exc)}") from exc
 
@@ -179,7 +181,8 @@ class RDBStorage:
 
         for attempt in range(3):
             try:
-                self._transaction(create, "create the schema")
+                # Fail fast on a wrong URL: a first connection is not retried for long.
+                self._transaction(create, "open the database", attempts=2)
                 return
             except StorageError as exc:
                 cause = exc.__cause__
