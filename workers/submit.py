@@ -24,7 +24,7 @@ from hpo_queue.logging import get_logger
 from hpo_queue.settings import Settings
 from hpo_queue.storages import mask_url
 from hpo_queue.trial._state import TrialState
-from workers.celery_app import HpoCelery, create_app
+from workers.celery_app import HpoCelery, broker_url_for, create_app, result_backend_for
 from workers.tasks import RUN_TRIAL_TASK
 
 if TYPE_CHECKING:
@@ -33,23 +33,18 @@ if TYPE_CHECKING:
 MAX_TASKS_PER_SUBMIT = 1_000_000
 _POLL_SECONDS = 0.5
 _logger = get_logger("hpo_queue.submit")
-_apps: dict[tuple[str | None, str | None], HpoCelery] = {}
+_apps: dict[tuple[str, str], HpoCelery] = {}
 _apps_lock = threading.Lock()
 
 
 def app_for(settings: Settings) -> HpoCelery:
     """The Celery app that talks to the broker of ``settings`` (shared in the process)."""
-    key = (settings.broker_url, settings.result_backend)
+    broker = broker_url_for(settings)
+    key = (broker, result_backend_for(settings, broker))
     with _apps_lock:
         app = _apps.get(key)
         if app is None:
-            import workers
-
-            default = workers.app.hpo_settings
-            if (default.broker_url, default.result_backend) == key:
-                app = workers.app
-            else:
-                app = create_app(settings)
+            app = create_app(settings)
             _apps[key] = app
         return app
 

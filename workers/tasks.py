@@ -17,6 +17,7 @@ def register_tasks(app: Celery) -> None:
 
     @app.task(
         name=RUN_TRIAL_TASK,
+        shared=False,  # each app (one per broker) gets its own task object
         bind=True,
         # The store was unreachable for longer than the storage's own retries (a database
         # restart): run the task again later. Its task id, hence its claim, stays the same.

@@ -1,0 +1,103 @@
+"""The objective allowlist: refs are parsed strictly, refused modules are never imported."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from hpo_queue.exceptions import InvalidInputError, ObjectiveNotAllowedError
+from hpo_queue.execution import objectives
+from hpo_queue.execution.objectives import (
+    is_module_allowed,
+    objective_ref,
+    parse_objective_ref,
+    register_objective,
+    resolve_objective,
+)
+
+
+def module_level_objective(trial: object) -> float:
+    return 0.0
+
+
+@pytest.fixture(autouse=True)
+def _no_registrations() -> None:
+    objectives.unregister_all()
+
+
+def test_parse_accepts_module_colon_function() -> None:
+    assert parse_objective_ref("pkg.sub:fn_1") == ("pkg.sub", "fn_1")
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "pkg",
+        "pkg:",
+        ":fn",
+        "pkg:fn()",
+        "os;rm:x",
+        "a..b:c",
+        "pkg:fn.attr",
+        "x" * 301 + ":f",
+        3,
+        None,
+    ],
+)
+def test_parse_rejects_malformed_refs(ref: object) -> None:
+    with pytest.raises(InvalidInputError):
+        parse_objective_ref(ref)
+
+
+def test_objective_ref_of_a_module_level_function() -> None:
+    assert objective_ref(module_level_objective) == f"{__name__}:module_level_objective"
+
+
+def test_objective_ref_refuses_lambdas_and_nested_functions() -> None:
+    def nested(trial: object) -> float:
+        return 0.0
+
+    with pytest.raises(InvalidInputError, match="module-level"):
+        objective_ref(lambda trial: 0.0)
+    with pytest.raises(InvalidInputError, match="module-level"):
+        objective_ref(nested)
+
+
+def test_submodules_of_an_allowed_package_are_allowed_but_lookalikes_are_not() -> None:
+    assert is_module_allowed("foo", ["foo"])
+    assert is_module_allowed("foo.bar", ["foo"])
+    assert not is_module_allowed("foobar", ["foo"])
+    assert not is_module_allowed("os", [])
+
+
+def test_a_refused_module_is_never_imported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = tmp_path / "imported"
+    (tmp_path / "hq_refused_mod.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\ndef objective(trial):\n    return 1.0\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ObjectiveNotAllowedError, match="not in this worker's allowed"):
+        resolve_objective("hq_refused_mod:objective", ["foo"])
+    assert not marker.exists()
+    assert "hq_refused_mod" not in sys.modules
+
+
+def test_allowed_module_resolves_and_missing_function_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "hq_allowed_mod.py").write_text("def objective(trial):\n    return 1.0\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert resolve_objective("hq_allowed_mod:objective", ["hq_allowed_mod"])(None) == 1.0
+    with pytest.raises(ObjectiveNotAllowedError, match="no function"):
+        resolve_objective("hq_allowed_mod:missing", ["hq_allowed_mod"])
+
+
+def test_explicit_registration_allows_one_function_only() -> None:
+    ref = register_objective(module_level_objective)
+    assert resolve_objective(ref, []) is module_level_objective
+    with pytest.raises(ObjectiveNotAllowedError):
+        resolve_objective(f"{__name__}:test_parse_accepts_module_colon_function", [])
