@@ -1,0 +1,250 @@
+"""The dashboard's request handlers: two HTML pages, a JSON API, SVG plots and /metrics."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import tornado.web
+from tornado.escape import url_escape
+from tornado.ioloop import IOLoop
+
+from hpo_queue.dashboard import payloads
+from hpo_queue.exceptions import HpoQueueError, InvalidInputError, StudyNotFoundError
+from hpo_queue.storages import RDBStorage, get_storage, mask_url
+from hpo_queue.visualization import PLOT_KINDS
+
+logger = logging.getLogger("hpo_queue.dashboard")
+T = TypeVar("T")
+
+# Scripts, styles and plots come only from this server: nothing inline, nothing from a CDN.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+class DashboardContext:
+    """What every handler shares: the storage, a thread pool for its calls, counters."""
+
+    def __init__(self, storage_url: str, *, refresh_seconds: float = 3.0) -> None:
+        self.storage: RDBStorage = get_storage(storage_url)
+        self.storage_label = mask_url(storage_url)
+        self.refresh_seconds = refresh_seconds
+        # Storage calls block: run them off the event loop so one slow query stalls no page.
+        self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="hq-dashboard")
+        self.requests: Counter[tuple[str, int]] = Counter()
+        self.plots = payloads.PlotCache()
+
+
+def study_path(prefix: str, study_name: str, suffix: str = "") -> str:
+    """A URL path with the study name as one escaped segment (``/`` and all)."""
+    return f"{prefix}{url_escape(study_name, plus=False)}{suffix}"
+
+
+class ApiError(tornado.web.HTTPError):
+    """An error the client should see as ``{"error": message}`` with this status."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(status_code)
+        self.message = message
+
+
+class BaseHandler(tornado.web.RequestHandler):
+    """Security headers, the request counter, and errors as JSON (API) or a small page."""
+
+    metric_name = "other"
+    is_api = False
+
+    def initialize(self, context: DashboardContext) -> None:
+        self.context = context
+
+    def set_default_headers(self) -> None:
+        self.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Referrer-Policy", "no-referrer")
+        self.set_header("X-Frame-Options", "DENY")
+
+    async def blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``fn`` in the thread pool, turning hpo-queue errors into API errors."""
+        call = functools.partial(fn, *args, **kwargs)
+        try:
+            return await IOLoop.current().run_in_executor(self.context.executor, call)
+        except StudyNotFoundError as exc:
+            raise ApiError(404, _message(exc)) from None
+        except (InvalidInputError, ValueError) as exc:
+            raise ApiError(400, _message(exc)) from None
+        except HpoQueueError as exc:
+            raise ApiError(503, _message(exc)) from None
+
+    def write_json(self, payload: Any) -> None:
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps(payloads.jsonable(payload), allow_nan=False))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, ApiError):
+            message = exc.message
+        elif status_code == 404:
+            message = "Not found."
+        elif status_code >= 500:
+            message = "Internal error; see the dashboard's log."
+        else:
+            message = self._reason
+        self.clear_header("Content-Type")
+        if self.is_api:
+            self.set_header("Content-Type", "application/json; charset=utf-8")
+            self.finish(json.dumps({"error": message, "status": status_code}))
+        else:
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.finish(
+                self.render_string(
+                    "error.html",
+                    status=status_code,
+                    message=message,
+                    storage=self.context.storage_label,
+                )
+            )
+
+    def on_finish(self) -> None:
+        self.context.requests[(self.metric_name, self.get_status())] += 1
+
+
+def _message(exc: BaseException) -> str:
+    text = str(exc.args[0]) if exc.args else str(exc)
+    return text.strip() or type(exc).__name__
+
+
+class StudiesPageHandler(BaseHandler):
+    """``/``: the studies list (filled in and refreshed by the page's script)."""
+
+    metric_name = "studies_page"
+
+    def get(self) -> None:
+        self.render(
+            "studies.html",
+            storage=self.context.storage_label,
+            refresh_ms=int(self.context.refresh_seconds * 1000),
+        )
+
+
+class StudyPageHandler(BaseHandler):
+    """``/studies/<name>``: one study's live counts, plots and trials."""
+
+    metric_name = "study_page"
+
+    async def get(self, study_name: str) -> None:
+        record = await self.blocking(self.context.storage.get_study, study_name)
+        self.render(
+            "study.html",
+            storage=self.context.storage_label,
+            study_name=record.study_name,
+            directions=[d.name.lower() for d in record.directions],
+            api_url=study_path("/api/studies/", record.study_name),
+            refresh_ms=int(self.context.refresh_seconds * 1000),
+            plot_kinds=PLOT_KINDS,
+        )
+
+
+class StudiesApiHandler(BaseHandler):
+    """``/api/studies``: every study with counts by state and best trial."""
+
+    metric_name = "api_studies"
+    is_api = True
+
+    async def get(self) -> None:
+        studies = await self.blocking(payloads.studies_payload, self.context.storage)
+        for study in studies:
+            study["url"] = study_path("/studies/", study["name"])
+            study["api_url"] = study_path("/api/studies/", study["name"])
+        self.write_json({"storage": self.context.storage_label, "studies": studies})
+
+
+class StudyApiHandler(BaseHandler):
+    """``/api/studies/<name>``: live counts by state and worker, best trial, throughput."""
+
+    metric_name = "api_study"
+    is_api = True
+
+    async def get(self, study_name: str) -> None:
+        self.write_json(
+            await self.blocking(payloads.study_payload, self.context.storage, study_name)
+        )
+
+
+class TrialsApiHandler(BaseHandler):
+    """``/api/studies/<name>/trials?state=COMPLETE&limit=100&order=asc``: the trials table."""
+
+    metric_name = "api_trials"
+    is_api = True
+
+    async def get(self, study_name: str) -> None:
+        limit_text = self.get_query_argument("limit", str(payloads.DEFAULT_TRIALS_LIMIT))
+        try:
+            limit = int(limit_text)
+        except ValueError:
+            raise ApiError(400, f"limit must be a whole number, got {limit_text!r}.") from None
+        order = self.get_query_argument("order", "desc")
+        if order not in ("asc", "desc"):
+            raise ApiError(400, f"order must be asc or desc, got {order!r}.")
+        states = [s for arg in self.get_query_arguments("state") for s in arg.split(",") if s]
+        self.write_json(
+            await self.blocking(
+                payloads.trials_payload,
+                self.context.storage,
+                study_name,
+                states=states,
+                limit=max(limit, 0),
+                newest_first=order == "desc",
+            )
+        )
+
+
+class PlotHandler(BaseHandler):
+    """``/api/studies/<name>/plots/<kind>.svg?objective=0``: a standalone SVG plot."""
+
+    metric_name = "api_plot"
+    is_api = True
+
+    async def get(self, study_name: str, kind: str) -> None:
+        if kind not in PLOT_KINDS:
+            raise ApiError(404, f"no plot {kind!r}; use one of {', '.join(PLOT_KINDS)}.")
+        index_text = self.get_query_argument("objective", "0")
+        if not index_text.isdigit():
+            raise ApiError(400, f"objective must be an objective index, got {index_text!r}.")
+        svg = await self.blocking(
+            self.context.plots.plot, self.context.storage, study_name, kind, int(index_text)
+        )
+        self.set_header("Content-Type", "image/svg+xml; charset=utf-8")
+        # Revalidate every time: Tornado answers 304 when the SVG (and so its ETag) is unchanged.
+        self.set_header("Cache-Control", "no-cache")
+        self.finish(svg)
+
+
+class MetricsHandler(BaseHandler):
+    """``/metrics``: Prometheus gauges of trials by study and state, and best values."""
+
+    metric_name = "metrics"
+    is_api = True
+
+    async def get(self) -> None:
+        summaries = await self.blocking(self.context.storage.list_study_summaries)
+        self.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(payloads.metrics_text(summaries, dict(self.context.requests)))
+
+
+class NotFoundHandler(BaseHandler):
+    """Anything else: 404, as JSON under /api/."""
+
+    metric_name = "not_found"
+
+    def prepare(self) -> None:
+        self.is_api = self.request.path.startswith("/api/")
+        raise ApiError(404, f"No such page: {self.request.path}")
