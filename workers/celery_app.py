@@ -18,6 +18,7 @@ from celery.signals import worker_init
 from sqlalchemy.engine import make_url
 
 from hpo_queue.exceptions import ConfigError
+from hpo_queue.logging import set_verbosity, use_json_format
 from hpo_queue.settings import Settings
 
 DEFAULT_QUEUE = "hpo_queue"
@@ -164,9 +165,13 @@ def create_app(settings: Settings | None = None) -> HpoCelery:
 
 
 @worker_init.connect
-def _make_cwd_importable(**_: Any) -> None:
+def _prepare_worker(sender: Any = None, **_: Any) -> None:
     # `celery -A workers worker` puts the working directory on sys.path only while it
     # imports the app; objective modules beside it must stay importable afterwards.
     cwd = os.getcwd()
     if cwd not in sys.path:
         sys.path.append(cwd)
+    settings = getattr(getattr(sender, "app", None), "hpo_settings", None)
+    if isinstance(settings, Settings):
+        set_verbosity(settings.log_level)
+        use_json_format(settings.log_format == "json")
