@@ -5,13 +5,13 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import urllib.parse
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import tornado.web
-from tornado.escape import url_escape
 from tornado.ioloop import IOLoop
 
 from hpo_queue.dashboard import payloads
@@ -44,7 +44,7 @@ class DashboardContext:
 
 def study_path(prefix: str, study_name: str, suffix: str = "") -> str:
     """A URL path with the study name as one escaped segment (``/`` and all)."""
-    return f"{prefix}{url_escape(study_name, plus=False)}{suffix}"
+    return f"{prefix}{urllib.parse.quote(study_name, safe='')}{suffix}"
 
 
 class ApiError(tornado.web.HTTPError):
