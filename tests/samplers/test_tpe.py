@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -242,7 +245,7 @@ def test_pruned_failed_and_running_trials_in_the_split() -> None:
     current = FrozenTrial(number=31, state=TrialState.RUNNING)
     history = TrialHistory(MIN, [*trials, current])
     sampler = TPESampler(seed=0, gamma=0.3)
-    below, above = sampler._split(history, current)
+    below, above = sampler._split_trials(history, current)
     # 20 finished (10 complete + 10 pruned) -> 6 good. COMPLETE trials rank before PRUNED
     # ones, even with bad values.
     assert len(below) == 6
@@ -252,7 +255,7 @@ def test_pruned_failed_and_running_trials_in_the_split() -> None:
     # With fewer complete trials, the pruned ones that got furthest fill the good group.
     no_complete = [t for t in trials if t.state != TrialState.COMPLETE]
     history = TrialHistory(MIN, [*no_complete, current])
-    below, _ = sampler._split(history, current)
+    below, _ = sampler._split_trials(history, current)
     assert {t.number for t in below} == {28, 25, 22}
 
 
@@ -333,3 +336,109 @@ def test_bad_arguments(kwargs: dict[str, Any]) -> None:
 def test_unknown_config() -> None:
     with pytest.raises(ConfigError):
         sampler_from_config({"name": "TPESampler", "bogus": 1})
+
+
+def _async_history(seed: int, n: int) -> list[FrozenTrial]:
+    """Trials finishing out of order, with pruned, failed, infeasible and conditional ones."""
+    rng = np.random.default_rng(seed)
+    trials: list[FrozenTrial] = []
+    for i in range(n):
+        params: dict[str, Any] = {"x": float(rng.uniform(-10, 10)), "k": int(rng.integers(1, 9))}
+        dists: dict[str, BaseDistribution] = {"x": X, "k": IntDistribution(1, 8)}
+        if rng.random() < 0.5:
+            params["c"] = ["a", "b"][int(rng.integers(2))]
+            dists["c"] = CategoricalDistribution(["a", "b"])
+        roll = rng.random()
+        state = (
+            TrialState.PRUNED if roll < 0.1 else TrialState.FAIL if roll < 0.15 else None
+        ) or TrialState.COMPLETE
+        trial = FrozenTrial(number=i, state=state, params=params, distributions=dists)
+        if state == TrialState.COMPLETE:
+            trial.values = [params["x"] ** 2 + params["k"]]
+            trial.constraints = [float(params["x"] - 5.0)]
+        elif state == TrialState.PRUNED:
+            trial.intermediate_values = {0: float(rng.random()), 1: float(rng.random())}
+        trials.append(trial)
+    return trials
+
+
+def test_caches_give_the_results_of_a_fresh_sampler() -> None:
+    # One long-lived sampler (caches warm, updated incrementally, two studies interleaved)
+    # must suggest exactly what a fresh sampler suggests from scratch on the same history.
+    space: dict[str, BaseDistribution] = {"x": X, "k": IntDistribution(1, 8)}
+    studies = [_async_history(1, 60), _async_history(2, 45)]
+    warm = TPESampler(seed=3)
+    rng = np.random.default_rng(0)
+    for step in range(40):
+        for study in studies:
+            # Reveal trials in a shuffled order, so they finish out of number order.
+            visible = [t for t in study if t.number < 20 + step]
+            hidden = rng.choice(len(visible), size=min(6, len(visible)), replace=False)
+            shown = [
+                t
+                if i not in hidden
+                else FrozenTrial(number=t.number, state=TrialState.RUNNING, params=t.params)
+                for i, t in enumerate(visible)
+            ]
+            expected = _suggest(TPESampler(seed=3), shown, space)
+            assert _suggest(warm, shown, space) == expected
+            # The same sampler on a different copy of the history (new objects) agrees too.
+            copies = [copy.deepcopy(t) for t in shown]
+            assert _suggest(warm, copies, space) == expected
+
+
+def test_concurrent_suggestions_match_sequential_ones() -> None:
+    space: dict[str, BaseDistribution] = {"x": X, "k": IntDistribution(1, 8)}
+    histories = [_async_history(seed, 80 + seed) for seed in range(8)]
+    expected = [_suggest(TPESampler(seed=5), h, space) for h in histories]
+    shared = TPESampler(seed=5)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda h: _suggest(shared, h, space), histories * 3))
+    assert results == expected * 3
+
+
+def test_sampler_pickles_without_its_caches() -> None:
+    sampler = TPESampler(seed=1)
+    trials = _async_history(0, 30)
+    space: dict[str, BaseDistribution] = {"x": X, "k": IntDistribution(1, 8)}
+    before = _suggest(sampler, trials, space)
+    restored = pickle.loads(pickle.dumps(sampler))
+    assert _suggest(restored, trials, space) == before
+
+
+def test_infeasible_trials_rank_below_feasible_ones() -> None:
+    space: dict[str, BaseDistribution] = {"x": X}
+    trials = []
+    for i in range(40):
+        trial = _complete(i, {"x": i / 4 - 5}, space, float(i))
+        # The ten best values (trials 0-9) violate a constraint.
+        trial.constraints = [1.0 + i] if i < 10 else [-1.0, 0.0]
+        trials.append(trial)
+    current = FrozenTrial(number=40, state=TrialState.RUNNING)
+    sampler = TPESampler(seed=0, gamma=0.1)
+    below, above = sampler._split_trials(TrialHistory(MIN, [*trials, current]), current)
+    assert [t.number for t in below] == [10, 11, 12, 13]
+    assert {t.number for t in above} == set(range(40)) - {10, 11, 12, 13}
+    # Too few feasible trials: the least violating infeasible ones fill the good group.
+    few = trials[:12]
+    below, _ = TPESampler(seed=0, gamma=0.5)._split_trials(TrialHistory(MIN, few), current)
+    assert [t.number for t in below] == [0, 1, 2, 3, 10, 11]
+
+
+def test_steers_away_from_infeasible_region() -> None:
+    # The unconstrained optimum x = 3 is infeasible (x must be <= 0): with the constraint
+    # known, far more late suggestions should land in the feasible half than without it.
+    space: dict[str, BaseDistribution] = {"x": X}
+
+    def late_feasible(constrained: bool) -> int:
+        sampler = TPESampler(seed=0)
+        trials: list[FrozenTrial] = []
+        for i in range(60):
+            x = _suggest(sampler, trials, space)["x"]
+            trial = _complete(i, {"x": x}, space, (x - 3.0) ** 2)
+            trial.constraints = [x] if constrained else None
+            trials.append(trial)
+        return sum(t.params["x"] <= 0.0 for t in trials[30:])
+
+    assert late_feasible(True) >= 15
+    assert late_feasible(False) <= 6

@@ -57,9 +57,20 @@ class _NumericKernels:
         # The last kernel is the prior: a wide bump over the whole range.
         self.mus = np.append(mus, 0.5 * (self.low + self.high))
         self.sigmas = np.append(sigmas, width)
-        self.log_norm = np.log(self.sigmas) + log_mass(
-            (self.low - self.mus) / self.sigmas, (self.high - self.mus) / self.sigmas
-        )
+        if self.step is None:
+            self.inv_sigmas = 1.0 / self.sigmas
+            log_norm = np.log(self.sigmas) + log_mass(
+                (self.low - self.mus) * self.inv_sigmas, (self.high - self.mus) * self.inv_sigmas
+            )
+            self.log_const = -LOG_SQRT_2PI - log_norm
+        else:
+            # Discrete values repeat, and so do their kernels: work on the distinct
+            # (mu, sigma) pairs only (a few hundred at most, even with thousands of trials).
+            mus, sigmas, self.kernel_to_unique = _unique_pairs(self.mus, self.sigmas)
+            self.unique_mus, self.unique_sigmas = mus, sigmas
+            self.unique_log_in_range = log_mass(
+                (self.low - mus) / sigmas, (self.high - mus) / sigmas
+            )
 
     def _transform(self, x: np.ndarray | float) -> np.ndarray:
         arr = np.asarray(x, dtype=float)
@@ -76,14 +87,21 @@ class _NumericKernels:
     def log_pdf(self, x: np.ndarray) -> np.ndarray:
         """(n_samples, n_kernels) log densities (log masses for discrete parameters)."""
         if self.step is None:
-            z = (self._transform(x)[:, None] - self.mus) / self.sigmas
-            return -0.5 * z * z - LOG_SQRT_2PI - self.log_norm
-        # Few distinct candidate values: compute each cell's mass once.
+            # In place: this (n_samples, n_kernels) array is the biggest one TPE builds.
+            z = np.subtract.outer(self._transform(x), self.mus)
+            z *= self.inv_sigmas
+            np.square(z, out=z)
+            z *= -0.5
+            z += self.log_const
+            return z
+        # Each cell's mass is computed once per distinct candidate value and distinct kernel.
         uniq, inverse = np.unique(x, return_inverse=True)
         left = self._transform(uniq - self.step / 2.0)[:, None]
         right = self._transform(uniq + self.step / 2.0)[:, None]
-        masses = log_mass((left - self.mus) / self.sigmas, (right - self.mus) / self.sigmas)
-        return (masses + np.log(self.sigmas) - self.log_norm)[inverse.ravel()]
+        mus, sigmas = self.unique_mus, self.unique_sigmas
+        masses = log_mass((left - mus) / sigmas, (right - mus) / sigmas)
+        masses -= self.unique_log_in_range
+        return masses[inverse.ravel()][:, self.kernel_to_unique]
 
 
 class _CategoricalKernels:
@@ -116,6 +134,17 @@ class _CategoricalKernels:
 
     def log_pdf(self, x: np.ndarray) -> np.ndarray:
         return self.log_probs[:, x.astype(int)].T
+
+
+def _unique_pairs(mus: np.ndarray, sigmas: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (mu, sigma) pairs, and for each kernel the index of its pair."""
+    order = np.lexsort((sigmas, mus))
+    mus_sorted, sigmas_sorted = mus[order], sigmas[order]
+    is_first = np.ones(len(mus), dtype=bool)
+    is_first[1:] = (np.diff(mus_sorted) != 0) | (np.diff(sigmas_sorted) != 0)
+    inverse = np.empty(len(mus), dtype=np.intp)
+    inverse[order] = np.cumsum(is_first) - 1
+    return mus_sorted[is_first], sigmas_sorted[is_first], inverse
 
 
 def _neighbour_bandwidths(
@@ -172,13 +201,17 @@ class ParzenEstimator:
         return {name: kernels.sample(rng, active) for name, kernels in pairs}
 
     def log_pdf(self, samples: dict[str, np.ndarray]) -> np.ndarray:
-        total = np.broadcast_to(self.log_weights, (len(samples[self.names[0]]), len(self.weights)))
+        n_samples = len(samples[self.names[0]])
+        total = np.zeros((n_samples, len(self.weights)))
+        total += self.log_weights
         for name, kernels in zip(self.names, self.kernels, strict=True):
-            total = total + kernels.log_pdf(samples[name])
+            total += kernels.log_pdf(samples[name])
         peak = total.max(axis=1)
         peak = np.where(np.isfinite(peak), peak, 0.0)
+        total -= peak[:, None]
+        np.exp(total, out=total)
         with np.errstate(divide="ignore"):
-            return np.log(np.exp(total - peak[:, None]).sum(axis=1)) + peak
+            return np.log(total.sum(axis=1)) + peak
 
 
 def default_weights(n: int) -> np.ndarray:

@@ -7,18 +7,18 @@ from typing import Any
 
 import numpy as np
 
-from hpo_queue.directions import StudyDirection
 from hpo_queue.distributions import BaseDistribution
 from hpo_queue.exceptions import InvalidInputError
 from hpo_queue.samplers._base import BaseSampler
 from hpo_queue.samplers._random import check_seed, sample_uniform
+from hpo_queue.samplers._tpe._columns import FINISHED, ColumnCache, FinishedColumns
 from hpo_queue.samplers._tpe._parzen_estimator import (
     ParzenEstimator,
     ParzenOptions,
     default_weights,
     n_below,
 )
-from hpo_queue.samplers._tpe._search_space import intersection_search_space, observations
+from hpo_queue.samplers._tpe._search_space import internal_value
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
 from hpo_queue.trial._state import TrialState
@@ -85,6 +85,7 @@ class TPESampler(BaseSampler):
             consider_magic_clip=self.consider_magic_clip,
             consider_endpoints=self.consider_endpoints,
         )
+        self._columns = ColumnCache()
 
     def to_config(self) -> dict[str, Any]:
         return {
@@ -106,7 +107,11 @@ class TPESampler(BaseSampler):
         # Multi-objective TPE samples independently, as Optuna does by default.
         if not self.multivariate or history.is_multi_objective:
             return {}
-        return intersection_search_space(history.trials, exclude_number=trial.number)
+        finished, _ = _finished_and_running(history, trial)
+        space = self._columns.columns(history.directions, finished).space
+        if not space:
+            return {}
+        return {name: space[name] for name in sorted(space) if not space[name].single()}
 
     def sample_relative(
         self,
@@ -130,11 +135,12 @@ class TPESampler(BaseSampler):
         return self._sample(history, trial, {name: distribution}, ("independent", name))[name]
 
     def _in_startup(self, history: TrialHistory, trial: FrozenTrial) -> bool:
-        n_finished = sum(
-            1
-            for t in history.trials
-            if t.state in (TrialState.COMPLETE, TrialState.PRUNED) and t.number != trial.number
-        )
+        n_finished = 0
+        for t in history.trials:
+            if t.state in FINISHED and t.number != trial.number:
+                n_finished += 1
+                if n_finished >= self.n_startup_trials:
+                    return False
         return n_finished < self.n_startup_trials
 
     def _sample(
@@ -144,11 +150,30 @@ class TPESampler(BaseSampler):
         search_space: dict[str, BaseDistribution],
         salt: tuple[str, ...],
     ) -> dict[str, Any]:
-        below, above = self._split(history, trial)
-        below_obs, _ = observations(below, search_space)
-        above_obs, _ = observations(above, search_space)
-        n_good = len(next(iter(below_obs.values())))
-        n_bad = len(next(iter(above_obs.values())))
+        finished, running = _finished_and_running(history, trial)
+        if not self.constant_liar:
+            running = []
+        columns = self._columns.columns(history.directions, finished)
+        below, above = self._split(columns, history.is_multi_objective)
+
+        names = list(search_space)
+        finished_rows = np.column_stack(
+            [columns.param(name, dist) for name, dist in search_space.items()]
+        ).reshape(columns.size, len(names))
+        running_rows = np.array(
+            [[_internal_or_nan(d, t.params, n) for n, d in search_space.items()] for t in running],
+            dtype=float,
+        ).reshape(len(running), len(names))
+        running_numbers = np.array([t.number for t in running], dtype=np.int64)
+
+        below_obs = _observations(finished_rows[below], columns.numbers[below], names)
+        above_obs = _observations(
+            np.concatenate([finished_rows[above], running_rows]),
+            np.concatenate([columns.numbers[above], running_numbers]),
+            names,
+        )
+        n_good = len(below_obs[names[0]])
+        n_bad = len(above_obs[names[0]])
         good_weights = np.ones(n_good) if history.is_multi_objective else default_weights(n_good)
         good = ParzenEstimator(below_obs, search_space, good_weights, self._options)
         bad = ParzenEstimator(above_obs, search_space, default_weights(n_bad), self._options)
@@ -165,70 +190,93 @@ class TPESampler(BaseSampler):
         }
 
     def _split(
+        self, columns: FinishedColumns, multi_objective: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Row indices of the good and the bad finished trials (RUNNING ones are always bad).
+
+        Feasible COMPLETE trials rank first (by value), then feasible PRUNED ones (furthest
+        step first, then by their last intermediate value), then infeasible ones (least
+        violation first): an infeasible trial is good only when too few feasible ones exist.
+        Ties go to the older trial. FAIL and WAITING trials carry no information.
+        """
+        feasible = columns.violation == 0.0
+        usable = columns.is_complete | columns.is_pruned
+        fraction = 0.1 if self.gamma is None else self.gamma
+        n_good = n_below(int(usable.sum()), fraction, _N_BELOW_CAP)
+        numbers = columns.numbers
+
+        complete = np.flatnonzero(columns.is_complete & feasible)
+        losses = columns.losses[complete]
+        if multi_objective:
+            good = [complete[_nondominated_best(losses, min(n_good, len(complete)))]]
+        else:
+            good = [complete[np.lexsort((numbers[complete], losses[:, 0]))[:n_good]]]
+        n_left = n_good - len(good[0])
+
+        pruned = np.flatnonzero(columns.is_pruned & feasible)
+        if n_left > 0 and not multi_objective and len(pruned) > 0:
+            by_rank = (numbers[pruned], columns.pruned_loss[pruned], columns.pruned_step[pruned])
+            good.append(pruned[np.lexsort(by_rank)[:n_left]])
+            n_left -= len(good[-1])
+
+        infeasible = np.flatnonzero(usable & ~feasible)
+        if n_left > 0 and len(infeasible) > 0:
+            by_violation = (numbers[infeasible], columns.violation[infeasible])
+            good.append(infeasible[np.lexsort(by_violation)[:n_left]])
+
+        is_good = np.zeros(columns.size, dtype=bool)
+        is_good[np.concatenate(good)] = True
+        return np.flatnonzero(is_good), np.flatnonzero(usable & ~is_good)
+
+    def _split_trials(
         self, history: TrialHistory, trial: FrozenTrial
     ) -> tuple[list[FrozenTrial], list[FrozenTrial]]:
-        """The good and bad groups, each ordered by trial number.
+        """The good and bad groups as trials, each ordered by number (for tests and debugging)."""
+        finished, running = _finished_and_running(history, trial)
+        columns = self._columns.columns(history.directions, finished)
+        below, above = self._split(columns, history.is_multi_objective)
+        rows = columns.store.trials
+        good = [rows[i] for i in below]
+        bad = [rows[i] for i in above] + (running if self.constant_liar else [])
+        return sorted(good, key=lambda t: t.number), sorted(bad, key=lambda t: t.number)
 
-        COMPLETE trials rank first (by value), then PRUNED ones (furthest step first, then
-        by their last intermediate value); RUNNING trials are always bad (constant liar);
-        FAIL and WAITING trials carry no information.
-        """
-        n_objectives = len(history.directions)
-        complete: list[FrozenTrial] = []
-        pruned: list[FrozenTrial] = []
-        running: list[FrozenTrial] = []
-        for t in history.trials:
-            if t.number == trial.number:
-                continue
-            if t.state == TrialState.COMPLETE:
-                if t.values is not None and len(t.values) == n_objectives:
-                    complete.append(t)
-            elif t.state == TrialState.PRUNED:
-                pruned.append(t)
-            elif t.state == TrialState.RUNNING and self.constant_liar:
-                running.append(t)
+    # Caches hold locks and trial references: rebuild them instead of copying or pickling.
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_columns"]
+        return state
 
-        fraction = 0.1 if self.gamma is None else self.gamma
-        n_good = n_below(len(complete) + len(pruned), fraction, _N_BELOW_CAP)
-        signs = np.array(
-            [-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in history.directions]
-        )
-        losses = np.array([t.values for t in complete], dtype=float).reshape(-1, n_objectives)
-        losses = np.where(np.isnan(losses), np.inf, losses * signs)
-
-        if n_objectives == 1:
-            order = np.argsort(losses[:, 0], kind="stable")
-            good_complete = order[: min(n_good, len(complete))]
-        else:
-            good_complete = _nondominated_best(losses, min(n_good, len(complete)))
-        is_good = np.zeros(len(complete), dtype=bool)
-        is_good[good_complete] = True
-        below = [t for t, g in zip(complete, is_good, strict=True) if g]
-        above = [t for t, g in zip(complete, is_good, strict=True) if not g]
-
-        n_left = n_good - len(below)
-        if n_objectives == 1 and n_left > 0:
-            ranked = sorted(pruned, key=lambda t: _pruned_rank(t, float(signs[0])))
-            below += ranked[:n_left]
-            above += ranked[n_left:]
-        else:
-            above += pruned
-        above += running
-        below.sort(key=lambda t: t.number)
-        above.sort(key=lambda t: t.number)
-        return below, above
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._columns = ColumnCache()
 
 
-def _pruned_rank(trial: FrozenTrial, sign: float) -> tuple[float, float]:
-    """Sort key of a PRUNED trial: furthest step first, then best last intermediate value."""
-    if trial.intermediate_values:
-        step, value = max(trial.intermediate_values.items())
-        loss = sign * value
-        return (-float(step), math.inf if math.isnan(loss) else loss)
-    if trial.values:
-        loss = sign * trial.values[0]
-        return (math.inf, math.inf if math.isnan(loss) else loss)
-    return (math.inf, math.inf)
+def _finished_and_running(
+    history: TrialHistory, trial: FrozenTrial
+) -> tuple[list[FrozenTrial], list[FrozenTrial]]:
+    """The COMPLETE/PRUNED trials and the other RUNNING ones, in history order."""
+    trials = history.trials
+    number = trial.number
+    # Comprehensions, not one loop: this runs over the whole history on every suggestion.
+    finished = [t for t in trials if t.state in FINISHED and t.number != number]
+    running = [t for t in trials if t.state is TrialState.RUNNING and t.number != number]
+    return finished, running
+
+
+def _internal_or_nan(distribution: BaseDistribution, params: dict[str, Any], name: str) -> float:
+    if name not in params:
+        return math.nan
+    internal = internal_value(distribution, params[name])
+    return math.nan if internal is None else internal
+
+
+def _observations(
+    matrix: np.ndarray, numbers: np.ndarray, names: list[str]
+) -> dict[str, np.ndarray]:
+    """The columns of the rows that hold every parameter, ordered by trial number."""
+    keep = ~np.isnan(matrix).any(axis=1)
+    matrix = matrix[keep][np.argsort(numbers[keep], kind="stable")]
+    return {name: matrix[:, i] for i, name in enumerate(names)}
 
 
 def _nondominated_best(losses: np.ndarray, k: int) -> np.ndarray:

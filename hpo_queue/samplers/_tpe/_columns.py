@@ -1,0 +1,212 @@
+"""A speed-only, append-only columnar copy of what TPE reads from finished trials.
+
+Finished (COMPLETE/PRUNED) trials never change, so their numbers, losses, feasibility and
+parameter values are read once into numpy columns and reused by every later suggestion. Nothing
+here changes a result: a store that cannot prove it holds exactly the history's finished trials
+is thrown away and rebuilt from the history.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from hpo_queue.directions import StudyDirection
+from hpo_queue.distributions import BaseDistribution
+from hpo_queue.samplers._tpe._search_space import internal_value
+from hpo_queue.trial._frozen import FrozenTrial
+from hpo_queue.trial._state import TrialState
+
+FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+_MAX_STORES = 8
+
+
+@dataclass(frozen=True)
+class FinishedColumns:
+    """One consistent snapshot of the finished trials, in the order the store met them.
+
+    Attributes:
+        numbers: Trial numbers.
+        is_complete: COMPLETE with one value per objective (usable for the split).
+        is_pruned: PRUNED.
+        losses: (n, n_objectives) values turned into minimization, NaN as +inf.
+        violation: Total constraint violation; 0 for a feasible trial, > 0 otherwise.
+        pruned_step: Minus the last reported step of a PRUNED trial (+inf when none).
+        pruned_loss: Its last intermediate value (or its value) as a loss.
+        space: Parameters every finished trial holds with one identical distribution.
+    """
+
+    store: _TrialStore
+    size: int
+    numbers: np.ndarray
+    is_complete: np.ndarray
+    is_pruned: np.ndarray
+    losses: np.ndarray
+    violation: np.ndarray
+    pruned_step: np.ndarray
+    pruned_loss: np.ndarray
+    space: dict[str, BaseDistribution] | None
+
+    def param(self, name: str, distribution: BaseDistribution) -> np.ndarray:
+        """Internal values of ``name`` under ``distribution``; NaN where a trial lacks it."""
+        return self.store.param(name, distribution)[: self.size]
+
+
+class _TrialStore:
+    """The columns of one study's finished trials; rows are only ever appended."""
+
+    def __init__(self, directions: tuple[StudyDirection, ...]) -> None:
+        self.directions = directions
+        self.signs = np.array([-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in directions])
+        self.trials: list[FrozenTrial] = []
+        self.row_of: dict[int, int] = {}  # id(trial) -> row; the store keeps the trial alive
+        n_obj = len(directions)
+        self.numbers = np.zeros(0, dtype=np.int64)
+        self.is_complete = np.zeros(0, dtype=bool)
+        self.is_pruned = np.zeros(0, dtype=bool)
+        self.losses = np.zeros((0, n_obj))
+        self.violation = np.zeros(0)
+        self.pruned_step = np.zeros(0)
+        self.pruned_loss = np.zeros(0)
+        self.space: dict[str, BaseDistribution] | None = None
+        self.params: dict[tuple[str, BaseDistribution], np.ndarray] = {}
+        self.lock = threading.Lock()
+
+    def sync(self, finished: Sequence[FrozenTrial]) -> FinishedColumns | None:
+        """Append the trials not seen yet; None if the store holds a trial ``finished`` lacks."""
+        with self.lock:
+            row_of = self.row_of
+            new = [t for t in finished if id(t) not in row_of]
+            if len(finished) - len(new) != len(self.trials):
+                return None
+            if new:
+                self._append(new)
+            return FinishedColumns(
+                store=self,
+                size=len(self.trials),
+                numbers=self.numbers,
+                is_complete=self.is_complete,
+                is_pruned=self.is_pruned,
+                losses=self.losses,
+                violation=self.violation,
+                pruned_step=self.pruned_step,
+                pruned_loss=self.pruned_loss,
+                space=None if self.space is None else dict(self.space),
+            )
+
+    def param(self, name: str, distribution: BaseDistribution) -> np.ndarray:
+        with self.lock:
+            key = (name, distribution)
+            column = self.params.get(key)
+            if column is None:
+                column = _param_column(self.trials, name, distribution)
+                self.params[key] = column
+            return column
+
+    def _append(self, new: list[FrozenTrial]) -> None:
+        n_obj = len(self.directions)
+        start = len(self.trials)
+        for offset, trial in enumerate(new):
+            self.row_of[id(trial)] = start + offset
+        self.trials.extend(new)
+        self.numbers = np.append(self.numbers, [t.number for t in new])
+        complete = [
+            t.state == TrialState.COMPLETE and t.values is not None and len(t.values) == n_obj
+            for t in new
+        ]
+        self.is_complete = np.append(self.is_complete, complete)
+        self.is_pruned = np.append(self.is_pruned, [t.state == TrialState.PRUNED for t in new])
+        rows = np.full((len(new), n_obj), np.inf)
+        for i, (trial, ok) in enumerate(zip(new, complete, strict=True)):
+            if ok:
+                rows[i] = np.asarray(trial.values, dtype=float) * self.signs
+        rows[np.isnan(rows)] = np.inf
+        self.losses = np.concatenate([self.losses, rows])
+        self.violation = np.append(self.violation, [violation(t) for t in new])
+        sign = float(self.signs[0])
+        ranks = [pruned_rank(t, sign) for t in new]
+        self.pruned_step = np.append(self.pruned_step, [r[0] for r in ranks])
+        self.pruned_loss = np.append(self.pruned_loss, [r[1] for r in ranks])
+        for (name, distribution), column in self.params.items():
+            self.params[name, distribution] = np.append(
+                column, _param_column(new, name, distribution)
+            )
+        space = self.space
+        for trial in new:
+            if space is None:
+                space = dict(trial.distributions)
+            elif space:
+                dists = trial.distributions
+                space = {k: d for k, d in space.items() if dists.get(k) == d}
+        self.space = space
+
+
+class ColumnCache:
+    """The stores of the few studies a sampler serves, most recently used last; thread-safe."""
+
+    def __init__(self) -> None:
+        self._stores: OrderedDict[tuple[object, ...], _TrialStore] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def columns(
+        self, directions: tuple[StudyDirection, ...], finished: Sequence[FrozenTrial]
+    ) -> FinishedColumns:
+        # The store is found by the study's first finished trial (kept alive by the store, so
+        # its id cannot be reused); sync() then checks every row against the history.
+        key: tuple[object, ...] = (directions, id(finished[0]) if finished else None)
+        with self._lock:
+            store = self._stores.get(key)
+            if store is not None:
+                self._stores.move_to_end(key)
+        if store is not None:
+            snapshot = store.sync(finished)
+            if snapshot is not None:
+                return snapshot
+        store = _TrialStore(directions)
+        snapshot = store.sync(finished)
+        assert snapshot is not None
+        with self._lock:
+            self._stores[key] = store
+            self._stores.move_to_end(key)
+            while len(self._stores) > _MAX_STORES:
+                self._stores.popitem(last=False)
+        return snapshot
+
+
+def _param_column(
+    trials: Sequence[FrozenTrial], name: str, distribution: BaseDistribution
+) -> np.ndarray:
+    column = np.full(len(trials), np.nan)
+    for i, trial in enumerate(trials):
+        if name in trial.params:
+            value = internal_value(distribution, trial.params[name])
+            if value is not None:
+                column[i] = value
+    return column
+
+
+def violation(trial: FrozenTrial) -> float:
+    """How far a trial is from feasible: 0 if feasible, else the sum of positive constraints."""
+    if trial.is_feasible():
+        return 0.0
+    assert trial.constraints is not None
+    total = sum(c for c in trial.constraints if c > 0.0)
+    # A NaN constraint is infeasible, as is_feasible() says; rank it last.
+    return total if total > 0.0 else math.inf
+
+
+def pruned_rank(trial: FrozenTrial, sign: float) -> tuple[float, float]:
+    """Sort key of a PRUNED trial: furthest step first, then best last intermediate value."""
+    if trial.intermediate_values:
+        step, value = max(trial.intermediate_values.items())
+        loss = sign * value
+        return (-float(step), math.inf if math.isnan(loss) else loss)
+    if trial.values:
+        loss = sign * trial.values[0]
+        return (math.inf, math.inf if math.isnan(loss) else loss)
+    return (math.inf, math.inf)
