@@ -2,11 +2,11 @@
 
 For each parameter, the completed trials are grouped into bins of that parameter (one bin per
 category; up to ``n_bins`` equal-count bins of a numeric parameter, at least three trials a bin
-on average, on a log scale when the distribution is log). The share of the objective's variance explained by the bin means is the
-correlation ratio; its small-sample bias is removed as in epsilon-squared,
-``(SS_between - (k - 1) * MS_within) / SS_total``, clipped at 0. The importances are then
-normalized to sum to 1. Like fANOVA's main effects, this ignores interactions between
-parameters; unlike it, it needs no random forest.
+on average, on a log scale when the distribution is log). The share of the objective's variance
+explained by the bin means is the correlation ratio; its small-sample bias is removed as in
+epsilon-squared, ``(SS_between - (k - 1) * MS_within) / SS_total``, clipped at 0. The
+importances are then normalized to sum to 1. Like fANOVA's main effects, this ignores
+interactions between parameters; unlike it, it needs no random forest.
 """
 
 from __future__ import annotations

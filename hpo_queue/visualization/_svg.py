@@ -97,11 +97,12 @@ def nice_ticks(low: float, high: float, count: int = 6) -> list[float]:
 def _tick_label(value: float, ticks: Sequence[float]) -> str:
     step = abs(ticks[1] - ticks[0]) if len(ticks) > 1 else abs(value) or 1.0
     biggest = max(abs(t) for t in ticks)
+    if abs(value) < step * 1e-9:
+        return "0"
     if biggest >= 1e6 or (biggest and step < 1e-4):
-        return f"{value:.2e}"
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9)) if step < 1 else 0
-    if decimals and round(step * 10**decimals, 6) % 1:
-        decimals += 1  # a 2.5-step needs one more digit
+        return f"{value:.3g}"
+    # As many decimals as the step needs: 2.5 needs one, 0.25 two, 0.2 one, 5 none.
+    decimals = next(d for d in range(13) if abs(round(step, d) - step) <= step * 1e-6)
     text = f"{value:.{decimals}f}"
     return "0" if text.strip("-0.") == "" else text
 

@@ -48,7 +48,10 @@ def test_studies_list(dashboard_url: str) -> None:
         assert study["best_trial"]["number"] >= 0
         assert study["url"] == "/studies/" + escaped(name)
         assert study["api_url"] == "/api/studies/" + escaped(name)
-    assert by_name[ODD_NAME]["url"] == "/studies/a%2Fb%20%3Ci%3Ex%3C%2Fi%3E%20%26%20%22q%22%20%27%C3%A9%27%20100%25%20%3F%23"
+    assert (
+        by_name[ODD_NAME]["url"]
+        == "/studies/a%2Fb%20%3Ci%3Ex%3C%2Fi%3E%20%26%20%22q%22%20%27%C3%A9%27%20100%25%20%3F%23"
+    )
 
 
 @pytest.mark.parametrize("name", [DEMO_NAME, ODD_NAME])
