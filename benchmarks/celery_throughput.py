@@ -163,6 +163,8 @@ def main() -> None:
     parser.add_argument("--mysql", default="mysql://root@127.0.0.1")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/3")
     parser.add_argument("--skip-sleep", action="store_true")
+    parser.add_argument("--only-sleep", action="store_true")
+    parser.add_argument("--sleep-sampler", choices=("tpe", "random"), default="tpe")
     args = parser.parse_args()
 
     import redis
@@ -176,27 +178,30 @@ def main() -> None:
         sys.path.insert(0, tmp)
 
         # 1 + 2: throughput and overhead, 2 worker processes.
-        redis.Redis.from_url(args.redis).flushdb()
-        storage = fresh_database(args.mysql, "hq_bench_celery")
         env = {k: v for k, v in os.environ.items() if not k.startswith("HPO_")}
         env.update(
             HPO_BROKER_URL=args.redis,
-            HPO_STORAGE_URL=storage,
             HPO_OBJECTIVE_MODULES="bench_objectives",
             HPO_LOG_LEVEL="WARNING",
         )
-        settings = Settings.load(env={k: v for k, v in env.items() if k.startswith("HPO_")})
-        workers = start_workers(workdir, env, [2])
-        try:
-            report["hpo_queue"] = run_hpo_queue(
-                storage, "bench_objectives:trivial", args.trials, settings, warm=4
+        if not args.only_sleep:
+            redis.Redis.from_url(args.redis).flushdb()
+            storage = fresh_database(args.mysql, "hq_bench_celery")
+            env["HPO_STORAGE_URL"] = storage
+            settings = Settings.load(env={k: v for k, v in env.items() if k.startswith("HPO_")})
+            workers = start_workers(workdir, env, [2])
+            try:
+                report["hpo_queue"] = run_hpo_queue(
+                    storage, "bench_objectives:trivial", args.trials, settings, warm=4
+                )
+            finally:
+                stop_workers(workers)
+            report["optuna"] = run_optuna(
+                fresh_database(args.mysql, "hq_bench_optuna"), args.trials
             )
-        finally:
-            stop_workers(workers)
-        report["optuna"] = run_optuna(fresh_database(args.mysql, "hq_bench_optuna"), args.trials)
-        report["speedup_vs_optuna"] = (
-            report["hpo_queue"]["trials_per_s"] / report["optuna"]["trials_per_s"]
-        )
+            report["speedup_vs_optuna"] = (
+                report["hpo_queue"]["trials_per_s"] / report["optuna"]["trials_per_s"]
+            )
 
         # 3: 320 trials of 0.5 s on 32 slots.
         if not args.skip_sleep:

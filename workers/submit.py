@@ -132,7 +132,8 @@ class TrialJob:
     def counts(self) -> dict[str, int]:
         """This job's tasks by outcome.
 
-        "queued" and "running" for unfinished tasks; for finished ones the trial state
+        "pending" for unfinished tasks (queued or running: the store's RUNNING trials say
+        which run); for finished ones the trial state
         ("COMPLETE", "PRUNED", "FAIL") or what the task did instead ("cap_reached",
         "refused", "duplicate", "cancelled", "exhausted", "gave_up"), and "error" for a task
         that raised (bad arguments, the store unreachable for too long).
@@ -157,7 +158,7 @@ class TrialJob:
 
     def done(self) -> bool:
         counts = self.counts()
-        return counts.get("queued", 0) == 0 and counts.get("running", 0) == 0
+        return counts.get("pending", 0) == 0 and counts.get("running", 0) == 0
 
     def wait(self, timeout: float | None = None, progress: bool = False) -> dict[str, int]:
         """Block until every task finished; returns :meth:`counts`.
@@ -172,7 +173,7 @@ class TrialJob:
                 counts = self.counts()
                 if bar is not None:
                     bar.draw(counts)
-                if counts.get("queued", 0) == 0 and counts.get("running", 0) == 0:
+                if counts.get("pending", 0) == 0 and counts.get("running", 0) == 0:
                     return counts
                 if deadline is not None and time.monotonic() >= deadline:
                     raise TimeoutError(
@@ -194,7 +195,7 @@ class TrialJob:
             self.study.study_id, "system", CANCELLED_JOB_ATTR + self.job_id, True
         )
         pending = [
-            t for t in self.task_ids if self._outcomes.get(t) is None and self._poll(t) == "queued"
+            t for t in self.task_ids if self._outcomes.get(t) is None and self._poll(t) == "pending"
         ]
         if pending:
             try:
@@ -207,7 +208,7 @@ class TrialJob:
         result = AsyncResult(task_id, app=self.app)
         state = result.state
         if state == "PENDING":
-            return "queued"
+            return "pending"
         if state in ("STARTED", "RETRY", "RECEIVED"):
             return "running"
         if state == "REVOKED":
@@ -238,7 +239,7 @@ class _ProgressBar:
         if now - self._last_draw < 0.5 and self._last_draw:
             return
         self._last_draw = now
-        unfinished = counts.get("queued", 0) + counts.get("running", 0)
+        unfinished = counts.get("pending", 0) + counts.get("running", 0)
         done = self._total - unfinished
         width = 30
         filled = int(width * done / self._total) if self._total else width
@@ -256,7 +257,7 @@ class _ProgressBar:
             best = ""
         sys.stderr.write(
             f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self._total} tasks  "
-            f"running {counts.get('running', 0)}  {states}{best}  {elapsed:.1f} s   "
+            f"{states}{best}  {elapsed:.1f} s   "
         )
         sys.stderr.flush()
 

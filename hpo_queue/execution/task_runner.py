@@ -42,6 +42,9 @@ CANCELLED_JOB_ATTR = "cancelled_job:"
 _studies: dict[tuple[str, str, int], Study] = {}
 _studies_lock = threading.Lock()
 _next_reap: dict[int, float] = {}
+# Cancelling is also a Celery revoke; this re-check of the store only catches stragglers.
+CANCEL_CHECK_SECONDS = 1.0
+_cancel_marks: dict[int, tuple[float, frozenset[str]]] = {}
 
 
 def validate_task_arguments(
@@ -97,9 +100,7 @@ def run_trial_task(
         raise InvalidInputError("This worker has no storage: set HPO_STORAGE_URL.")
     study = _load_study(settings, study_name)
     base = {"study": study_name, "task_key": task_key}
-    if job_id is not None and study.storage.get_study_attrs(study.study_id, "system").get(
-        CANCELLED_JOB_ATTR + job_id
-    ):
+    if job_id is not None and _is_cancelled(study, job_id):
         return {**base, "status": "cancelled"}
     _maybe_reap(study, settings)
     try:
@@ -168,6 +169,17 @@ def _load_study(settings: Settings, study_name: str) -> Study:
         with _studies_lock:
             _studies[key] = study
     return study
+
+
+def _is_cancelled(study: Study, job_id: str) -> bool:
+    """Whether job_id was cancelled; the study's marks are re-read at most once a second."""
+    now = time.monotonic()
+    cached = _cancel_marks.get(study.study_id)
+    if cached is None or now - cached[0] > CANCEL_CHECK_SECONDS:
+        attrs = study.storage.get_study_attrs(study.study_id, "system")
+        marks = {k for k, v in attrs.items() if k.startswith(CANCELLED_JOB_ATTR) and v}
+        cached = _cancel_marks[study.study_id] = (now, frozenset(marks))
+    return CANCELLED_JOB_ATTR + job_id in cached[1]
 
 
 def _maybe_reap(study: Study, settings: Settings) -> None:
