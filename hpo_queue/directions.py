@@ -14,6 +14,10 @@ class StudyDirection(enum.IntEnum):
     def __repr__(self) -> str:
         return f"StudyDirection.{self.name}"
 
+    def is_better(self, a: float, b: float) -> bool:
+        """True if value ``a`` is strictly better than ``b`` in this direction."""
+        return a < b if self == StudyDirection.MINIMIZE else a > b
+
     @classmethod
     def parse(cls, value: str | StudyDirection) -> StudyDirection:
         """Accept "minimize"/"maximize" in any case, or a StudyDirection."""

@@ -18,16 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from hpo_queue.exceptions import InvalidInputError, ObjectiveNotAllowedError
 from hpo_queue.execution.objectives import parse_objective_ref, resolve_objective
 from hpo_queue.logging import get_logger
-from hpo_queue.samplers import BaseSampler
 from hpo_queue.settings import Settings
 from hpo_queue.storages import Claim, ClaimStatus, get_storage
 from hpo_queue.storages._rdb import check_name
 from hpo_queue.study._heartbeat import heartbeat_for
 from hpo_queue.study._optimize import run_trial
-from hpo_queue.study._reaper import reap_stale_trials
-from hpo_queue.study._study import Study, load_study, worker_name
+from hpo_queue.study._reaper import reap_stale_trials, was_reaped
+from hpo_queue.study._study import Study, load_study
 from hpo_queue.trial._frozen import FrozenTrial
-from hpo_queue.trial._history import TrialHistory
 from hpo_queue.trial._state import TrialState
 from hpo_queue.trial._trial import Trial
 
@@ -36,7 +34,6 @@ _logger = get_logger("hpo_queue.execution")
 MAX_KEY_LENGTH = 200
 MAX_ERROR_RETRIES = 10
 # reap_stale_trials writes this at the start of the fail_reason of a trial whose worker died.
-REAPED_REASON_PREFIX = "No heartbeat for"
 CANCELLED_JOB_ATTR = "cancelled_job:"
 
 _studies: dict[tuple[str, str, int], Study] = {}
@@ -109,12 +106,9 @@ def run_trial_task(
         return {**base, **_record_refusal(study, task_key, objective_ref, str(exc))}
 
     heartbeat = heartbeat_for(study.storage, settings.heartbeat_interval)
-    fixed_params: dict[str, Any] | None = None
-    retry_attrs: dict[str, Any] | None = None
-    errors_retried = 0
     for attempt in range(settings.max_retries + error_retries + 1):
         key = task_key if attempt == 0 else f"{task_key}#{attempt}"
-        claim = _claim(study, key, fixed_params, retry_attrs)
+        claim = _claim(study, key)
         if claim.status == ClaimStatus.CAP_REACHED:
             _logger.info("Task %s: study %r is at its cap; nothing to do.", key, study_name)
             return {**base, "status": "cap_reached", "detail": claim.detail}
@@ -133,9 +127,14 @@ def run_trial_task(
         else:
             timer = _ObjectiveTimer(objective)
             outcome = run_trial(
-                study, Trial(study, claim.trial), timer, catch=(Exception,), heartbeat=heartbeat
+                study,
+                Trial(study, claim.trial),
+                timer,
+                catch=(Exception,),
+                heartbeat=heartbeat,
+                failed_trial_max_retries=max(error_retries, study.failed_trial_max_retries),
             )
-            if not _should_continue(outcome, errors_retried, error_retries):
+            if not _should_continue(outcome):
                 return {
                     **base,
                     **_describe(outcome),
@@ -143,16 +142,10 @@ def run_trial_task(
                     "elapsed_seconds": time.perf_counter() - started,
                     "objective_seconds": timer.seconds,
                 }
-        if not _should_continue(outcome, errors_retried, error_retries):
+        if not _should_continue(outcome):
             return {**base, **_describe(outcome), "status": "duplicate"}
-        # The work of this attempt was lost (its worker died) or the objective raised and
-        # the user asked for retries: go on under a key derived from the task's.
-        if _was_reaped(outcome):
-            fixed_params, retry_attrs = None, None  # the reaper queued the retry as WAITING
-        else:
-            errors_retried += 1
-            fixed_params = dict(outcome.system_attrs.get("fixed_params") or {}) | outcome.params
-            retry_attrs = {"retry_of": outcome.number, "error_retry_count": errors_retried}
+        # The work of this attempt was lost (its worker died) or failed and was queued again
+        # (the retry policy): run that WAITING retry under a key derived from the task's.
     return {**base, "status": "gave_up", "detail": "retry limit reached"}
 
 
@@ -195,28 +188,16 @@ def _maybe_reap(study: Study, settings: Settings) -> None:
 def _claim(
     study: Study,
     key: str,
-    fixed_params: dict[str, Any] | None,
-    system_attrs: dict[str, Any] | None,
+    system_attrs: dict[str, Any] | None = None,
     *,
     use_waiting: bool = True,
 ) -> Claim:
-    """Like Study._claim, but keeps ClaimStatus (DUPLICATE matters to a redelivered task)."""
-    hook: Callable[[list[FrozenTrial]], dict[str, Any] | None] | None = None
-    sampler = study.sampler
-    if type(sampler).fixed_params_for_new_trial is not BaseSampler.fixed_params_for_new_trial:
-        directions = tuple(study.directions)
-
-        def hook(trials: list[FrozenTrial]) -> dict[str, Any] | None:
-            return sampler.fixed_params_for_new_trial(TrialHistory(directions, trials))
+    """Study._claim_trial, keeping ClaimStatus (DUPLICATE matters to a redelivered task)."""
 
     def claim() -> Claim:
-        return study.storage.claim_trial(
-            study.study_id,
-            worker=worker_name(),
+        return study._claim_trial(
             task_key=key,
-            fixed_params=fixed_params,
             system_attrs=system_attrs,
-            fixed_params_hook=hook,
             use_waiting=use_waiting,
         )
 
@@ -246,26 +227,15 @@ def _await_outcome(study: Study, trial: FrozenTrial, settings: Settings) -> Froz
     return current
 
 
-def _was_reaped(trial: FrozenTrial) -> bool:
-    return trial.state == TrialState.FAIL and (trial.fail_reason or "").startswith(
-        REAPED_REASON_PREFIX
-    )
-
-
-def _should_continue(trial: FrozenTrial, errors_retried: int, error_retries: int) -> bool:
-    if _was_reaped(trial):
-        return True
-    return (
-        trial.state == TrialState.FAIL
-        and errors_retried < error_retries
-        and "refused_objective" not in trial.system_attrs
-    )
+def _should_continue(trial: FrozenTrial) -> bool:
+    """True when this task's work was lost (reaped) or failed and was queued again."""
+    return was_reaped(trial) or "retried_as" in trial.system_attrs
 
 
 def _record_refusal(study: Study, task_key: str, objective_ref: str, reason: str) -> dict[str, Any]:
     """Leave the refusal on a FAIL trial (which frees its slot), without running anything."""
     _logger.warning("Task %s: %s", task_key, reason)
-    claim = _claim(study, task_key, None, {"refused_objective": objective_ref}, use_waiting=False)
+    claim = _claim(study, task_key, {"refused_objective": objective_ref}, use_waiting=False)
     result: dict[str, Any] = {"status": "refused", "detail": reason}
     if claim.status == ClaimStatus.CLAIMED:
         assert claim.trial is not None

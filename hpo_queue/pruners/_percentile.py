@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from hpo_queue.directions import StudyDirection
 from hpo_queue.exceptions import InvalidInputError
 from hpo_queue.pruners._base import BasePruner
-from hpo_queue.directions import StudyDirection
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
 

@@ -8,10 +8,10 @@ from typing import Any, Literal
 
 import numpy as np
 
+from hpo_queue.directions import StudyDirection
 from hpo_queue.exceptions import InvalidInputError
 from hpo_queue.pruners._base import BasePruner
 from hpo_queue.pruners._percentile import check_int, single_direction
-from hpo_queue.directions import StudyDirection
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
 from hpo_queue.trial._state import TrialState

@@ -1,4 +1,4 @@
-"""One SQLAlchemy engine per (URL, process): pooled, pre-pinged, and renewed after a fork."""
+"""One SQLAlchemy engine per (URL, process): pooled, and renewed after a fork."""
 
 from __future__ import annotations
 
@@ -35,12 +35,13 @@ def _is_in_memory(url: URL) -> bool:
 
 def _create(url: URL) -> Engine:
     backend = url.get_backend_name()
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    # No pool_pre_ping: it costs a round trip per transaction, and a stale pooled connection
+    # (say after a database restart) fails with a disconnect that run_with_retry retries.
+    kwargs: dict[str, Any] = {}
     if backend == "sqlite":
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 60}
         if _is_in_memory(url):
             kwargs["poolclass"] = StaticPool
-        kwargs.pop("pool_pre_ping")
     elif backend == "mysql":
         # READ COMMITTED: no gap locks, so racing claims wait on the study row only.
         kwargs.update(isolation_level="READ COMMITTED", pool_recycle=3600)

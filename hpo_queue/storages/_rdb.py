@@ -105,7 +105,7 @@ class _StudyTrialCache:
             return
         for direction in StudyDirection:
             current = self.best.get(direction)
-            if current is None or _better(trial.values[0], current.values[0], direction):  # type: ignore[index]
+            if current is None or direction.is_better(trial.values[0], current.values[0]):  # type: ignore[index]
                 self.best[direction] = trial
 
 
@@ -134,9 +134,7 @@ class RDBStorage:
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def _transaction(
-        self, fn: Callable[[Connection], Any], what: str, attempts: int = 8
-    ) -> Any:
+    def _transaction(self, fn: Callable[[Connection], Any], what: str, attempts: int = 8) -> Any:
         def attempt() -> Any:
             # An in-memory database is one shared connection: one transaction at a time.
             with self._memory_lock, self._engine.begin() as conn:
@@ -324,6 +322,10 @@ class RDBStorage:
     def get_best_trial(self, study_id: int, direction: StudyDirection) -> FrozenTrial | None:
         """The best COMPLETE feasible trial of a single-objective study."""
         self.get_trials(study_id)  # refresh the cache, which keeps the best incrementally
+        return self._cache_for(study_id).best.get(direction)
+
+    def cached_best_trial(self, study_id: int, direction: StudyDirection) -> FrozenTrial | None:
+        """The best trial this process has seen so far, without asking the database."""
         return self._cache_for(study_id).best.get(direction)
 
     def set_max_trials(self, study_id: int, max_trials: int | None) -> None:
@@ -782,10 +784,6 @@ class RDBStorage:
 
 def _by_number(trial: FrozenTrial) -> int:
     return trial.number
-
-
-def _better(a: float, b: float, direction: StudyDirection) -> bool:
-    return a < b if direction == StudyDirection.MINIMIZE else a > b
 
 
 def _study_record(row: Any) -> StudyRecord:

@@ -52,12 +52,21 @@ def run_trial(
     objective: Objective,
     catch: tuple[type[BaseException], ...] = (),
     heartbeat: Heartbeat | None = None,
+    failed_trial_max_retries: int | None = None,
 ) -> FrozenTrial:
     """Call ``objective(trial)`` and write the outcome; re-raise errors not in ``catch``.
 
     Whatever happens, the trial does not stay RUNNING: an exception (Ctrl-C included)
-    marks it FAIL with the traceback stored, before it propagates.
+    marks it FAIL with the traceback stored, before it propagates. A failed trial is queued
+    again with the same parameters (as a WAITING trial) while the retry policy allows:
+    ``failed_trial_max_retries``, or the study's own policy when None. The returned trial
+    then carries ``system_attrs["retried_as"]``, the number of that WAITING trial.
     """
+    retry_limit = (
+        study.failed_trial_max_retries
+        if failed_trial_max_retries is None
+        else failed_trial_max_retries
+    )
     if heartbeat is not None:
         heartbeat.add(trial._trial_id)
     try:
@@ -66,7 +75,7 @@ def run_trial(
         except BaseException as exc:
             if is_pruned_exception(exc):
                 values = _last_intermediate(trial)
-                frozen = _finish(study, trial, TrialState.PRUNED, values, None)
+                frozen = _finish(study, trial, TrialState.PRUNED, values, None, retry_limit)
                 _logger.info(
                     "Trial %d pruned. %s",
                     trial.number,
@@ -78,7 +87,7 @@ def run_trial(
                 reason = f"Interrupted ({type(exc).__name__}) while running the objective."
             else:
                 reason = "".join(traceback.format_exception(exc)).strip()
-            frozen = _finish(study, trial, TrialState.FAIL, None, reason)
+            frozen = _finish(study, trial, TrialState.FAIL, None, reason, retry_limit)
             _logger.warning(
                 "Trial %d failed with parameters: %s because of the following error: %r.",
                 trial.number,
@@ -93,7 +102,7 @@ def run_trial(
 
         values, problem = check_values(result, len(study.directions))
         if problem is not None:
-            frozen = _finish(study, trial, TrialState.FAIL, None, problem)
+            frozen = _finish(study, trial, TrialState.FAIL, None, problem, retry_limit)
             _logger.warning(
                 "Trial %d failed with parameters: %s because of the following error: %s",
                 trial.number,
@@ -102,7 +111,7 @@ def run_trial(
                 extra=_extra(study, frozen),
             )
             return frozen
-        frozen = _finish(study, trial, TrialState.COMPLETE, values, None)
+        frozen = _finish(study, trial, TrialState.COMPLETE, values, None, retry_limit)
         _log_complete(study, frozen)
         return frozen
     finally:
@@ -124,6 +133,7 @@ def _finish(
     state: TrialState,
     values: list[float] | None,
     reason: str | None,
+    retry_limit: int,
 ) -> FrozenTrial:
     constraints = trial._system_attrs.get("constraints")
     frozen = trial._snapshot()
@@ -148,8 +158,9 @@ def _finish(
     frozen.constraints = constraints
     frozen.datetime_complete = utcnow()
     if state == TrialState.FAIL and reason is not None and not reason.startswith("Interrupted"):
-        retry = study._retry_failed(frozen)
+        retry = study._retry_failed(frozen, retry_limit)
         if retry is not None:
+            frozen.system_attrs["retried_as"] = retry.number
             _logger.info("Trial %d will be retried as trial %d.", frozen.number, retry.number)
     return frozen
 
@@ -176,7 +187,14 @@ def _log_complete(study: Study, frozen: FrozenTrial) -> None:
         )
         return
     assert frozen.values is not None
-    best = study._storage.get_best_trial(study.study_id, study.direction)
+    # The cache as of this trial's start, plus this trial: no extra query per trial.
+    best = study._storage.cached_best_trial(study.study_id, study.direction)
+    if frozen.is_feasible() and (
+        best is None
+        or best.values is None
+        or study.direction.is_better(frozen.values[0], best.values[0])
+    ):
+        best = frozen
     if best is None:
         _logger.info(
             "Trial %d finished with value: %s and parameters: %s.",

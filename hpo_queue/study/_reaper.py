@@ -10,6 +10,17 @@ from hpo_queue.trial._state import TrialState
 
 _logger = logging.getLogger("hpo_queue.reaper")
 
+# Every reaped trial's fail_reason starts with this: how a redelivered task tells that its
+# first delivery's worker died (rather than its objective failing).
+REAPED_REASON_PREFIX = "No heartbeat for"
+
+
+def was_reaped(trial: FrozenTrial) -> bool:
+    """True if ``trial`` was failed by a reaper because its process stopped beating."""
+    return trial.state == TrialState.FAIL and (trial.fail_reason or "").startswith(
+        REAPED_REASON_PREFIX
+    )
+
 
 def reap_stale_trials(
     storage: RDBStorage,
@@ -32,7 +43,7 @@ def reap_stale_trials(
             study_id if study_id is not None else storage.study_id_of_trial(trial.trial_id)
         )
         reason = (
-            f"No heartbeat for {grace_seconds:g} s from worker {trial.worker or 'unknown'}; "
+            f"{REAPED_REASON_PREFIX} {grace_seconds:g} s from worker {trial.worker or 'unknown'}; "
             "presumed dead."
         )
         if not storage.finish_trial(

@@ -23,7 +23,14 @@ from hpo_queue.exceptions import (
 from hpo_queue.pruners import BasePruner, MedianPruner, pruner_from_config
 from hpo_queue.samplers import BaseSampler, TPESampler, sampler_from_config
 from hpo_queue.settings import Settings
-from hpo_queue.storages import ClaimStatus, RDBStorage, StudyRecord, StudySummary, get_storage
+from hpo_queue.storages import (
+    Claim,
+    ClaimStatus,
+    RDBStorage,
+    StudyRecord,
+    StudySummary,
+    get_storage,
+)
 from hpo_queue.study._constraints import (
     ConstraintsFunc,
     constraints_ref,
@@ -85,10 +92,10 @@ class Study:
             return None
         return evaluate_constraints(self._constraints_func, frozen)
 
-    def _retry_failed(self, frozen: FrozenTrial) -> FrozenTrial | None:
-        """Queue a failed trial's parameters again if the study's retry policy allows."""
+    def _retry_failed(self, frozen: FrozenTrial, limit: int) -> FrozenTrial | None:
+        """Queue a failed trial's parameters again (WAITING) if fewer than ``limit`` retries."""
         retries = int(frozen.system_attrs.get("retry_count", 0))
-        if retries >= self.failed_trial_max_retries:
+        if retries >= limit:
             return None
         params = dict(frozen.system_attrs.get("fixed_params") or {}) | frozen.params
         return self._storage.enqueue_trial(
@@ -220,29 +227,42 @@ class Study:
     def _claim(
         self, *, task_key: str | None = None, fixed_params: dict[str, Any] | None = None
     ) -> Trial:
+        claim = self._claim_trial(task_key=task_key, fixed_params=fixed_params)
+        if claim.status == ClaimStatus.CAP_REACHED:
+            raise TrialCapReached(f"Study {self.study_name!r} reached its cap: {claim.detail}.")
+        if claim.status == ClaimStatus.EXHAUSTED:
+            raise SearchSpaceExhausted(claim.detail)
+        if claim.status == ClaimStatus.DUPLICATE:
+            raise TrialStateError(f"Task key {task_key!r} already has a trial.")
+        assert claim.trial is not None
+        return Trial(self, claim.trial)
+
+    def _claim_trial(
+        self,
+        *,
+        task_key: str | None = None,
+        fixed_params: dict[str, Any] | None = None,
+        system_attrs: dict[str, Any] | None = None,
+        use_waiting: bool = True,
+    ) -> Claim:
+        """Claim a trial in one transaction; the sampler may fix its params (a grid point)."""
         hook: Callable[[list[FrozenTrial]], dict[str, Any] | None] | None = None
-        if (
-            type(self.sampler).fixed_params_for_new_trial
-            is not BaseSampler.fixed_params_for_new_trial
-        ):
+        sampler_type = type(self.sampler)
+        if sampler_type.fixed_params_for_new_trial is not BaseSampler.fixed_params_for_new_trial:
             directions = tuple(self._record.directions)
 
             def hook(trials: list[FrozenTrial]) -> dict[str, Any] | None:
                 return self.sampler.fixed_params_for_new_trial(TrialHistory(directions, trials))
 
-        claim = self._storage.claim_trial(
+        return self._storage.claim_trial(
             self._study_id,
             worker=worker_name(),
             task_key=task_key,
             fixed_params=fixed_params,
+            system_attrs=system_attrs,
             fixed_params_hook=hook,
+            use_waiting=use_waiting,
         )
-        if claim.status == ClaimStatus.CAP_REACHED:
-            raise TrialCapReached(f"Study {self.study_name!r} reached its cap: {claim.detail}.")
-        if claim.status == ClaimStatus.EXHAUSTED:
-            raise SearchSpaceExhausted(claim.detail)
-        assert claim.trial is not None
-        return Trial(self, claim.trial)
 
     def tell(
         self,
