@@ -73,18 +73,35 @@ def storage_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    """A Redis database index of its own, flushed before and after the test."""
+    """A Redis database index of its own, flushed before and after the test.
+
+    Indexes 1-15 are leased through a key in db 0, so test runs on one machine (a
+    developer's and CI's, say) do not flush each other's queues.
+    """
     import redis
 
-    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0) + 9
-    url = f"{REDIS_URL.rstrip('/')}/{index}"
-    client = redis.Redis.from_url(url)
+    base = REDIS_URL.rstrip("/")
+    admin = redis.Redis.from_url(f"{base}/0")
+    token = uuid.uuid4().hex
     try:
-        client.flushdb()
+        index = next(
+            (n for n in range(1, 16) if admin.set(f"hq-test-lease:{n}", token, nx=True, ex=1800)),
+            None,
+        )
     except Exception as exc:
+        admin.close()
         _unavailable(f"Redis at {REDIS_URL}", exc)
+    if index is None:
+        admin.close()
+        pytest.fail("Every Redis test database (1-15) is leased; wait for other runs to end.")
+    url = f"{base}/{index}"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
     try:
         yield url
     finally:
         client.flushdb()
         client.close()
+        if admin.get(f"hq-test-lease:{index}") == token.encode():
+            admin.delete(f"hq-test-lease:{index}")
+        admin.close()
