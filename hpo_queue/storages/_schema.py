@@ -25,7 +25,8 @@ metadata = MetaData()
 # MySQL's DATETIME keeps no fractions of a second unless asked; TEXT stops at 64 KiB.
 _DateTime = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 _Text = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
-_Double = Float(precision=53).with_variant(mysql.DOUBLE(), "mysql", "mariadb")
+# asdecimal=False: DOUBLE otherwise reads back as a Decimal rounded to 10 decimal places.
+_Double = Float(precision=53).with_variant(mysql.DOUBLE(asdecimal=False), "mysql", "mariadb")
 
 MAX_NAME_LENGTH = 512
 
