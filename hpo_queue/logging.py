@@ -6,7 +6,10 @@ import json
 import logging
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hpo_queue.settings import Settings
 
 ROOT_LOGGER_NAME = "hpo_queue"
 _TEXT_FORMAT = "[%(levelname)1.1s %(asctime)s] %(message)s"
@@ -79,6 +82,36 @@ def use_json_format(enabled: bool = True) -> None:
     _configure_default_handler()
     assert _handler is not None
     _handler.setFormatter(JsonFormatter() if enabled else logging.Formatter(_TEXT_FORMAT))
+
+
+def json_format_enabled() -> bool:
+    """Whether the default handler writes JSON lines."""
+    return isinstance(_handler, logging.Handler) and isinstance(_handler.formatter, JsonFormatter)
+
+
+def configure_from_settings(settings: Settings) -> None:
+    """Apply ``settings.log_level`` and ``settings.log_format`` to hpo-queue's logs.
+
+    A value that was neither configured (environment, config file, argument) nor changed
+    from its default leaves the logger alone, so that loading default settings does not
+    undo an application's own :func:`set_verbosity` or :func:`use_json_format`.
+
+    Raises:
+        ConfigError: ``log_level`` is not a logging level name.
+    """
+    from hpo_queue.exceptions import ConfigError
+
+    defaults = type(settings)()
+    if "log_level" in settings.source or settings.log_level != defaults.log_level:
+        try:
+            set_verbosity(settings.log_level.upper())
+        except ValueError:
+            raise ConfigError(
+                f"log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL, "
+                f"got {settings.log_level!r}."
+            ) from None
+    if "log_format" in settings.source or settings.log_format != defaults.log_format:
+        use_json_format(settings.log_format == "json")
 
 
 def disable_default_handler() -> None:

@@ -7,6 +7,7 @@ an embedded, server-less one: kombu's SQLAlchemy transport on a SQLite file.
 
 from __future__ import annotations
 
+import logging
 import os
 import ssl
 import sys
@@ -14,11 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import after_setup_logger, after_setup_task_logger, worker_init
 from sqlalchemy.engine import make_url
 
 from hpo_queue.exceptions import ConfigError
-from hpo_queue.logging import set_verbosity, use_json_format
+from hpo_queue.logging import (
+    JsonFormatter,
+    configure_from_settings,
+    disable_default_handler,
+    json_format_enabled,
+)
 from hpo_queue.settings import Settings
 
 DEFAULT_QUEUE = "hpo_queue"
@@ -119,7 +125,13 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
-        "task_track_started": False,  # one broker write less per task; the store shows RUNNING
+        # One broker write less per task; the store shows RUNNING, and Flower learns that a
+        # task started from the worker's task events instead.
+        "task_track_started": False,
+        # Events for Flower: received/started/succeeded from workers, "sent" from submit.
+        # The embedded (SQL) broker has no fanout, and Celery turns events off for it.
+        "worker_send_task_events": True,
+        "task_send_sent_event": True,
         "task_default_queue": DEFAULT_QUEUE,
         "result_expires": 7 * 24 * 3600,
         "result_extended": False,
@@ -173,5 +185,20 @@ def _prepare_worker(sender: Any = None, **_: Any) -> None:
         sys.path.append(cwd)
     settings = getattr(getattr(sender, "app", None), "hpo_settings", None)
     if isinstance(settings, Settings):
-        set_verbosity(settings.log_level)
-        use_json_format(settings.log_format == "json")
+        configure_from_settings(settings)
+    # hpo-queue's records go through Celery's handlers: one format and destination for the
+    # worker's log (--logfile included), instead of lines that pool processes write to a
+    # redirected stderr, which Celery then wraps in a line of its own.
+    disable_default_handler()
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _json_for_celery_logs(logger: logging.Logger | None = None, **_: Any) -> None:
+    # worker_init (above) runs before Celery sets up its own logging; with
+    # HPO_LOG_FORMAT=json, Celery's lines ("Task ... received") become JSON too, so a
+    # worker's stderr is one JSON object per line.
+    if logger is None or not json_format_enabled():
+        return
+    for handler in logger.handlers:
+        handler.setFormatter(JsonFormatter())

@@ -10,6 +10,20 @@ from hpo_queue.exceptions import StorageError
 from hpo_queue.execution.task_runner import run_trial_task
 
 RUN_TRIAL_TASK = "hpo_queue.run_trial"
+# Flower shows a task's result as the repr of this dict: what a reader looks for comes first.
+_RESULT_KEY_ORDER = ("status", "study", "trial", "state", "values", "worker", "detail")
+
+
+def readable_result(result: dict[str, Any]) -> dict[str, Any]:
+    """``result`` with the study, trial and outcome first and timings rounded to microseconds.
+
+    The same keys and values otherwise: TrialJob and the benchmarks read them back.
+    """
+    ordered = {key: result[key] for key in _RESULT_KEY_ORDER if key in result}
+    for key, value in result.items():
+        if key not in ordered:
+            ordered[key] = round(value, 6) if key.endswith("_seconds") else value
+    return ordered
 
 
 def register_tasks(app: Celery) -> None:
@@ -35,7 +49,7 @@ def register_tasks(app: Celery) -> None:
         error_retries: int = 0,
     ) -> dict[str, Any]:
         """Claim and run one trial of ``study_name`` with the objective ``objective_ref``."""
-        return run_trial_task(
+        result = run_trial_task(
             self.app.hpo_settings,
             study_name,
             objective_ref,
@@ -43,3 +57,4 @@ def register_tasks(app: Celery) -> None:
             job_id=job_id,
             error_retries=error_retries,
         )
+        return readable_result(result)

@@ -24,7 +24,7 @@ from hpo_queue.storages._rdb import check_name
 from hpo_queue.study._heartbeat import heartbeat_for
 from hpo_queue.study._optimize import run_trial
 from hpo_queue.study._reaper import reap_stale_trials, was_reaped
-from hpo_queue.study._study import Study, load_study
+from hpo_queue.study._study import Study, load_study, worker_name
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._state import TrialState
 from hpo_queue.trial._trial import Trial
@@ -110,7 +110,12 @@ def run_trial_task(
         key = task_key if attempt == 0 else f"{task_key}#{attempt}"
         claim = _claim(study, key)
         if claim.status == ClaimStatus.CAP_REACHED:
-            _logger.info("Task %s: study %r is at its cap; nothing to do.", key, study_name)
+            _logger.info(
+                "Task %s: study %r is at its cap; nothing to do.",
+                key,
+                study_name,
+                extra={"study": study_name, "worker": worker_name(), "event": "cap_reached"},
+            )
             return {**base, "status": "cap_reached", "detail": claim.detail}
         if claim.status == ClaimStatus.EXHAUSTED:
             return {**base, "status": "exhausted", "detail": claim.detail}
@@ -125,6 +130,13 @@ def run_trial_task(
                     "running_elsewhere": True,
                 }
         else:
+            _logger.info(
+                "Task %s claimed trial %d of study %r.",
+                key,
+                claim.trial.number,
+                study_name,
+                extra={**_log_fields(study_name, claim.trial), "event": "trial_claimed"},
+            )
             timer = _ObjectiveTimer(objective)
             outcome = run_trial(
                 study,
@@ -234,18 +246,31 @@ def _should_continue(trial: FrozenTrial) -> bool:
 
 def _record_refusal(study: Study, task_key: str, objective_ref: str, reason: str) -> dict[str, Any]:
     """Leave the refusal on a FAIL trial (which frees its slot), without running anything."""
-    _logger.warning("Task %s: %s", task_key, reason)
     claim = _claim(study, task_key, {"refused_objective": objective_ref}, use_waiting=False)
     result: dict[str, Any] = {"status": "refused", "detail": reason}
+    extra: dict[str, Any] = {"study": study.study_name, "worker": worker_name()}
     if claim.status == ClaimStatus.CLAIMED:
         assert claim.trial is not None
         study.storage.finish_trial(
             study.study_id, claim.trial.trial_id, TrialState.FAIL, fail_reason=reason
         )
         result["trial"] = claim.trial.number
+        extra.update(trial=claim.trial.number, state=TrialState.FAIL.name)
     elif claim.status == ClaimStatus.DUPLICATE and claim.trial is not None:
         result["trial"] = claim.trial.number
+        extra.update(trial=claim.trial.number, state=claim.trial.state.name)
+    _logger.warning("Task %s: %s", task_key, reason, extra={**extra, "event": "trial_refused"})
     return result
+
+
+def _log_fields(study_name: str, trial: FrozenTrial) -> dict[str, Any]:
+    """The fields JsonFormatter writes for a record about ``trial``."""
+    return {
+        "study": study_name,
+        "trial": trial.number,
+        "state": trial.state.name,
+        "worker": trial.worker,
+    }
 
 
 def _describe(trial: FrozenTrial) -> dict[str, Any]:

@@ -51,6 +51,13 @@ def reap_stale_trials(
         ):
             continue  # finished meanwhile, or another reaper got there first
         reaped.append(trial)
+        extra = {
+            "study": storage.get_study_by_id(owner_study).study_name,
+            "trial": trial.number,
+            "state": TrialState.FAIL.name,
+            "worker": trial.worker,
+            "event": "trial_reaped",
+        }
         retries = int(trial.system_attrs.get("retry_count", 0))
         if retries >= max_retries:
             _logger.warning(
@@ -58,6 +65,7 @@ def reap_stale_trials(
                 trial.number,
                 reason,
                 retries,
+                extra=extra,
             )
             continue
         params = dict(trial.system_attrs.get("fixed_params") or {}) | trial.params
@@ -74,5 +82,6 @@ def reap_stale_trials(
             f"Its parameters are queued again as trial {retry.number}."
             if retry is not None
             else "The study is at its cap, so it is not queued again.",
+            extra=extra,
         )
     return reaped

@@ -20,6 +20,7 @@ from hpo_queue.exceptions import (
     TrialNotFoundError,
     TrialStateError,
 )
+from hpo_queue.logging import configure_from_settings
 from hpo_queue.pruners import BasePruner, MedianPruner, pruner_from_config
 from hpo_queue.samplers import BaseSampler, TPESampler, sampler_from_config
 from hpo_queue.settings import Settings
@@ -76,6 +77,7 @@ class Study:
         self.sampler = sampler or sampler_from_config(record.sampler_config)
         self.pruner = pruner or pruner_from_config(record.pruner_config)
         self.settings = settings or Settings.load()
+        configure_from_settings(self.settings)
         self._stop_requested = False
         stored_ref = record.options.get("constraints_func")
         if constraints_func is None and stored_ref:
