@@ -147,9 +147,11 @@ def _run_ours(sampler: BaseSampler, problem: Problem, n_trials: int, seed: int) 
     in_flight: list[FrozenTrial] = []
 
     def ask() -> None:
+        # As a worker does: the history is read once, at the trial's first suggestion, and
+        # holds every other trial (RUNNING ones with the params they were given).
         trial = FrozenTrial(number=len(trials), state=TrialState.RUNNING)
-        trials.append(trial)
         history = TrialHistory((StudyDirection.MINIMIZE,), list(trials))
+        trials.append(trial)
         space = sampler.infer_relative_search_space(history, trial)
         space = {k: v for k, v in space.items() if k in problem.space}
         relative = sampler.sample_relative(history, trial, space)
@@ -157,7 +159,6 @@ def _run_ours(sampler: BaseSampler, problem: Problem, n_trials: int, seed: int) 
             if name in relative:
                 value = relative[name]
             else:
-                history = TrialHistory((StudyDirection.MINIMIZE,), list(trials))
                 value = sampler.sample_independent(history, trial, name, dist)
             trial.params[name] = value
             trial.distributions[name] = dist
@@ -253,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10, help="runs per function and sampler")
     parser.add_argument("--trials", type=int, default=100, help="finished trials per run")
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="seeds run from here (tune on others than 0-9)"
+    )
     parser.add_argument("--jobs", type=int, default=2, help="worker processes")
     parser.add_argument(
         "--update-doc", action="store_true", help="rewrite the section in BENCHMARKS.md"
@@ -262,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     jobs = [
         (s, p, seed, args.trials)
         for p in range(len(PROBLEMS))
-        for seed in range(args.seeds)
+        for seed in range(args.first_seed, args.first_seed + args.seeds)
         for s in SAMPLERS
     ]
     regrets: dict[tuple[str, int], list[float]] = {}
@@ -284,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         command = "python benchmarks/sampler_quality.py"
         if args.seeds != 10 or args.trials != 100:
             command += f" --seeds {args.seeds} --trials {args.trials}"
+        if args.first_seed:
+            command += f" --first-seed {args.first_seed}"
         body = (
             f"Median regret (best value found minus the known optimum; lower is better) over "
             f"{args.seeds} seeds, {args.trials} trials per run, with {N_IN_FLIGHT} trials always "
