@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -49,7 +48,7 @@ def objective(trial):
     return 0.0
 """
 
-WorkerStarter = Callable[..., subprocess.Popen[bytes]]
+WorkerStarter = Callable[..., subprocess.Popen[bytes]]  # the start_worker fixture (conftest)
 
 
 @pytest.fixture
@@ -58,66 +57,6 @@ def workdir(tmp_path: Path) -> Path:
     (tmp_path / "hq_e2e_objectives.py").write_text(OBJECTIVES)
     (tmp_path / "hq_e2e_forbidden.py").write_text(FORBIDDEN)
     return tmp_path
-
-
-@pytest.fixture
-def worker_env(mysql_url: str, redis_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HPO_")}
-    env.update(
-        HPO_BROKER_URL=redis_url,
-        HPO_STORAGE_URL=mysql_url,
-        HPO_OBJECTIVE_MODULES="hq_e2e_objectives",
-        HPO_HEARTBEAT_INTERVAL="0.5",
-        HPO_HEARTBEAT_GRACE="3",
-        HPO_MAX_RETRIES="2",
-    )
-    return env
-
-
-@pytest.fixture
-def start_worker(workdir: Path, worker_env: dict[str, str]) -> Iterator[WorkerStarter]:
-    """Starts `celery -A workers worker` processes; always stops them afterwards."""
-    started: list[subprocess.Popen[bytes]] = []
-
-    def start(concurrency: int = 2, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-        index = len(started)
-        log = open(workdir / f"worker-{index}.log", "wb")  # noqa: SIM115
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "workers",
-                "worker",
-                "--pool=prefork",
-                f"--concurrency={concurrency}",
-                "--loglevel=INFO",
-                "-n",
-                f"hq-test-{index}-{os.getpid()}@%h",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=workdir,
-            env=env or worker_env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-    for process in started:
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def coordinator_settings(worker_env: dict[str, str]) -> Settings:
