@@ -551,8 +551,12 @@ def create_study(
         )
     from hpo_queue.logging import get_logger
 
-    get_logger("hpo_queue.study").info("A new study created with name: %s", name)
-    return Study(record, resolved, chosen_sampler, chosen_pruner, settings, constraints_func)
+    study = Study(record, resolved, chosen_sampler, chosen_pruner, settings, constraints_func)
+    # After Study(), which applies the settings' log format to this line too.
+    get_logger("hpo_queue.study").info(
+        "A new study created with name: %s", name, extra={"study": name, "event": "study_created"}
+    )
+    return study
 
 
 def load_study(
