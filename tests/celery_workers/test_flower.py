@@ -197,6 +197,9 @@ def test_flower_shows_trials_readably_and_no_password(
     for path in ("/api/tasks", "/api/workers", "/tasks"):
         assert fetch(f"{flower}{path}", auth=None)[0] == 401, path
     assert fetch(f"{flower}/api/tasks", auth="watcher:wrong")[0] == 401
+    # Flower leaves /metrics open for Prometheus: counts by task and worker name only.
+    status, open_metrics = fetch(f"{flower}/metrics", auth=None)
+    assert status == 200 and STUDY not in open_metrics
 
     (worker_name,) = workers
     task_id = next(iter(tasks))
@@ -211,7 +214,7 @@ def test_flower_shows_trials_readably_and_no_password(
         status, body = fetch(f"{flower}{path}")
         assert status == 200, (path, status, body[:300])
         bodies[path] = body
-    for path, body in bodies.items():
+    for path, body in [*bodies.items(), ("/metrics without auth", open_metrics)]:
         for secret in (REDIS_PASSWORD, DB_PASSWORD, "mysql://"):
             assert secret not in body, f"{secret!r} shown by Flower at {path}"
     assert STUDY in bodies["/tasks"] or STUDY in bodies["/api/tasks"]
