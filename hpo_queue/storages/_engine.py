@@ -47,6 +47,10 @@ def _create(url: URL) -> Engine:
         kwargs.update(isolation_level="READ COMMITTED", pool_recycle=3600)
     elif backend == "postgresql":
         kwargs.update(isolation_level="READ COMMITTED")
+    if backend != "sqlite":
+        # Every transaction goes through engine.begin(), which always commits or rolls back:
+        # the pool's rollback-on-return would only add a round trip per transaction.
+        kwargs["pool_reset_on_return"] = None
     try:
         engine = create_engine(url, **kwargs)
     except ModuleNotFoundError as exc:

@@ -457,6 +457,7 @@ class RDBStorage:
                     distributions_json="{}",
                     user_attrs_json="{}",
                     system_attrs_json=_dumps(attrs),
+                    has_reports=False,
                     worker=worker,
                     task_key=task_key,
                     datetime_start=now,
@@ -505,6 +506,7 @@ class RDBStorage:
                     distributions_json="{}",
                     user_attrs_json=user_json,
                     system_attrs_json=attrs_json,
+                    has_reports=False,
                 )
             )
             conn.execute(
@@ -527,15 +529,14 @@ class RDBStorage:
     def set_trial_params(
         self, trial_id: int, params: dict[str, Any], distributions: dict[str, BaseDistribution]
     ) -> None:
-        """Store the trial's whole parameter dict (only its own process writes it)."""
-        values = {
-            "params_json": _dumps(params),
-            "distributions_json": _dumps(
-                {k: distribution_to_dict(d) for k, d in distributions.items()}
-            ),
-        }
+        """Store a RUNNING trial's whole parameter dict (only its own process writes it)."""
+        values = _params_payload(params, distributions)
         self._transaction(
-            lambda conn: conn.execute(update(_T).where(_T.c.trial_id == trial_id).values(**values)),
+            lambda conn: conn.execute(
+                update(_T)
+                .where(_T.c.trial_id == trial_id, _T.c.state == int(TrialState.RUNNING))
+                .values(**values)
+            ),
             "store parameters",
         )
 
@@ -549,20 +550,27 @@ class RDBStorage:
             "store trial attributes",
         )
 
-    def add_intermediate_value(self, trial_id: int, step: int, value: float) -> None:
+    def add_intermediate_value(
+        self, trial_id: int, step: int, value: float, *, first: bool = False
+    ) -> None:
+        """Store the value reported at ``step`` (``first``: the trial's first report)."""
         kind, stored = _encode_float(value)
 
         def write(conn: Connection) -> None:
-            where = and_(_IV.c.trial_id == trial_id, _IV.c.step == step)
-            if conn.execute(
-                update(_IV).where(where).values(value=stored, value_kind=kind)
-            ).rowcount:
-                return
             conn.execute(
                 insert(_IV).values(trial_id=trial_id, step=step, value=stored, value_kind=kind)
             )
+            if first:
+                conn.execute(update(_T).where(_T.c.trial_id == trial_id).values(has_reports=True))
 
-        self._transaction(write, "store an intermediate value")
+        def overwrite(conn: Connection) -> None:
+            where = and_(_IV.c.trial_id == trial_id, _IV.c.step == step)
+            conn.execute(update(_IV).where(where).values(value=stored, value_kind=kind))
+
+        try:
+            self._transaction(write, "store an intermediate value")
+        except IntegrityError:  # the step was stored already (a retried write)
+            self._transaction(overwrite, "store an intermediate value")
 
     def record_heartbeat(self, trial_ids: Iterable[int]) -> None:
         ids = list(trial_ids)
@@ -587,8 +595,11 @@ class RDBStorage:
         *,
         fail_reason: str | None = None,
         constraints: Sequence[float] | None = None,
+        params: tuple[dict[str, Any], dict[str, BaseDistribution]] | None = None,
     ) -> bool:
         """Move a RUNNING trial to a finished state; False if it was no longer RUNNING.
+
+        ``params`` (params, distributions) not yet written are stored in the same statement.
 
         The check and the write are one statement, so a trial is finished once only even
         when a reaper and its worker race.
@@ -603,6 +614,8 @@ class RDBStorage:
         }
         if constraints is not None:
             payload["constraints_json"] = _dumps(list(constraints))
+        if params is not None:
+            payload.update(_params_payload(*params))
 
         def finish(conn: Connection) -> bool:
             if state == TrialState.FAIL:
@@ -706,7 +719,7 @@ class RDBStorage:
             if cache.unfinished:
                 condition = or_(condition, _T.c.trial_id.in_(list(cache.unfinished)))
             rows = conn.execute(select(_T).where(_T.c.study_id == study_id, condition)).all()
-            reported_ids = [r.trial_id for r in rows if r.state != int(TrialState.WAITING)]
+            reported_ids = [r.trial_id for r in rows if r.has_reports]
             intermediate = self._read_intermediate(conn, reported_ids)
             newly_finished = []
             for row in rows:
@@ -811,6 +824,17 @@ def _decode_float(kind: int, value: float | None) -> float:
     if kind == schema.FINITE:
         return float(value)  # type: ignore[arg-type]
     return {schema.POS_INF: math.inf, schema.NEG_INF: -math.inf}.get(kind, math.nan)
+
+
+def _params_payload(
+    params: dict[str, Any], distributions: dict[str, BaseDistribution]
+) -> dict[str, str]:
+    return {
+        "params_json": _dumps(params),
+        "distributions_json": _dumps(
+            {k: distribution_to_dict(d) for k, d in distributions.items()}
+        ),
+    }
 
 
 def _inserted_id(result: Any) -> int:

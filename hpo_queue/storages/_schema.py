@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -98,6 +99,9 @@ trials = Table(
     Column("datetime_start", _DateTime, nullable=True),
     Column("datetime_complete", _DateTime, nullable=True),
     Column("heartbeat", _DateTime, nullable=True),
+    # Set on a trial's first report: the history skips the intermediate-values query for
+    # trials that never reported.
+    Column("has_reports", Boolean, nullable=False, default=False),
     UniqueConstraint("study_id", "number", name="uq_hq_trials_study_number"),
     UniqueConstraint("study_id", "task_key", name="uq_hq_trials_study_task"),
     Index("ix_hq_trials_study_state", "study_id", "state", "number"),

@@ -143,7 +143,9 @@ def _finish(
             constraints = study._evaluate_constraints(frozen)
         except Exception as exc:
             state, values, reason = TrialState.FAIL, None, f"constraints_func failed: {exc!r}"
-    changed = study._finish(trial._trial_id, state, values, reason, constraints)
+    changed = study._finish(
+        trial._trial_id, state, values, reason, constraints, trial._take_unwritten_params()
+    )
     if not changed:
         # The reaper declared us dead while we ran (a long pause); the store keeps FAIL.
         _logger.warning(

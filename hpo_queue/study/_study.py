@@ -11,6 +11,7 @@ from collections.abc import Callable, Container, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from hpo_queue.directions import StudyDirection
+from hpo_queue.distributions import BaseDistribution
 from hpo_queue.exceptions import (
     DuplicatedStudyError,
     InvalidInputError,
@@ -293,6 +294,9 @@ class Study:
             )
         if frozen.state != TrialState.RUNNING:
             raise TrialStateError(f"Trial {number} is {frozen.state.name}, not RUNNING.")
+        pending = trial._take_unwritten_params() if isinstance(trial, Trial) else None
+        if pending is not None:
+            frozen.params, frozen.distributions = pending
         constraints = frozen.system_attrs.get("constraints")
         if isinstance(trial, Trial):
             constraints = trial._system_attrs.get("constraints", constraints)
@@ -313,7 +317,7 @@ class Study:
             fail_reason = "told FAIL"
         else:
             raise InvalidInputError(f"tell() cannot move a trial to {target_state.name}.")
-        self._finish(frozen.trial_id, target_state, final_values, fail_reason, constraints)
+        self._finish(frozen.trial_id, target_state, final_values, fail_reason, constraints, pending)
         return self._storage.get_trial(self._study_id, number)
 
     def _finish(
@@ -323,6 +327,7 @@ class Study:
         values: list[float] | None,
         fail_reason: str | None,
         constraints: Sequence[float] | None = None,
+        params: tuple[dict[str, Any], dict[str, BaseDistribution]] | None = None,
     ) -> bool:
         return self._storage.finish_trial(
             self._study_id,
@@ -331,6 +336,7 @@ class Study:
             values,
             fail_reason=fail_reason,
             constraints=constraints,
+            params=params,
         )
 
     def enqueue_trial(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import numbers
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,11 @@ if TYPE_CHECKING:
     from hpo_queue.study._study import Study
 
 _logger = logging.getLogger("hpo_queue.trial")
+
+# Parameters are written this long after a suggestion, so that the usual burst of suggest_*
+# calls at the top of an objective costs one write; a trial that ends sooner writes them
+# with its result instead. Other workers see a running trial's params after this delay.
+PARAM_WRITE_DELAY = 0.05
 
 
 class Trial:
@@ -49,6 +55,9 @@ class Trial:
         self._history: TrialHistory | None = None
         self._relative_space: dict[str, BaseDistribution] | None = None
         self._relative_params: dict[str, Any] = {}
+        self._write_lock = threading.Lock()
+        self._write_timer: threading.Timer | None = None
+        self._params_dirty = False
 
     # -- suggestions -----------------------------------------------------------------------
 
@@ -99,10 +108,41 @@ class Trial:
         history = self._get_history()
         self._check_against_history(name, distribution, history)
         value = self._choose(name, distribution, history)
-        self._params[name] = value
-        self._distributions[name] = distribution
-        self.study._storage.set_trial_params(self._trial_id, self._params, self._distributions)
+        with self._write_lock:
+            self._params[name] = value
+            self._distributions[name] = distribution
+            self._params_dirty = True
+            if self._write_timer is None:
+                self._write_timer = threading.Timer(PARAM_WRITE_DELAY, self._write_params)
+                self._write_timer.daemon = True
+                self._write_timer.start()
         return value
+
+    def _write_params(self) -> None:
+        """Write the parameters suggested so far (from the delayed-write timer)."""
+        with self._write_lock:
+            self._write_timer = None
+            if not self._params_dirty:
+                return
+            self._params_dirty = False
+            params, distributions = dict(self._params), dict(self._distributions)
+        try:
+            self.study._storage.set_trial_params(self._trial_id, params, distributions)
+        except Exception as exc:  # they are written with the result in any case
+            _logger.warning("Could not store the parameters of trial %d yet: %s", self.number, exc)
+
+    def _take_unwritten_params(
+        self,
+    ) -> tuple[dict[str, Any], dict[str, BaseDistribution]] | None:
+        """Cancel a pending write; the parameters it would write, to store with the result."""
+        with self._write_lock:
+            if self._write_timer is not None:
+                self._write_timer.cancel()
+                self._write_timer = None
+            if not self._params and not self._params_dirty:
+                return None
+            self._params_dirty = False
+            return dict(self._params), dict(self._distributions)
 
     def _choose(self, name: str, distribution: BaseDistribution, history: TrialHistory) -> Any:
         if name in self._fixed:
@@ -175,6 +215,7 @@ class Trial:
                 f"{type(value).__name__}."
             ) from None
         step = int(step)
+        first = not self._intermediate
         if step in self._intermediate:
             _logger.warning(
                 "Trial %d already reported a value at step %d; the new one is ignored.",
@@ -183,7 +224,7 @@ class Trial:
             )
             return
         self._intermediate[step] = value
-        self.study._storage.add_intermediate_value(self._trial_id, step, value)
+        self.study._storage.add_intermediate_value(self._trial_id, step, value, first=first)
 
     def should_prune(self) -> bool:
         """Ask the study's pruner, against every worker's reports, whether to stop now."""

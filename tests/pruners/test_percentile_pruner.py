@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 import pytest
 
+from hpo_queue.directions import StudyDirection
 from hpo_queue.exceptions import InvalidInputError
 from hpo_queue.pruners import MedianPruner, PercentilePruner
-from hpo_queue.directions import StudyDirection
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
 from hpo_queue.trial._state import TrialState

@@ -9,9 +9,9 @@ import random
 import numpy as np
 import pytest
 
+from hpo_queue.directions import StudyDirection
 from hpo_queue.exceptions import InvalidInputError
 from hpo_queue.pruners import SuccessiveHalvingPruner
-from hpo_queue.directions import StudyDirection
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
 from hpo_queue.trial._state import TrialState

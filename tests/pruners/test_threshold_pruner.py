@@ -6,9 +6,9 @@ import math
 
 import pytest
 
+from hpo_queue.directions import StudyDirection
 from hpo_queue.exceptions import InvalidInputError
 from hpo_queue.pruners import NopPruner, ThresholdPruner
-from hpo_queue.directions import StudyDirection
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
 from hpo_queue.trial._state import TrialState

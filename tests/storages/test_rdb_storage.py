@@ -86,6 +86,7 @@ def test_history_cache_sees_updates_of_running_trials(storage_url: str) -> None:
     trial = study.ask()
     assert [t.state for t in other.get_trials(study.study_id)] == [TrialState.RUNNING]
     trial.suggest_float("x", 0, 1)
+    trial._write_params()  # what the delayed-write timer does 50 ms after a suggestion
     trial.report(0.5, 3)
     (seen,) = other.get_trials(study.study_id)
     assert set(seen.params) == {"x"} and seen.intermediate_values == {3: 0.5}

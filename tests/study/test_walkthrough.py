@@ -115,7 +115,12 @@ def test_killed_process_leaves_no_trial_running(mysql_url: str, tmp_path: Path) 
     )
     assert victim.stdout is not None
     assert victim.stdout.readline().strip() == "started"
-    killed = hq.load_study(study_name="distributed-example", storage=mysql_url).trials[0]
+    watcher = hq.load_study(study_name="distributed-example", storage=mysql_url)
+    deadline = time.monotonic() + 10
+    while not watcher.trials[0].params and time.monotonic() < deadline:
+        time.sleep(0.05)  # parameters reach the store a moment after they are suggested
+    killed = watcher.trials[0]
+    assert killed.params
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=10)
     victim.stdout.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
 import pytest
 
@@ -69,14 +70,18 @@ def test_define_by_run_conditional_space() -> None:
         assert set(trial.params) == expected
 
 
-def test_params_are_stored_as_soon_as_suggested(sqlite_url: str) -> None:
+def test_params_reach_the_store_while_the_trial_runs(sqlite_url: str) -> None:
     study = hq.create_study(storage=sqlite_url)
     trial = study.ask()
     x = trial.suggest_float("x", 0, 1)
+    y = trial.suggest_int("y", 0, 9)
     other_view = hq.load_study(study_name=study.study_name, storage=sqlite_url)
+    deadline = time.monotonic() + 5
+    while not other_view.trials[0].params and time.monotonic() < deadline:
+        time.sleep(0.01)
     (running,) = other_view.trials
     assert running.state == TrialState.RUNNING
-    assert running.params == {"x": x}
+    assert running.params == {"x": x, "y": y}  # both in one delayed write
 
 
 def test_report_validation() -> None:
