@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from hpo_queue import distributions, exceptions, pruners, samplers, storages
+from hpo_queue import distributions, exceptions, logging, pruners, samplers, storages
 from hpo_queue.exceptions import HpoQueueError, TrialPruned
 from hpo_queue.settings import Settings
 from hpo_queue.storages import StudySummary
@@ -41,6 +41,7 @@ __all__ = [
     "get_all_study_names",
     "get_all_study_summaries",
     "load_study",
+    "logging",
     "pruners",
     "samplers",
     "storages",

@@ -179,8 +179,9 @@ class Trial:
 
     def _get_history(self) -> TrialHistory:
         # Read once per trial: its first suggestion sees every trial started before it.
+        # Samplers skip the asking trial themselves, so the cached list is passed as is.
         if self._history is None:
-            self._history = self.study._history(exclude_number=self.number)
+            self._history = self.study._history()
         return self._history
 
     def _snapshot(self) -> FrozenTrial:
