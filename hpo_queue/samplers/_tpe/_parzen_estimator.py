@@ -84,6 +84,16 @@ class _NumericKernels:
             x = dist.low + np.round((x - dist.low) / self.step) * self.step
         return np.clip(x, dist.low, dist.high)
 
+    def sample_local(self, rng: np.random.Generator, index: int, size: int) -> np.ndarray:
+        """Gaussian steps of half kernel ``index``'s bandwidth around its centre, clipped."""
+        mu, sigma = self.mus[index], self.sigmas[index]
+        u = np.clip(mu + 0.5 * sigma * rng.standard_normal(size), self.low, self.high)
+        x = np.exp(u) if self.log else u
+        dist = self.distribution
+        if self.step is not None:
+            x = dist.low + np.round((x - dist.low) / self.step) * self.step
+        return np.clip(x, dist.low, dist.high)
+
     def log_pdf(self, x: np.ndarray) -> np.ndarray:
         """(n_samples, n_kernels) log densities (log masses for discrete parameters)."""
         if self.step is None:
@@ -131,6 +141,10 @@ class _CategoricalKernels:
         cumulative[:, -1] = 1.0
         draws = rng.random(len(active))[:, None]
         return (cumulative < draws).sum(axis=1).astype(float)
+
+    def sample_local(self, rng: np.random.Generator, index: int, size: int) -> np.ndarray:
+        """Kernel ``index``'s own choice, ``size`` times."""
+        return np.full(size, float(np.argmax(self.probs[index])))
 
     def log_pdf(self, x: np.ndarray) -> np.ndarray:
         return self.log_probs[:, x.astype(int)].T
@@ -199,6 +213,13 @@ class ParzenEstimator:
         active = rng.choice(len(self.weights), size=size, p=self.weights)
         pairs = zip(self.names, self.kernels, strict=True)
         return {name: kernels.sample(rng, active) for name, kernels in pairs}
+
+    def sample_local(
+        self, rng: np.random.Generator, index: int, size: int
+    ) -> dict[str, np.ndarray]:
+        """``size`` points near observation ``index``: a step on each numeric parameter."""
+        pairs = zip(self.names, self.kernels, strict=True)
+        return {name: kernels.sample_local(rng, index, size) for name, kernels in pairs}
 
     def log_pdf(self, samples: dict[str, np.ndarray]) -> np.ndarray:
         n_samples = len(samples[self.names[0]])
