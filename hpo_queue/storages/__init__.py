@@ -6,7 +6,13 @@ import os
 import threading
 
 from hpo_queue.storages._rdb import RDBStorage
-from hpo_queue.storages._records import Claim, ClaimStatus, StudyRecord, StudySummary
+from hpo_queue.storages._records import (
+    Claim,
+    ClaimStatus,
+    StudyRecord,
+    StudySummary,
+    TrialSnapshot,
+)
 from hpo_queue.storages._url import mask_url, normalize_url
 
 __all__ = [
@@ -15,6 +21,7 @@ __all__ = [
     "RDBStorage",
     "StudyRecord",
     "StudySummary",
+    "TrialSnapshot",
     "get_storage",
     "mask_url",
     "normalize_url",

@@ -36,7 +36,13 @@ from hpo_queue.exceptions import (
 )
 from hpo_queue.storages import _schema as schema
 from hpo_queue.storages._engine import get_engine
-from hpo_queue.storages._records import Claim, ClaimStatus, StudyRecord, StudySummary
+from hpo_queue.storages._records import (
+    Claim,
+    ClaimStatus,
+    StudyRecord,
+    StudySummary,
+    TrialSnapshot,
+)
 from hpo_queue.storages._retry import run_with_retry
 from hpo_queue.storages._url import mask_url, normalize_url
 from hpo_queue.trial._frozen import FrozenTrial
@@ -90,12 +96,16 @@ class _StudyTrialCache:
         self.unfinished: dict[int, FrozenTrial] = {}
         self.max_trial_id = 0
         self.sorted_finished: list[FrozenTrial] = []
+        # The same finished trials in the order this process learned of them. Only ever
+        # appended to, so a reader can pick up where it left off (the TPE column cache).
+        self.finished_log: list[FrozenTrial] = []
         # Best COMPLETE feasible single-objective trial, per direction, kept incrementally.
         self.best: dict[StudyDirection, FrozenTrial] = {}
         self.lock = threading.Lock()
 
     def add_finished(self, trial: FrozenTrial) -> None:
         self.finished[trial.trial_id] = trial
+        self.finished_log.append(trial)
         if (
             trial.state != TrialState.COMPLETE
             or not trial.values
@@ -442,7 +452,7 @@ class RDBStorage:
             params = fixed_params
             if params is None and fixed_params_hook is not None:
                 try:
-                    params = fixed_params_hook(self._refresh(study_id, conn))
+                    params = fixed_params_hook(self._refresh(study_id, conn).trials)
                 except SearchSpaceExhausted as exc:
                     return Claim(ClaimStatus.EXHAUSTED, detail=str(exc))
             if params is not None:
@@ -687,12 +697,16 @@ class RDBStorage:
         )
         return None if row is None else self._trial_from_row(row, {})
 
+    def get_snapshot(self, study_id: int) -> TrialSnapshot:
+        """The study's trials, refreshed, with the finished and unfinished ones apart."""
+        return self._transaction(lambda conn: self._refresh(study_id, conn), "read trials")
+
     def get_trials(self, study_id: int) -> list[FrozenTrial]:
         """Every trial of the study ordered by number; finished ones come from the cache.
 
         The returned list and trials are shared with the cache: treat them as read-only.
         """
-        return self._transaction(lambda conn: self._refresh(study_id, conn), "read trials")
+        return self.get_snapshot(study_id).trials
 
     def count_trials_by_state(self, study_id: int) -> dict[TrialState, int]:
         rows = self._transaction(
@@ -712,7 +726,7 @@ class RDBStorage:
                 cache = self._caches[study_id] = _StudyTrialCache()
             return cache
 
-    def _refresh(self, study_id: int, conn: Connection) -> list[FrozenTrial]:
+    def _refresh(self, study_id: int, conn: Connection) -> TrialSnapshot:
         cache = self._cache_for(study_id)
         with cache.lock:
             condition = _T.c.trial_id > cache.max_trial_id
@@ -738,13 +752,15 @@ class RDBStorage:
                     # Mostly an append: trials tend to finish in the order they started.
                     bisect.insort(updated, trial, key=_by_number)
                 cache.sorted_finished = updated
-            if not cache.unfinished:
-                return cache.sorted_finished
-            running = sorted(cache.unfinished.values(), key=_by_number)
             finished = cache.sorted_finished
+            if not cache.unfinished:
+                return TrialSnapshot(finished, cache.finished_log, [])
+            running = sorted(cache.unfinished.values(), key=_by_number)
             if not finished or running[0].number > finished[-1].number:
-                return [*finished, *running]
-            return sorted([*finished, *running], key=_by_number)
+                merged = [*finished, *running]
+            else:
+                merged = sorted([*finished, *running], key=_by_number)
+            return TrialSnapshot(merged, cache.finished_log, running)
 
     def _read_intermediate(
         self, conn: Connection, trial_ids: list[int]

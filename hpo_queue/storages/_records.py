@@ -52,3 +52,19 @@ class Claim:
     status: ClaimStatus
     trial: FrozenTrial | None = None
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class TrialSnapshot:
+    """A study's trials as one process sees them after a refresh; all read-only.
+
+    Attributes:
+        trials: every trial, ordered by number.
+        finished_log: every finished trial in the order this process learned of it. The
+            list is only ever appended to, for the life of the process's cache.
+        unfinished: the WAITING and RUNNING trials, ordered by number.
+    """
+
+    trials: list[FrozenTrial]
+    finished_log: list[FrozenTrial]
+    unfinished: list[FrozenTrial]

@@ -160,10 +160,19 @@ class Study:
         return list(trials)
 
     def _history(self, exclude_number: int | None = None) -> TrialHistory:
-        trials: Sequence[FrozenTrial] = self._storage.get_trials(self._study_id)
-        if exclude_number is not None:
-            trials = [t for t in trials if t.number != exclude_number]
-        return TrialHistory(tuple(self._record.directions), trials)
+        snapshot = self._storage.get_snapshot(self._study_id)
+        directions = tuple(self._record.directions)
+        if exclude_number is None:
+            return TrialHistory(
+                directions, snapshot.trials, snapshot.finished_log, snapshot.unfinished
+            )
+        # Excluding a trial (always an unfinished one) leaves the finished log as it is.
+        return TrialHistory(
+            directions,
+            [t for t in snapshot.trials if t.number != exclude_number],
+            snapshot.finished_log,
+            [t for t in snapshot.unfinished if t.number != exclude_number],
+        )
 
     @property
     def best_trial(self) -> FrozenTrial:

@@ -20,6 +20,12 @@ class TrialHistory:
 
     directions: tuple[StudyDirection, ...]
     trials: Sequence[FrozenTrial]
+    # Optional views a store provides so that samplers need not scan ``trials``:
+    # finished_log holds every finished trial in the order this process learned of it and
+    # is only ever appended to (a sampler may remember how far it has read);
+    # unfinished holds the WAITING and RUNNING trials.
+    finished_log: Sequence[FrozenTrial] | None = None
+    unfinished: Sequence[FrozenTrial] | None = None
 
     @property
     def is_multi_objective(self) -> bool:
