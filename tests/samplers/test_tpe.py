@@ -472,3 +472,30 @@ def test_local_candidates_refine_the_incumbent() -> None:
 
     assert best() < best(n_local_candidates=0, running_weight=1.0) * 2
     assert best() < 0.5
+
+
+def test_finished_log_gives_the_results_of_a_full_scan() -> None:
+    # A store's append-only log (trials in the order they finished, FAIL ones included)
+    # lets the sampler read only what is new; it must change nothing.
+    space: dict[str, BaseDistribution] = {"x": X, "k": IntDistribution(1, 8)}
+    study = _async_history(5, 80)
+    order = np.random.default_rng(1).permutation(len(study))
+    log: list[FrozenTrial] = []
+    warm = TPESampler(seed=4)
+    for count in range(25, len(study), 5):
+        finished = [study[i] for i in order[:count]]
+        log.extend(t for t in finished if t not in log)
+        running = [
+            FrozenTrial(number=t.number, state=TrialState.RUNNING, params=t.params)
+            for t in study
+            if t not in finished
+        ][:6]
+        trials = sorted([*finished, *running], key=lambda t: t.number)
+        asking = FrozenTrial(number=len(study) + count, state=TrialState.RUNNING)
+        plain = TrialHistory(MIN, [*trials, asking])
+        logged = TrialHistory(MIN, [*trials, asking], finished_log=log, unfinished=running)
+        for sampler_history in (plain, logged):
+            relative = warm.infer_relative_search_space(sampler_history, asking)
+            assert relative == TPESampler().infer_relative_search_space(plain, asking)
+        fresh = TPESampler(seed=4).sample_relative(plain, asking, space)
+        assert warm.sample_relative(logged, asking, space) == fresh

@@ -76,6 +76,9 @@ class _TrialStore:
         self.space: dict[str, BaseDistribution] | None = None
         self.params: dict[tuple[str, BaseDistribution], np.ndarray] = {}
         self.lock = threading.Lock()
+        # With a store's append-only log of finished trials: the log, and how far it is read.
+        self.log: Sequence[FrozenTrial] | None = None
+        self.log_position = 0
 
     def sync(self, finished: Sequence[FrozenTrial]) -> FinishedColumns | None:
         """Append the trials not seen yet; None if the store holds a trial ``finished`` lacks."""
@@ -86,18 +89,31 @@ class _TrialStore:
                 return None
             if new:
                 self._append(new)
-            return FinishedColumns(
-                store=self,
-                size=len(self.trials),
-                numbers=self.numbers,
-                is_complete=self.is_complete,
-                is_pruned=self.is_pruned,
-                losses=self.losses,
-                violation=self.violation,
-                pruned_step=self.pruned_step,
-                pruned_loss=self.pruned_loss,
-                space=None if self.space is None else dict(self.space),
-            )
+            return self._snapshot()
+
+    def sync_log(self, log: Sequence[FrozenTrial]) -> FinishedColumns:
+        """Append the COMPLETE/PRUNED trials added to ``log`` since the last call: O(new)."""
+        with self.lock:
+            end = len(log)  # the log may grow meanwhile; read up to here
+            new = [t for t in log[self.log_position : end] if t.state in FINISHED]
+            self.log_position = end
+            if new:
+                self._append(new)
+            return self._snapshot()
+
+    def _snapshot(self) -> FinishedColumns:
+        return FinishedColumns(
+            store=self,
+            size=len(self.trials),
+            numbers=self.numbers,
+            is_complete=self.is_complete,
+            is_pruned=self.is_pruned,
+            losses=self.losses,
+            violation=self.violation,
+            pruned_step=self.pruned_step,
+            pruned_loss=self.pruned_loss,
+            space=None if self.space is None else dict(self.space),
+        )
 
     def param(self, name: str, distribution: BaseDistribution) -> np.ndarray:
         with self.lock:
@@ -176,6 +192,24 @@ class ColumnCache:
             while len(self._stores) > _MAX_STORES:
                 self._stores.popitem(last=False)
         return snapshot
+
+
+    def columns_from_log(
+        self, directions: tuple[StudyDirection, ...], log: Sequence[FrozenTrial]
+    ) -> FinishedColumns:
+        """Columns of the finished trials in a store's append-only log (see TrialHistory)."""
+        # The store keeps the log alive, so its id identifies it for as long as it is cached.
+        key: tuple[object, ...] = ("log", directions, id(log))
+        with self._lock:
+            store = self._stores.get(key)
+            if store is None:
+                store = _TrialStore(directions)
+                store.log = log
+                self._stores[key] = store
+            self._stores.move_to_end(key)
+            while len(self._stores) > _MAX_STORES:
+                self._stores.popitem(last=False)
+        return store.sync_log(log)
 
 
 def _param_column(

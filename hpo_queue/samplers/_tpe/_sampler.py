@@ -140,8 +140,7 @@ class TPESampler(BaseSampler):
         # Multi-objective TPE samples independently, as Optuna does by default.
         if not self.multivariate or history.is_multi_objective:
             return {}
-        finished, _ = _finished_and_running(history, trial)
-        space = self._columns.columns(history.directions, finished).space
+        space = self._finished_columns(history, trial).space
         if not space:
             return {}
         return {name: space[name] for name in sorted(space) if not space[name].single()}
@@ -183,10 +182,8 @@ class TPESampler(BaseSampler):
         search_space: dict[str, BaseDistribution],
         salt: tuple[str, ...],
     ) -> dict[str, Any]:
-        finished, running = _finished_and_running(history, trial)
-        if not self.constant_liar:
-            running = []
-        columns = self._columns.columns(history.directions, finished)
+        columns = self._finished_columns(history, trial)
+        running = _running(history, trial) if self.constant_liar else []
         below, above = self._split(columns, history.is_multi_objective)
 
         names = list(search_space)
@@ -280,13 +277,24 @@ class TPESampler(BaseSampler):
         self, history: TrialHistory, trial: FrozenTrial
     ) -> tuple[list[FrozenTrial], list[FrozenTrial]]:
         """The good and bad groups as trials, each ordered by number (for tests and debugging)."""
-        finished, running = _finished_and_running(history, trial)
-        columns = self._columns.columns(history.directions, finished)
+        columns = self._finished_columns(history, trial)
+        running = _running(history, trial)
         below, above = self._split(columns, history.is_multi_objective)
         rows = columns.store.trials
         good = [rows[i] for i in below]
         bad = [rows[i] for i in above] + (running if self.constant_liar else [])
         return sorted(good, key=lambda t: t.number), sorted(bad, key=lambda t: t.number)
+
+    def _finished_columns(self, history: TrialHistory, trial: FrozenTrial) -> FinishedColumns:
+        """Columns of the COMPLETE/PRUNED trials other than ``trial``.
+
+        With the store's append-only log this costs O(new trials); otherwise the history
+        is scanned and checked against the cache.
+        """
+        if history.finished_log is not None:
+            return self._columns.columns_from_log(history.directions, history.finished_log)
+        finished = [t for t in history.trials if t.state in FINISHED and t.number != trial.number]
+        return self._columns.columns(history.directions, finished)
 
     # Caches hold locks and trial references: rebuild them instead of copying or pickling.
     def __getstate__(self) -> dict[str, Any]:
@@ -299,16 +307,10 @@ class TPESampler(BaseSampler):
         self._columns = ColumnCache()
 
 
-def _finished_and_running(
-    history: TrialHistory, trial: FrozenTrial
-) -> tuple[list[FrozenTrial], list[FrozenTrial]]:
-    """The COMPLETE/PRUNED trials and the other RUNNING ones, in history order."""
-    trials = history.trials
-    number = trial.number
-    # Comprehensions, not one loop: this runs over the whole history on every suggestion.
-    finished = [t for t in trials if t.state in FINISHED and t.number != number]
-    running = [t for t in trials if t.state is TrialState.RUNNING and t.number != number]
-    return finished, running
+def _running(history: TrialHistory, trial: FrozenTrial) -> list[FrozenTrial]:
+    """The RUNNING trials other than ``trial``, in number order."""
+    pool = history.unfinished if history.unfinished is not None else history.trials
+    return [t for t in pool if t.state is TrialState.RUNNING and t.number != trial.number]
 
 
 def _incumbent(
