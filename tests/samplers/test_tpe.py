@@ -499,3 +499,19 @@ def test_finished_log_gives_the_results_of_a_full_scan() -> None:
             assert relative == TPESampler().infer_relative_search_space(plain, asking)
         fresh = TPESampler(seed=4).sample_relative(plain, asking, space)
         assert warm.sample_relative(logged, asking, space) == fresh
+
+
+def test_bad_trial_cap_changes_nothing_below_it_and_bounds_the_fit_above() -> None:
+    space: dict[str, BaseDistribution] = {"x": X, "k": IntDistribution(1, 8)}
+    small = [t for t in _async_history(7, 120) if t.state != TrialState.FAIL]
+    uncapped = _suggest(TPESampler(seed=2, max_bad_trials=None), small, space)
+    assert _suggest(TPESampler(seed=2, max_bad_trials=500), small, space) == uncapped
+
+    large = _async_history(8, 400)
+    capped = TPESampler(seed=2, max_bad_trials=40)
+    first = _suggest(capped, large, space)
+    assert first == _suggest(TPESampler(seed=2, max_bad_trials=40), large, space)  # seeded
+    assert -10 <= first["x"] <= 10 and 1 <= first["k"] <= 8
+    assert sampler_from_config(capped.to_config()).to_config()["max_bad_trials"] == 40
+    with pytest.raises(InvalidInputError, match="max_bad_trials"):
+        TPESampler(max_bad_trials=0)

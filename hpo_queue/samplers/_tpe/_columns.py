@@ -193,7 +193,6 @@ class ColumnCache:
                 self._stores.popitem(last=False)
         return snapshot
 
-
     def columns_from_log(
         self, directions: tuple[StudyDirection, ...], log: Sequence[FrozenTrial]
     ) -> FinishedColumns:
