@@ -24,6 +24,16 @@ class BasePruner(ABC):
     def to_config(self) -> dict[str, Any]:
         """A JSON-serializable description; ``{"name": ClassName, **kwargs}``."""
 
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(other) is type(self)
+            and isinstance(other, BasePruner)
+            and (other.to_config() == self.to_config())
+        )
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
+
     def __repr__(self) -> str:
         config = self.to_config()
         name = config.pop("name")

@@ -108,16 +108,6 @@ class HyperbandPruner(BasePruner):
             "bootstrap_count": self._bootstrap_count,
         }
 
-    def __eq__(self, other: object) -> bool:
-        return (
-            type(other) is type(self)
-            and isinstance(other, BasePruner)
-            and other.to_config() == self.to_config()
-        )
-
-    def __hash__(self) -> int:
-        return hash(tuple(sorted(self.to_config().items())))
-
 
 def _bracket_of(trial_number: int, budgets: list[int]) -> int:
     """A stable hash of the trial number, mapped onto the brackets' budget slices."""

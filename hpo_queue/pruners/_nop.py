@@ -18,9 +18,3 @@ class NopPruner(BasePruner):
 
     def to_config(self) -> dict[str, Any]:
         return {"name": "NopPruner"}
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self).__name__)

@@ -108,16 +108,6 @@ class PercentilePruner(BasePruner):
             "n_min_trials": self._n_min_trials,
         }
 
-    def __eq__(self, other: object) -> bool:
-        return (
-            type(other) is type(self)
-            and isinstance(other, BasePruner)
-            and other.to_config() == self.to_config()
-        )
-
-    def __hash__(self) -> int:
-        return hash(tuple(sorted(self.to_config().items())))
-
 
 def check_int(name: str, value: object, minimum: int) -> int:
     """Return ``value`` if it is an int >= ``minimum``, else raise InvalidInputError."""

@@ -101,16 +101,6 @@ class SuccessiveHalvingPruner(BasePruner):
             "bootstrap_count": self._bootstrap_count,
         }
 
-    def __eq__(self, other: object) -> bool:
-        return (
-            type(other) is type(self)
-            and isinstance(other, BasePruner)
-            and other.to_config() == self.to_config()
-        )
-
-    def __hash__(self) -> int:
-        return hash(tuple(sorted(self.to_config().items())))
-
 
 def asha_should_prune(
     trial: FrozenTrial,

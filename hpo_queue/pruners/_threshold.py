@@ -72,16 +72,6 @@ class ThresholdPruner(BasePruner):
             "interval_steps": self._interval_steps,
         }
 
-    def __eq__(self, other: object) -> bool:
-        return (
-            type(other) is type(self)
-            and isinstance(other, BasePruner)
-            and other.to_config() == self.to_config()
-        )
-
-    def __hash__(self) -> int:
-        return hash(tuple(sorted(self.to_config().items())))
-
 
 def _check_bound(name: str, value: object) -> float | None:
     if value is None:
