@@ -440,10 +440,7 @@ class RDBStorage:
                     trial.state = TrialState.RUNNING
                     trial.worker, trial.datetime_start = worker, now
                     return Claim(ClaimStatus.CLAIMED, trial)
-            if (
-                study.max_trials is not None
-                and study.next_number - study.n_failed >= study.max_trials
-            ):
+            if _at_cap(study):
                 return Claim(
                     ClaimStatus.CAP_REACHED,
                     detail=f"max_trials={study.max_trials} reached",
@@ -457,31 +454,15 @@ class RDBStorage:
                     return Claim(ClaimStatus.EXHAUSTED, detail=str(exc))
             if params is not None:
                 attrs["fixed_params"] = params
-            number = study.next_number
-            result = conn.execute(
-                insert(_T).values(
-                    study_id=study_id,
-                    number=number,
-                    state=int(TrialState.RUNNING),
-                    params_json="{}",
-                    distributions_json="{}",
-                    user_attrs_json="{}",
-                    system_attrs_json=_dumps(attrs),
-                    has_reports=False,
-                    worker=worker,
-                    task_key=task_key,
-                    datetime_start=now,
-                    heartbeat=now,
-                )
-            )
-            conn.execute(update(_S).where(_S.c.study_id == study_id).values(next_number=number + 1))
-            trial = FrozenTrial(
-                number=number,
-                state=TrialState.RUNNING,
+            trial = _insert_trial(
+                conn,
+                study_id,
+                study.next_number,
+                TrialState.RUNNING,
                 system_attrs=attrs,
-                datetime_start=now,
-                trial_id=_inserted_id(result),
                 worker=worker,
+                task_key=task_key,
+                now=now,
             )
             return Claim(ClaimStatus.CLAIMED, trial)
 
@@ -496,40 +477,19 @@ class RDBStorage:
     ) -> FrozenTrial | None:
         """Add a WAITING trial with fixed params; None if the cap leaves no room for it."""
         attrs = {**(system_attrs or {}), "fixed_params": params}
-        attrs_json = _dumps(attrs)
-        user_json = _dumps(user_attrs or {})
+        _dumps(user_attrs or {})  # fail on unstorable attrs before taking the lock
 
         def enqueue(conn: Connection) -> FrozenTrial | None:
             study = self._lock_study_row(conn, study_id)
-            if (
-                study.max_trials is not None
-                and study.next_number - study.n_failed >= study.max_trials
-            ):
+            if _at_cap(study):
                 return None
-            number = study.next_number
-            result = conn.execute(
-                insert(_T).values(
-                    study_id=study_id,
-                    number=number,
-                    state=int(TrialState.WAITING),
-                    params_json="{}",
-                    distributions_json="{}",
-                    user_attrs_json=user_json,
-                    system_attrs_json=attrs_json,
-                    has_reports=False,
-                )
-            )
-            conn.execute(
-                update(_S)
-                .where(_S.c.study_id == study_id)
-                .values(next_number=number + 1, n_waiting=_S.c.n_waiting + 1)
-            )
-            return FrozenTrial(
-                number=number,
-                state=TrialState.WAITING,
-                user_attrs=dict(user_attrs or {}),
+            return _insert_trial(
+                conn,
+                study_id,
+                study.next_number,
+                TrialState.WAITING,
                 system_attrs=attrs,
-                trial_id=_inserted_id(result),
+                user_attrs=dict(user_attrs or {}),
             )
 
         return self._transaction(enqueue, "enqueue a trial")
@@ -840,6 +800,57 @@ def _decode_float(kind: int, value: float | None) -> float:
     if kind == schema.FINITE:
         return float(value)  # type: ignore[arg-type]
     return {schema.POS_INF: math.inf, schema.NEG_INF: -math.inf}.get(kind, math.nan)
+
+
+def _at_cap(study_row: Any) -> bool:
+    """Whether the study's non-failed trials already number max_trials (row locked)."""
+    return study_row.max_trials is not None and (
+        study_row.next_number - study_row.n_failed >= study_row.max_trials
+    )
+
+
+def _insert_trial(
+    conn: Connection,
+    study_id: int,
+    number: int,
+    state: TrialState,
+    *,
+    system_attrs: dict[str, Any],
+    user_attrs: dict[str, Any] | None = None,
+    worker: str | None = None,
+    task_key: str | None = None,
+    now: datetime.datetime | None = None,
+) -> FrozenTrial:
+    """Insert trial ``number`` and advance the study's counters; the study row is locked."""
+    result = conn.execute(
+        insert(_T).values(
+            study_id=study_id,
+            number=number,
+            state=int(state),
+            params_json="{}",
+            distributions_json="{}",
+            user_attrs_json=_dumps(user_attrs or {}),
+            system_attrs_json=_dumps(system_attrs),
+            has_reports=False,
+            worker=worker,
+            task_key=task_key,
+            datetime_start=now,
+            heartbeat=now,
+        )
+    )
+    counters: dict[str, Any] = {"next_number": number + 1}
+    if state == TrialState.WAITING:
+        counters["n_waiting"] = _S.c.n_waiting + 1
+    conn.execute(update(_S).where(_S.c.study_id == study_id).values(**counters))
+    return FrozenTrial(
+        number=number,
+        state=state,
+        user_attrs=dict(user_attrs or {}),
+        system_attrs=system_attrs,
+        datetime_start=now,
+        trial_id=_inserted_id(result),
+        worker=worker,
+    )
 
 
 def _params_payload(
