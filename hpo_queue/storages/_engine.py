@@ -1,4 +1,4 @@
-"""One SQLAlchemy engine per (URL, process): pooled, and renewed after a fork."""
+"""One SQLAlchemy engine per (URL, process): pooled, pre-pinged, and renewed after a fork."""
 
 from __future__ import annotations
 
@@ -35,10 +35,12 @@ def _is_in_memory(url: URL) -> bool:
 
 def _create(url: URL) -> Engine:
     backend = url.get_backend_name()
-    # No pool_pre_ping: it costs a round trip per transaction, and a stale pooled connection
-    # (say after a database restart) fails with a disconnect that run_with_retry retries.
-    kwargs: dict[str, Any] = {}
+    # pool_pre_ping tests a pooled connection before use (one round trip), so one left stale
+    # by a database restart is replaced rather than failing a statement; run_with_retry
+    # still covers a connection lost in the middle of a transaction.
+    kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if backend == "sqlite":
+        kwargs.pop("pool_pre_ping")
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 60}
         if _is_in_memory(url):
             kwargs["poolclass"] = StaticPool
