@@ -14,6 +14,9 @@ import pytest
 
 MYSQL_ADMIN_URL = os.environ.get("HPO_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
 REDIS_URL = os.environ.get("HPO_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "HPO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def services_required() -> bool:
@@ -64,11 +67,38 @@ def sqlite_url(tmp_path: os.PathLike[str]) -> str:
     return f"sqlite:///{os.path.join(tmp_path, 'study.db')}"
 
 
-@pytest.fixture(params=["sqlite", "mysql"])
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(POSTGRES_ADMIN_URL)
+    params = {
+        "host": admin.host,
+        "port": admin.port or 5432,
+        "user": admin.username,
+        "password": admin.password,
+        "dbname": admin.database,
+    }
+    name = f"hq_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with psycopg.connect(**params, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+    except Exception as exc:
+        _unavailable(f"PostgreSQL at {POSTGRES_ADMIN_URL}", exc)
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(**params, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "mysql", "postgresql"])
 def storage_url(request: pytest.FixtureRequest) -> str:
-    """Runs a test on a SQLite file and on MySQL."""
-    fixture = "sqlite_url" if request.param == "sqlite" else "mysql_url"
-    return str(request.getfixturevalue(fixture))
+    """Runs a test on a SQLite file, on MySQL and on PostgreSQL."""
+    fixture = {"sqlite": "sqlite_url", "mysql": "mysql_url", "postgresql": "postgres_url"}
+    return str(request.getfixturevalue(fixture[request.param]))
 
 
 @pytest.fixture

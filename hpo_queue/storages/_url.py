@@ -41,6 +41,8 @@ def normalize_url(url: str | None) -> URL:
             f"Unsupported database {parsed.drivername!r} in storage URL; "
             "use mysql://, sqlite:/// or postgresql://."
         )
+    if drivername == "postgresql":
+        drivername = _postgres_driver()
     parsed = parsed.set(drivername=drivername)
     if dialect == "mysql" and "charset" not in parsed.query:
         parsed = parsed.update_query_dict({"charset": "utf8mb4"})
@@ -49,6 +51,15 @@ def normalize_url(url: str | None) -> URL:
             f"Storage URL {mask_url(url)!r} names no database; add one, e.g. .../example."
         )
     return parsed
+
+
+def _postgres_driver() -> str:
+    """postgresql:// means psycopg2 to SQLAlchemy; take psycopg 3 when only it is installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("psycopg2") is None and importlib.util.find_spec("psycopg"):
+        return "postgresql+psycopg"
+    return "postgresql"
 
 
 def mask_url(url: str | URL | None) -> str:

@@ -150,3 +150,14 @@ def test_racing_processes_never_exceed_the_cap(storage_url: str, n_processes: in
     states = [t.state for t in trials]
     assert states.count(TrialState.COMPLETE) == cap  # exactly the cap, failures replaced
     assert TrialState.RUNNING not in states
+
+
+def test_postgresql_url_picks_an_installed_driver() -> None:
+    import importlib.util
+
+    url = normalize_url("postgresql://u@h/db")
+    if importlib.util.find_spec("psycopg2") is None:
+        assert url.drivername == "postgresql+psycopg"
+    else:
+        assert url.drivername == "postgresql"
+    assert normalize_url("postgres://u@h/db").get_backend_name() == "postgresql"
