@@ -106,9 +106,10 @@ def run_trial_task(
         return {**base, **_record_refusal(study, task_key, objective_ref, str(exc))}
 
     heartbeat = heartbeat_for(study.storage, settings.heartbeat_interval)
+    retry_number: int | None = None
     for attempt in range(settings.max_retries + error_retries + 1):
         key = task_key if attempt == 0 else f"{task_key}#{attempt}"
-        claim = _claim(study, key)
+        claim = _claim(study, key, waiting_number=retry_number)
         if claim.status == ClaimStatus.CAP_REACHED:
             _logger.info(
                 "Task %s: study %r is at its cap; nothing to do.",
@@ -158,6 +159,7 @@ def run_trial_task(
             return {**base, **_describe(outcome), "status": "duplicate"}
         # The work of this attempt was lost (its worker died) or failed and was queued again
         # (the retry policy): run that WAITING retry under a key derived from the task's.
+        retry_number = outcome.system_attrs.get("retried_as")
     return {**base, "status": "gave_up", "detail": "retry limit reached"}
 
 
@@ -203,6 +205,7 @@ def _claim(
     system_attrs: dict[str, Any] | None = None,
     *,
     use_waiting: bool = True,
+    waiting_number: int | None = None,
 ) -> Claim:
     """Study._claim_trial, keeping ClaimStatus (DUPLICATE matters to a redelivered task)."""
 
@@ -211,6 +214,7 @@ def _claim(
             task_key=key,
             system_attrs=system_attrs,
             use_waiting=use_waiting,
+            waiting_number=waiting_number,
         )
 
     try:

@@ -389,6 +389,7 @@ class RDBStorage:
         system_attrs: dict[str, Any] | None = None,
         fixed_params_hook: FixedParamsHook | None = None,
         use_waiting: bool = True,
+        waiting_number: int | None = None,
     ) -> Claim:
         """Create (or take an enqueued) RUNNING trial, in one transaction under the study lock.
 
@@ -401,6 +402,8 @@ class RDBStorage:
             fixed_params_hook: called with the up-to-date trial list while the lock is held;
                 returns fixed params (a grid point) or raises SearchSpaceExhausted.
             use_waiting: take the oldest WAITING (enqueued) trial first if there is one.
+            waiting_number: take this WAITING trial (a retry the caller queued) if it is
+                still WAITING, before any other.
         """
 
         def claim(conn: Connection) -> Claim:
@@ -413,12 +416,16 @@ class RDBStorage:
             study = self._lock_study_row(conn, study_id)
             now = utcnow()
             if use_waiting and study.n_waiting > 0 and fixed_params is None:
-                row = conn.execute(
-                    select(_T)
-                    .where(_T.c.study_id == study_id, _T.c.state == int(TrialState.WAITING))
-                    .order_by(_T.c.number)
-                    .limit(1)
-                ).one_or_none()
+                waiting = select(_T).where(
+                    _T.c.study_id == study_id, _T.c.state == int(TrialState.WAITING)
+                )
+                row = None
+                if waiting_number is not None:
+                    row = conn.execute(
+                        waiting.where(_T.c.number == waiting_number)
+                    ).one_or_none()
+                if row is None:
+                    row = conn.execute(waiting.order_by(_T.c.number).limit(1)).one_or_none()
                 if row is not None:
                     conn.execute(
                         update(_T)

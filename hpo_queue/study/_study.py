@@ -256,6 +256,7 @@ class Study:
         fixed_params: dict[str, Any] | None = None,
         system_attrs: dict[str, Any] | None = None,
         use_waiting: bool = True,
+        waiting_number: int | None = None,
     ) -> Claim:
         """Claim a trial in one transaction; the sampler may fix its params (a grid point)."""
         hook: Callable[[list[FrozenTrial]], dict[str, Any] | None] | None = None
@@ -274,6 +275,7 @@ class Study:
             system_attrs=system_attrs,
             fixed_params_hook=hook,
             use_waiting=use_waiting,
+            waiting_number=waiting_number,
         )
 
     def tell(

@@ -133,6 +133,11 @@ def test_kill_9_mid_trial_still_completes_the_cap(
         time.sleep(0.05)
     victim = next(running.iterdir())
     number, pid = (int(part) for part in victim.name.split("-"))
+    # Parameters reach the store 50 ms after they are suggested; kill once they are there,
+    # so that the retry can be checked to use the same ones.
+    while not study.storage.get_trial(study.study_id, number).params:
+        assert time.monotonic() < deadline, "the trial's parameters never reached the store"
+        time.sleep(0.02)
     os.kill(pid, signal.SIGKILL)
 
     counts = wait_for_study(study, completed=6, timeout=120)

@@ -161,3 +161,15 @@ def test_postgresql_url_picks_an_installed_driver() -> None:
     else:
         assert url.drivername == "postgresql"
     assert normalize_url("postgres://u@h/db").get_backend_name() == "postgresql"
+
+
+def test_claim_can_take_a_given_waiting_trial(storage_url: str) -> None:
+    study = hq.create_study(storage=storage_url)
+    first = study.enqueue_trial({"x": 1.0})
+    second = study.enqueue_trial({"x": 2.0})
+    assert first is not None and second is not None
+    claim = study.storage.claim_trial(study.study_id, waiting_number=second.number)
+    assert claim.trial is not None and claim.trial.number == second.number
+    # Without a number (or once it is taken) the oldest WAITING trial comes first.
+    again = study.storage.claim_trial(study.study_id, waiting_number=second.number)
+    assert again.trial is not None and again.trial.number == first.number
