@@ -12,6 +12,13 @@ if TYPE_CHECKING:
     from hpo_queue.settings import Settings
 
 ROOT_LOGGER_NAME = "hpo_queue"
+
+# Optuna's names, so that `hq.logging.set_verbosity(hq.logging.WARNING)` reads the same.
+CRITICAL = logging.CRITICAL
+ERROR = logging.ERROR
+WARNING = logging.WARNING
+INFO = logging.INFO
+DEBUG = logging.DEBUG
 _TEXT_FORMAT = "[%(levelname)1.1s %(asctime)s] %(message)s"
 _lock = threading.Lock()
 _handler: logging.Handler | None = None
@@ -75,6 +82,12 @@ def set_verbosity(level: int | str) -> None:
     """Set the level of hpo-queue's logs (logging.INFO, "WARNING", ...)."""
     _configure_default_handler()
     logging.getLogger(ROOT_LOGGER_NAME).setLevel(level)
+
+
+def get_verbosity() -> int:
+    """The current level of hpo-queue's logs."""
+    _configure_default_handler()
+    return logging.getLogger(ROOT_LOGGER_NAME).getEffectiveLevel()
 
 
 def use_json_format(enabled: bool = True) -> None:

@@ -8,6 +8,7 @@ from hpo_queue.study._study import (
     get_all_study_names,
     get_all_study_summaries,
     load_study,
+    trial_records,
 )
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "get_all_study_names",
     "get_all_study_summaries",
     "load_study",
+    "trial_records",
 ]

@@ -159,6 +159,22 @@ class Study:
             return [copy.deepcopy(t) for t in trials]
         return list(trials)
 
+    def trials_dataframe(self, states: Container[TrialState] | None = None) -> Any:
+        """The trials as a pandas DataFrame, one row each, Optuna's column names.
+
+        Columns: number, value (or values_0, values_1...), datetime_start, datetime_complete,
+        duration, params_<name>, user_attrs_<key>, state. Needs pandas
+        (``pip install pandas``); :func:`trial_records` gives the same rows without it.
+        """
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError(
+                "trials_dataframe() needs pandas: pip install pandas (or use "
+                "hpo_queue.study.trial_records(study) for plain dicts)."
+            ) from None
+        return pd.DataFrame(trial_records(self, states))
+
     def _history(self, exclude_number: int | None = None) -> TrialHistory:
         snapshot = self._storage.get_snapshot(self._study_id)
         directions = tuple(self._record.directions)
@@ -435,6 +451,31 @@ class Study:
         from workers.submit import submit_trials
 
         return submit_trials(self, objective, n_trials, error_retries=retries, queue=queue)
+
+
+def trial_records(
+    study: Study, states: Container[TrialState] | None = None
+) -> list[dict[str, Any]]:
+    """One flat dict per trial, with the columns of :meth:`Study.trials_dataframe`."""
+    records = []
+    multi = len(study.directions) > 1
+    for trial in study.get_trials(deepcopy=False, states=states):
+        record: dict[str, Any] = {"number": trial.number}
+        if multi:
+            for i in range(len(study.directions)):
+                record[f"values_{i}"] = trial.values[i] if trial.values else None
+        else:
+            record["value"] = trial.values[0] if trial.values else None
+        record["datetime_start"] = trial.datetime_start
+        record["datetime_complete"] = trial.datetime_complete
+        record["duration"] = trial.duration
+        for name, value in trial.params.items():
+            record[f"params_{name}"] = value
+        for key, value in trial.user_attrs.items():
+            record[f"user_attrs_{key}"] = value
+        record["state"] = trial.state.name
+        records.append(record)
+    return records
 
 
 def check_values(values: Any, n_objectives: int) -> tuple[list[float] | None, str | None]:
