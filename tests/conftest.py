@@ -1,4 +1,4 @@
-"""Shared fixtures: real MariaDB/MySQL and Redis, each test on a database of its own.
+"""Shared fixtures: real MariaDB/MySQL, Redis and RabbitMQ, each test on a database of its own.
 
 Tests that need a server fail when it is missing in CI (CI=true or HPO_REQUIRE_SERVICES=1)
 and are skipped, with the reason, on a laptop without servers.
@@ -14,6 +14,7 @@ import pytest
 
 MYSQL_ADMIN_URL = os.environ.get("HPO_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
 REDIS_URL = os.environ.get("HPO_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+RABBITMQ_URL = os.environ.get("HPO_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 POSTGRES_ADMIN_URL = os.environ.get(
     "HPO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -135,3 +136,22 @@ def redis_url() -> Iterator[str]:
         if admin.get(f"hq-test-lease:{index}") == token.encode():
             admin.delete(f"hq-test-lease:{index}")
         admin.close()
+
+
+@pytest.fixture
+def rabbitmq_url() -> str:
+    """The URL of a RabbitMQ broker that answers.
+
+    Tests share its default vhost, so each one keeps to a queue of its own (a unique name
+    passed to ``submit(queue=...)`` and to the worker's ``-Q``).
+    """
+    import kombu
+
+    connection = kombu.Connection(RABBITMQ_URL, connect_timeout=3)
+    try:
+        connection.ensure_connection(max_retries=1)
+    except Exception as exc:
+        _unavailable(f"RabbitMQ at {RABBITMQ_URL}", exc)
+    finally:
+        connection.release()
+    return RABBITMQ_URL

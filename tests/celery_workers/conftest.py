@@ -56,13 +56,17 @@ def stop_processes(processes: list[subprocess.Popen[bytes]]) -> None:
 def start_worker(workdir: Path, worker_env: dict[str, str]) -> Iterator[WorkerStarter]:
     """Starts `celery -A workers worker` processes; always stops them afterwards.
 
+    ``queues`` (comma-separated) replaces the default queue the worker consumes from.
     Worker ``i`` writes its stdout (Celery's banner) to ``workdir/worker-i.out`` and its
     stderr (the log) to ``workdir/worker-i.log``.
     """
     started: list[subprocess.Popen[bytes]] = []
 
-    def start(concurrency: int = 2, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    def start(
+        concurrency: int = 2, env: dict[str, str] | None = None, queues: str | None = None
+    ) -> subprocess.Popen[bytes]:
         index = len(started)
+        consume = [f"--queues={queues}"] if queues else []
         with (
             open(workdir / f"worker-{index}.out", "wb") as out,
             open(workdir / f"worker-{index}.log", "wb") as log,
@@ -82,6 +86,7 @@ def start_worker(workdir: Path, worker_env: dict[str, str]) -> Iterator[WorkerSt
                     f"hq-test-{index}-{os.getpid()}@%h",
                     "--without-gossip",
                     "--without-mingle",
+                    *consume,
                 ],
                 cwd=workdir,
                 env=env or worker_env,

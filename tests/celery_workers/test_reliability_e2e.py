@@ -1,0 +1,376 @@
+"""Issue 3's reliability promises, end to end with real workers: RabbitMQ, cancel, restarts.
+
+The restart tests run a private redis-server or mariadbd of their own on a free port, so
+the shared services on 3306/6379 are never restarted.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+import hpo_queue as hq
+from hpo_queue.samplers import RandomSampler
+from hpo_queue.settings import Settings
+from hpo_queue.study import Study
+from hpo_queue.trial import TrialState
+
+pytestmark = [pytest.mark.worker, pytest.mark.slow]
+
+OBJECTIVES = """\
+import time
+
+
+def pause_02(trial):
+    x = trial.suggest_float("x", -10, 10)
+    time.sleep(0.2)
+    return x * x
+
+
+def pause_03(trial):
+    x = trial.suggest_float("x", -10, 10)
+    time.sleep(0.3)
+    return x * x
+"""
+
+WorkerStarter = Callable[..., subprocess.Popen[bytes]]  # the start_worker fixture (conftest)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """The directory workers start in, with the objectives they may run."""
+    (tmp_path / "hq_e2e_objectives.py").write_text(OBJECTIVES)
+    return tmp_path
+
+
+def coordinator_settings(env: dict[str, str]) -> Settings:
+    return Settings.load(env={k: v for k, v in env.items() if k.startswith("HPO_")})
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not after {timeout} s")
+        time.sleep(0.05)
+
+
+def n_complete(study: Study) -> int:
+    return study.storage.count_trials_by_state(study.study_id).get(TrialState.COMPLETE, 0)
+
+
+def completed_values(study: Study) -> dict[int, list[float] | None]:
+    return {t.number: t.values for t in study.get_trials(states=[TrialState.COMPLETE])}
+
+
+def wait_for_settled_store(study: Study, timeout: float) -> dict[TrialState, int]:
+    """The study's trial counts once none is RUNNING or WAITING (the reaper ended them)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        counts = study.storage.count_trials_by_state(study.study_id)
+        if not counts.get(TrialState.RUNNING) and not counts.get(TrialState.WAITING):
+            return counts
+        if time.monotonic() > deadline:
+            raise AssertionError(f"trials still unfinished after {timeout} s: {counts}")
+        time.sleep(0.2)
+
+
+def _require(binary: str) -> str:
+    path = shutil.which(binary) or shutil.which(binary, path="/usr/sbin:/usr/local/sbin")
+    if path is None:
+        message = f"{binary} is not installed; the restart test starts a private one."
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return path
+
+
+def _stop(process: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> None:
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+class PrivateRedis:
+    """A redis-server on a free port, without persistence, that a test may kill and restart."""
+
+    def __init__(self, directory: Path) -> None:
+        self.binary = _require("redis-server")
+        self.directory = directory
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with open(self.directory / "redis.log", "ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    self.binary,
+                    "--port", str(self.port),
+                    "--bind", "127.0.0.1",
+                    "--save", "",
+                    "--appendonly", "no",
+                    "--daemonize", "no",
+                    "--dir", str(self.directory),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        wait_until(self._answers, 10, f"private redis-server on port {self.port}")
+
+    def kill(self) -> None:
+        _stop(self.process, signal.SIGKILL)
+
+    def _answers(self) -> bool:
+        import redis
+
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise AssertionError(f"redis-server exited: {self.process.returncode}")
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+        finally:
+            client.close()
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    """A started PrivateRedis; always stopped afterwards."""
+    server = PrivateRedis(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+class PrivateMariaDB:
+    """A mariadbd on a free port and a datadir of its own; root without a password."""
+
+    def __init__(self) -> None:
+        self.install = _require("mariadb-install-db")
+        self.binary = _require("mariadbd")
+        # A short path of its own: the socket path must stay under ~100 characters.
+        self.directory = Path(tempfile.mkdtemp(prefix="hq-mdb-"))
+        self.port = free_port()
+        self.url = f"mysql://root@127.0.0.1:{self.port}/hq"
+        self.process: subprocess.Popen[bytes] | None = None
+        subprocess.run(
+            [
+                self.install,
+                "--no-defaults",
+                f"--datadir={self.directory / 'data'}",
+                "--auth-root-authentication-method=normal",
+                "--user=root",
+                "--skip-test-db",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
+    def start(self) -> None:
+        with open(self.directory / "out.log", "ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    self.binary,
+                    "--no-defaults",
+                    f"--datadir={self.directory / 'data'}",
+                    f"--port={self.port}",
+                    f"--socket={self.directory / 'sock'}",
+                    "--bind-address=127.0.0.1",
+                    "--user=root",
+                    "--skip-log-bin",
+                    "--innodb-buffer-pool-size=32M",
+                    f"--log-error={self.directory / 'error.log'}",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_until(self._answers, 30, f"private mariadbd on port {self.port}")
+
+    def stop(self) -> None:
+        """A clean shutdown (SIGTERM), waiting until the server has exited."""
+        _stop(self.process)
+
+    def error_log(self) -> str:
+        path = self.directory / "error.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def _answers(self) -> bool:
+        import pymysql
+
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise AssertionError(f"mariadbd exited:\n{self.error_log()[-2000:]}")
+        try:
+            conn = pymysql.connect(host="127.0.0.1", port=self.port, user="root", connect_timeout=1)
+        except pymysql.Error:
+            return False
+        with conn:
+            conn.cursor().execute("CREATE DATABASE IF NOT EXISTS hq CHARACTER SET utf8mb4")
+        return True
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+@pytest.fixture
+def private_mariadb() -> Iterator[PrivateMariaDB]:
+    """A started PrivateMariaDB with an empty database ``hq``; always stopped and removed."""
+    server = PrivateMariaDB()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.mark.mysql
+@pytest.mark.rabbitmq
+def test_rabbitmq_broker_runs_a_study_to_completion(
+    start_worker: WorkerStarter, worker_env: dict[str, str], rabbitmq_url: str
+) -> None:
+    # Results come back over rpc:// (the default for AMQP): the coordinator that sent the
+    # tasks names its own reply queue in each message, so job.wait reads them there.
+    env = {**worker_env, "HPO_BROKER_URL": rabbitmq_url}
+    settings = coordinator_settings(env)
+    assert settings.result_backend is None
+    queue = f"hq_test_{uuid.uuid4().hex[:12]}"
+    study = hq.create_study(
+        study_name="rabbit", storage=settings.storage_url, max_trials=6, settings=settings
+    )
+    job = study.submit("hq_e2e_objectives:pause_02", n_trials=6, queue=queue)
+    try:
+        assert job.app.conf.result_backend == "rpc://"
+        start_worker(concurrency=2, env=env, queues=queue)
+        assert job.wait(timeout=60) == {"COMPLETE": 6}
+        assert study.storage.count_trials_by_state(study.study_id) == {TrialState.COMPLETE: 6}
+        assert all(r["values"] is not None for r in job.results())
+    finally:
+        with job.app.connection_for_write() as connection:
+            connection.default_channel.queue_delete(queue)
+
+
+@pytest.mark.mysql
+@pytest.mark.redis
+def test_cancel_revokes_the_tasks_that_have_not_started(
+    start_worker: WorkerStarter, worker_env: dict[str, str]
+) -> None:
+    settings = coordinator_settings(worker_env)
+    study = hq.create_study(
+        study_name="cancel", storage=settings.storage_url, sampler=RandomSampler(), settings=settings
+    )
+    start_worker(concurrency=2)
+    job = study.submit("hq_e2e_objectives:pause_03", n_trials=40)
+    wait_until(lambda: n_complete(study) >= 4, 60, "four trials complete")
+
+    revoked = job.cancel()
+    counts = job.wait(timeout=60)
+
+    assert revoked >= 30
+    assert sum(counts.values()) == 40
+    assert counts.get("cancelled", 0) >= 30
+    assert set(counts) <= {"COMPLETE", "cancelled"}
+    states = study.storage.count_trials_by_state(study.study_id)
+    # A cancelled task never claims a trial: only the ones that had started exist.
+    assert states == {TrialState.COMPLETE: counts["COMPLETE"]}
+    assert counts["COMPLETE"] <= 10
+
+
+@pytest.mark.mysql
+def test_redis_restart_mid_run_loses_nothing_finished(
+    start_worker: WorkerStarter, worker_env: dict[str, str], private_redis: PrivateRedis
+) -> None:
+    # The private Redis keeps no data (no RDB, no AOF), as a cache-style deployment would:
+    # the messages still queued when it dies are lost with it. What must hold: the trials
+    # finished before are intact in MariaDB, no trial stays RUNNING, and the same workers
+    # (never restarted) take tasks submitted after Redis is back.
+    env = {**worker_env, "HPO_BROKER_URL": private_redis.url}
+    settings = coordinator_settings(env)
+    study = hq.create_study(
+        study_name="redis-restart",
+        storage=settings.storage_url,
+        sampler=RandomSampler(),
+        settings=settings,
+    )
+    start_worker(concurrency=2, env=env)
+    first = study.submit("hq_e2e_objectives:pause_02", n_trials=30)
+    wait_until(lambda: n_complete(study) >= 10, 60, "ten trials complete")
+
+    private_redis.kill()
+    before = completed_values(study)
+    time.sleep(2)
+    private_redis.start()
+
+    second = study.submit("hq_e2e_objectives:pause_02", n_trials=5)
+    assert second.wait(timeout=60) == {"COMPLETE": 5}
+
+    counts = wait_for_settled_store(study, timeout=30)
+    after = completed_values(study)
+    assert len(before) >= 10
+    assert {n: after.get(n) for n in before} == before
+    assert set(counts) == {TrialState.COMPLETE}
+    assert len(after) <= len(first) + len(second)
+    assert len(after) >= len(before) + 5
+
+
+@pytest.mark.redis
+def test_mariadb_restart_mid_run_completes_the_study(
+    start_worker: WorkerStarter,
+    worker_env: dict[str, str],
+    private_mariadb: PrivateMariaDB,
+) -> None:
+    env = {**worker_env, "HPO_STORAGE_URL": private_mariadb.url}
+    settings = coordinator_settings(env)
+    study = hq.create_study(
+        study_name="mariadb-restart",
+        storage=settings.storage_url,
+        sampler=RandomSampler(),
+        max_trials=30,
+        settings=settings,
+    )
+    start_worker(concurrency=2, env=env)
+    job = study.submit("hq_e2e_objectives:pause_02", n_trials=30)
+    wait_until(lambda: n_complete(study) >= 10, 60, "ten trials complete")
+
+    before = completed_values(study)
+    private_mariadb.stop()
+    time.sleep(2)
+    private_mariadb.start()
+
+    counts = job.wait(timeout=90)
+    states = wait_for_settled_store(study, timeout=30)
+    after = completed_values(study)
+    assert len(before) >= 10
+    assert {n: after.get(n) for n in before} == before
+    assert states[TrialState.COMPLETE] == 30
+    assert set(states) <= {TrialState.COMPLETE, TrialState.FAIL}
+    assert counts == {"COMPLETE": 30}, counts
