@@ -112,7 +112,8 @@ def run_trial(
             )
             return frozen
         frozen = _finish(study, trial, TrialState.COMPLETE, values, None, retry_limit)
-        _log_complete(study, frozen)
+        if frozen.state == TrialState.COMPLETE:  # else the reaper failed it first
+            _log_complete(study, frozen)
         return frozen
     finally:
         if heartbeat is not None:

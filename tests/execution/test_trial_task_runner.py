@@ -25,6 +25,17 @@ def quadratic(trial):
 def raises(trial):
     trial.suggest_float("x", -10, 10)
     raise ValueError("the objective broke")
+
+def reaped_meanwhile(trial):
+    # As when the store was unreachable longer than the heartbeat grace: another worker's
+    # reaper failed this trial (and queued its retry) before its result could be written.
+    import time
+    from hpo_queue.study._reaper import reap_stale_trials
+    x = trial.suggest_float("x", -10, 10)
+    time.sleep(0.05)
+    if trial.number == 0:
+        assert reap_stale_trials(trial.study.storage, 0.01, 2, study_id=trial.study.study_id)
+    return (x - 2) ** 2
 """
 
 
@@ -116,6 +127,23 @@ def test_a_task_redelivered_after_its_worker_died_runs_the_retry(settings: Setti
         "duplicate"
     )
     assert len(study.trials) == 2
+
+
+def test_a_trial_reaped_before_its_result_was_written_runs_its_retry(
+    settings: Settings,
+) -> None:
+    study = hq.create_study(study_name="s", storage=settings.storage_url, max_trials=1)
+
+    result = run_trial_task(settings, "s", "hq_runner_objectives:reaped_meanwhile", "k")
+
+    # The late result is dropped (the store keeps FAIL); the task runs the queued retry.
+    first, retry = study.trials
+    assert first.state == TrialState.FAIL
+    assert "presumed dead" in (first.fail_reason or "")
+    assert retry.system_attrs["retry_of"] == first.number
+    assert retry.params == first.params
+    assert result["trial"] == retry.number
+    assert result["status"] == "finished"
 
 
 @pytest.mark.parametrize(
