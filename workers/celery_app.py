@@ -26,6 +26,7 @@ from hpo_queue.logging import (
     json_format_enabled,
 )
 from hpo_queue.settings import Settings
+from workers import redis_transport
 
 DEFAULT_QUEUE = "hpo_queue"
 EMBEDDED_BROKER_FILE = "hpo-queue-broker.sqlite"
@@ -35,6 +36,10 @@ EMBEDDED_RESULTS_FILE = "hpo-queue-results.sqlite"
 DEFAULT_VISIBILITY_TIMEOUT = 3600.0
 VISIBILITY_MARGIN = 120.0
 HARD_LIMIT_MARGIN = 30.0
+
+
+# Before any broker connection: a worker must survive a Redis restart (see redis_transport).
+redis_transport.register()
 
 
 class HpoCelery(Celery):
