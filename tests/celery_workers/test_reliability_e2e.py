@@ -180,19 +180,23 @@ class PrivateMariaDB:
         self.port = free_port()
         self.url = f"mysql://root@127.0.0.1:{self.port}/hq"
         self.process: subprocess.Popen[bytes] | None = None
-        subprocess.run(
-            [
-                self.install,
-                "--no-defaults",
-                f"--datadir={self.directory / 'data'}",
-                "--auth-root-authentication-method=normal",
-                "--user=root",
-                "--skip-test-db",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
+        try:
+            subprocess.run(
+                [
+                    self.install,
+                    "--no-defaults",
+                    f"--datadir={self.directory / 'data'}",
+                    "--auth-root-authentication-method=normal",
+                    "--user=root",
+                    "--skip-test-db",
+                ],
+                check=True,
+                capture_output=True,
+                timeout=60,
+            )
+        except BaseException:
+            shutil.rmtree(self.directory, ignore_errors=True)
+            raise
 
     def start(self) -> None:
         with open(self.directory / "out.log", "ab") as log:
@@ -277,6 +281,7 @@ def test_rabbitmq_broker_runs_a_study_to_completion(
     finally:
         with job.app.connection_for_write() as connection:
             connection.default_channel.queue_delete(queue)
+        job.app.pool.force_close_all()  # the connections that read the rpc:// replies
 
 
 @pytest.mark.mysql
@@ -324,7 +329,7 @@ def test_redis_restart_mid_run_loses_nothing_finished(
         sampler=RandomSampler(),
         settings=settings,
     )
-    start_worker(concurrency=2, env=env)
+    worker = start_worker(concurrency=2, env=env)
     first = study.submit("hq_e2e_objectives:pause_02", n_trials=30)
     wait_until(lambda: n_complete(study) >= 10, 60, "ten trials complete")
 
@@ -335,6 +340,7 @@ def test_redis_restart_mid_run_loses_nothing_finished(
 
     second = study.submit("hq_e2e_objectives:pause_02", n_trials=5)
     assert second.wait(timeout=60) == {"COMPLETE": 5}
+    assert worker.poll() is None, "the worker exited instead of reconnecting"
 
     counts = wait_for_settled_store(study, timeout=30)
     after = completed_values(study)
