@@ -421,9 +421,7 @@ class RDBStorage:
                 )
                 row = None
                 if waiting_number is not None:
-                    row = conn.execute(
-                        waiting.where(_T.c.number == waiting_number)
-                    ).one_or_none()
+                    row = conn.execute(waiting.where(_T.c.number == waiting_number)).one_or_none()
                 if row is None:
                     row = conn.execute(waiting.order_by(_T.c.number).limit(1)).one_or_none()
                 if row is not None:
