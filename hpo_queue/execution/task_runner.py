@@ -23,7 +23,7 @@ from hpo_queue.storages import Claim, ClaimStatus, get_storage
 from hpo_queue.storages._rdb import check_name
 from hpo_queue.study._heartbeat import heartbeat_for
 from hpo_queue.study._optimize import run_trial
-from hpo_queue.study._reaper import reap_stale_trials, was_reaped
+from hpo_queue.study._reaper import reap_stale_trials, was_lost
 from hpo_queue.study._study import Study, load_study, worker_name
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._state import TrialState
@@ -245,7 +245,7 @@ def _await_outcome(study: Study, trial: FrozenTrial, settings: Settings) -> Froz
 
 def _should_continue(trial: FrozenTrial) -> bool:
     """True when this task's work was lost (reaped) or failed and was queued again."""
-    return was_reaped(trial) or "retried_as" in trial.system_attrs
+    return was_lost(trial) or "retried_as" in trial.system_attrs
 
 
 def _record_refusal(study: Study, task_key: str, objective_ref: str, reason: str) -> dict[str, Any]:

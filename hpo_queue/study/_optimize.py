@@ -19,13 +19,18 @@ from typing import TYPE_CHECKING, Any
 from hpo_queue.exceptions import (
     InvalidInputError,
     SearchSpaceExhausted,
+    StorageError,
     TrialCapReached,
     TrialPruned,
 )
 from hpo_queue.logging import get_logger
 from hpo_queue.storages._rdb import utcnow
 from hpo_queue.study._heartbeat import Heartbeat, heartbeat_for
-from hpo_queue.study._reaper import reap_stale_trials
+from hpo_queue.study._reaper import (
+    STORE_LOST_REASON_PREFIX,
+    reap_stale_trials,
+    requeue_lost_trial,
+)
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._state import TrialState
 from hpo_queue.trial._trial import Trial
@@ -83,6 +88,9 @@ def run_trial(
                     extra=_extra(study, frozen),
                 )
                 return frozen
+            if isinstance(exc, StorageError):
+                _record_store_loss(study, trial, exc)
+                raise
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 reason = f"Interrupted ({type(exc).__name__}) while running the objective."
             else:
@@ -118,6 +126,26 @@ def run_trial(
     finally:
         if heartbeat is not None:
             heartbeat.remove(trial._trial_id)
+
+
+def _record_store_loss(study: Study, trial: Trial, exc: StorageError) -> None:
+    """The objective's own calls to the store failed: not the objective's fault.
+
+    FAIL the trial and queue its parameters again, as the reaper does for a dead worker, if
+    the store is back; if it is not, the trial stays RUNNING and the reaper handles it.
+    """
+    reason = f"{STORE_LOST_REASON_PREFIX}: {exc}"
+    try:
+        changed = study._finish(
+            trial._trial_id, TrialState.FAIL, None, reason, None, trial._take_unwritten_params()
+        )
+        if changed:
+            frozen = trial._snapshot()
+            frozen.system_attrs = dict(trial._system_attrs)
+            requeue_lost_trial(study._storage, study.study_id, frozen, study.settings.max_retries)
+    except StorageError:
+        pass
+    _logger.warning("Trial %d lost its store: %s", trial.number, exc)
 
 
 def _last_intermediate(trial: Trial) -> list[float] | None:

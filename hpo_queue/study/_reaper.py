@@ -1,4 +1,4 @@
-"""Reaping trials whose process died: FAIL them and queue their work again."""
+"""Trials lost to the infrastructure (a dead process, an unreachable store): FAIL and re-run."""
 
 from __future__ import annotations
 
@@ -10,15 +10,36 @@ from hpo_queue.trial._state import TrialState
 
 _logger = logging.getLogger("hpo_queue.reaper")
 
-# Every reaped trial's fail_reason starts with this: how a redelivered task tells that its
-# first delivery's worker died (rather than its objective failing).
+# A lost trial's fail_reason starts with one of these: how a redelivered task tells that its
+# first delivery's work was lost (rather than its objective failing).
 REAPED_REASON_PREFIX = "No heartbeat for"
+STORE_LOST_REASON_PREFIX = "The store could not be reached during the trial"
 
 
-def was_reaped(trial: FrozenTrial) -> bool:
-    """True if ``trial`` was failed by a reaper because its process stopped beating."""
-    return trial.state == TrialState.FAIL and (trial.fail_reason or "").startswith(
-        REAPED_REASON_PREFIX
+def was_lost(trial: FrozenTrial) -> bool:
+    """True if ``trial`` failed through no fault of its objective (its worker or store)."""
+    reason = trial.fail_reason or ""
+    return trial.state == TrialState.FAIL and reason.startswith(
+        (REAPED_REASON_PREFIX, STORE_LOST_REASON_PREFIX)
+    )
+
+
+def requeue_lost_trial(
+    storage: RDBStorage, study_id: int, trial: FrozenTrial, max_retries: int
+) -> FrozenTrial | None:
+    """Queue a lost trial's parameters again (WAITING), unless retried ``max_retries`` times.
+
+    Returns the WAITING retry, or None (retried enough already, or the study is at its cap).
+    """
+    retries = int(trial.system_attrs.get("retry_count", 0))
+    if retries >= max_retries:
+        return None
+    params = dict(trial.system_attrs.get("fixed_params") or {}) | trial.params
+    return storage.enqueue_trial(
+        study_id,
+        params,
+        dict(trial.user_attrs),
+        system_attrs={"retry_of": trial.number, "retry_count": retries + 1},
     )
 
 
@@ -58,30 +79,14 @@ def reap_stale_trials(
             "worker": trial.worker,
             "event": "trial_reaped",
         }
-        retries = int(trial.system_attrs.get("retry_count", 0))
-        if retries >= max_retries:
-            _logger.warning(
-                "Trial %d failed: %s Not retried: it was retried %d times already.",
-                trial.number,
-                reason,
-                retries,
-                extra=extra,
-            )
-            continue
-        params = dict(trial.system_attrs.get("fixed_params") or {}) | trial.params
-        retry = storage.enqueue_trial(
-            owner_study,
-            params,
-            dict(trial.user_attrs),
-            system_attrs={"retry_of": trial.number, "retry_count": retries + 1},
-        )
+        retry = requeue_lost_trial(storage, owner_study, trial, max_retries)
         _logger.warning(
             "Trial %d failed: %s %s",
             trial.number,
             reason,
             f"Its parameters are queued again as trial {retry.number}."
             if retry is not None
-            else "The study is at its cap, so it is not queued again.",
+            else "It is not queued again (retried enough already, or the study is at its cap).",
             extra=extra,
         )
     return reaped

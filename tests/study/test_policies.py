@@ -65,3 +65,22 @@ def test_no_retry_by_default() -> None:
     study.optimize(lambda t: None, n_trials=2)
     assert [t.state for t in study.trials] == [TrialState.FAIL, TrialState.FAIL]
     assert all("retry_of" not in t.system_attrs for t in study.trials)
+
+
+def test_a_store_failure_inside_the_objective_is_not_the_objectives_fault() -> None:
+    from hpo_queue.exceptions import StorageError
+    from hpo_queue.study._reaper import was_lost
+
+    study = hq.create_study()  # no retry policy: only lost work is re-run
+
+    def objective(trial: hq.Trial) -> float:
+        trial.suggest_float("x", -5, 5)
+        raise StorageError("Could not read trials on mysql://...: server has gone away")
+
+    with pytest.raises(StorageError):
+        study.optimize(objective, n_trials=1)
+    failed, retry = study.trials
+    assert was_lost(failed) and failed.state == TrialState.FAIL
+    assert retry.state == TrialState.WAITING
+    assert retry.system_attrs["fixed_params"] == failed.params
+    assert retry.system_attrs["retry_of"] == failed.number
