@@ -6,33 +6,11 @@ import csv
 import io
 import json
 import socket
-import sys
 
 import pytest
 
 import hpo_queue as hq
 from hpo_queue.cli import main
-
-
-class _CurrentStderr:
-    """Writes to whatever sys.stderr is now (pytest swaps it between tests and phases)."""
-
-    def write(self, text: str) -> int:
-        return sys.stderr.write(text)
-
-    def flush(self) -> None:
-        sys.stderr.flush()
-
-
-@pytest.fixture(autouse=True)
-def _log_to_current_stderr() -> None:
-    # hpo_queue's log handler keeps the sys.stderr of its first use, which under pytest is
-    # soon a closed capture buffer.
-    from hpo_queue import logging as hq_logging
-
-    hq_logging.get_logger("hpo_queue")
-    if hq_logging._handler is not None:
-        hq_logging._handler.stream = _CurrentStderr()  # type: ignore[attr-defined]
 
 
 @pytest.fixture
