@@ -8,13 +8,13 @@ issue 4 test writes its own module to a temporary directory and allows only that
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from worker_processes import stop_processes, worker_command
 
 from hpo_queue.settings import Settings
 from hpo_queue.study import Study
@@ -87,22 +87,9 @@ def celery_workers(
             with open(workdir / f"worker-{index}.log", "wb") as log:
                 started.append(
                     subprocess.Popen(
-                        [
-                            sys.executable,
-                            "-m",
-                            "celery",
-                            "-A",
-                            "workers",
-                            "worker",
-                            "--pool=prefork",
-                            f"--concurrency={concurrency}",
-                            "--prefetch-multiplier=1",
-                            "--loglevel=INFO",
-                            "-n",
-                            f"hq-issue4-{index}-{os.getpid()}@%h",
-                            "--without-gossip",
-                            "--without-mingle",
-                        ],
+                        worker_command(
+                            concurrency, f"hq-issue4-{index}", "--prefetch-multiplier=1"
+                        ),
                         cwd=workdir,
                         env=env,
                         stdout=log,
@@ -112,23 +99,7 @@ def celery_workers(
                 )
         yield started
     finally:
-        for process in started:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in started:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-
-def worker_logs(workdir: Path) -> str:
-    """The tail of every worker log, for an assertion message."""
-    return "\n".join(
-        f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}"
-        for path in sorted(workdir.glob("worker-*.log"))
-    )
+        stop_processes(started)
 
 
 def wait_until_settled(study: Study, n_trials: int, timeout: float) -> dict[TrialState, int]:

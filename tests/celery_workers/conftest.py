@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from worker_processes import stop_processes, worker_command
 
 WorkerStarter = Callable[..., subprocess.Popen[bytes]]
 
@@ -39,19 +39,6 @@ def worker_env(mysql_url: str, redis_url: str) -> dict[str, str]:
     return env
 
 
-def stop_processes(processes: list[subprocess.Popen[bytes]]) -> None:
-    """SIGTERM each process group, then SIGKILL what is still running after 15 s."""
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
 @pytest.fixture
 def start_worker(workdir: Path, worker_env: dict[str, str]) -> Iterator[WorkerStarter]:
     """Starts `celery -A workers worker` processes; always stops them afterwards.
@@ -72,22 +59,7 @@ def start_worker(workdir: Path, worker_env: dict[str, str]) -> Iterator[WorkerSt
             open(workdir / f"worker-{index}.log", "wb") as log,
         ):
             process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "workers",
-                    "worker",
-                    "--pool=prefork",
-                    f"--concurrency={concurrency}",
-                    "--loglevel=INFO",
-                    "-n",
-                    f"hq-test-{index}-{os.getpid()}@%h",
-                    "--without-gossip",
-                    "--without-mingle",
-                    *consume,
-                ],
+                worker_command(concurrency, f"hq-test-{index}", *consume),
                 cwd=workdir,
                 env=env or worker_env,
                 stdout=out,

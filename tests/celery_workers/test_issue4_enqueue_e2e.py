@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from issue4_support import celery_workers, coordinator_settings, worker_env, worker_logs
+from issue4_support import celery_workers, coordinator_settings, worker_env
+from worker_processes import worker_logs
 
 import hpo_queue as hq
 from hpo_queue.samplers import RandomSampler

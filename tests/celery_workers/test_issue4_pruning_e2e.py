@@ -10,8 +10,8 @@ from issue4_support import (
     celery_workers,
     coordinator_settings,
     worker_env,
-    worker_logs,
 )
+from worker_processes import worker_logs
 
 import hpo_queue as hq
 from hpo_queue.pruners import BasePruner, HyperbandPruner, SuccessiveHalvingPruner
