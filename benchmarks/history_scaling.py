@@ -123,7 +123,8 @@ def report(rows: list[tuple[str, int, list[float]]], block: int) -> str:
         cells = [f"{m:.2f}" for m in means] + [""] * (n_blocks - len(means))
         total = sum(m * min(block, n_trials - i * block) for i, m in enumerate(means)) / 1000
         lines.append(
-            f"| {where} | {n_trials:,} | " + " | ".join(cells)
+            f"| {where} | {n_trials:,} | "
+            + " | ".join(cells)
             + f" | {total:.1f} | {means[-1] / means[0]:.2f}x |"
         )
     return "\n".join(lines)

@@ -106,9 +106,7 @@ def run_once(
         command.append("--log")
     start = time.time()
     workers = [
-        subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-        )
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         for _ in range(processes)
     ]
     outputs = [w.communicate()[0] for w in workers]
