@@ -125,3 +125,11 @@ def start_flower(workdir: Path) -> Iterator[FlowerStarter]:
 
     yield start
     stop_processes(started)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder starts worker processes: `-m "not worker"` skips them all."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.worker)
