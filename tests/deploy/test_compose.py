@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
+from yaml_strings import strings
 
 from hpo_queue.settings import CONFIG_ENV_VAR, ENV_VARS, Settings
 
@@ -58,19 +59,6 @@ def environment(service: dict[str, Any]) -> dict[str, str]:
     if isinstance(env, list):
         return dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
     return {str(key): "" if value is None else str(value) for key, value in env.items()}
-
-
-def strings(node: Any) -> Iterator[str]:
-    """Every string (mapping keys included) in a parsed YAML document."""
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from strings(key)
-            yield from strings(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from strings(item)
 
 
 def variable_refs(text: str) -> list[tuple[str, str, str]]:

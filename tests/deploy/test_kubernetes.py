@@ -7,12 +7,12 @@ come from the Secret ``hpo-queue-secrets``, never from a literal in a Deployment
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from yaml_strings import strings
 
 from hpo_queue.settings import CONFIG_ENV_VAR, ENV_VARS
 
@@ -54,19 +54,6 @@ def container(deployment: Manifest) -> dict[str, Any]:
     containers = deployment["spec"]["template"]["spec"]["containers"]
     assert len(containers) == 1, deployment["metadata"]["name"]
     return containers[0]
-
-
-def strings(node: Any) -> Iterator[str]:
-    """Every string (mapping keys included) in a parsed YAML document."""
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from strings(key)
-            yield from strings(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from strings(item)
 
 
 def secret_keys(manifests: list[tuple[Path, Manifest]]) -> set[str]:
