@@ -15,6 +15,7 @@ from worker_processes import worker_logs
 
 import hpo_queue as hq
 from hpo_queue.pruners import BasePruner, HyperbandPruner, SuccessiveHalvingPruner
+from hpo_queue.samplers import TPESampler
 from hpo_queue.trial import TrialState
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.mysql, pytest.mark.redis]
@@ -43,6 +44,9 @@ def test_four_workers_prune_most_of_40_trials_and_keep_the_optimum(
         study_name=f"prune-{type(pruner).__name__}",
         storage=settings.storage_url,
         pruner=pruner,
+        # A seeded TPE fixes the ten random start-up points (each trial number gets its own
+        # stream); unseeded, an unlucky start left Hyperband with 19 of 40 pruned in CI.
+        sampler=TPESampler(seed=0),
         max_trials=N_TRIALS,
         settings=settings,
     )
