@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
 from hpo_queue.exceptions import InvalidInputError
@@ -65,11 +66,10 @@ class HyperbandPruner(BasePruner):
         if budgets is None:
             return False
         bracket = _bracket_of(trial.number, budgets)
-        same_bracket = (t for t in history.trials if _bracket_of(t.number, budgets) == bracket)
         return asha_should_prune(
             trial,
             direction,
-            same_bracket,
+            _in_bracket(history.trials, bracket, budgets),
             first_rung_step=self._min_resource * self._reduction_factor**bracket,
             reduction_factor=self._reduction_factor,
             bootstrap_count=self._bootstrap_count,
@@ -107,6 +107,15 @@ class HyperbandPruner(BasePruner):
             "reduction_factor": self._reduction_factor,
             "bootstrap_count": self._bootstrap_count,
         }
+
+
+def _in_bracket(
+    trials: Iterable[FrozenTrial], bracket: int, budgets: list[int]
+) -> Iterator[FrozenTrial]:
+    """The trials of ``bracket``; ``trials`` is first touched when this is first iterated."""
+    for t in trials:
+        if _bracket_of(t.number, budgets) == bracket:
+            yield t
 
 
 def _bracket_of(trial_number: int, budgets: list[int]) -> int:

@@ -41,7 +41,7 @@ from hpo_queue.study._constraints import (
 )
 from hpo_queue.study._pareto import pareto_front
 from hpo_queue.trial._frozen import FrozenTrial
-from hpo_queue.trial._history import TrialHistory
+from hpo_queue.trial._history import LazyTrials, TrialHistory
 from hpo_queue.trial._state import TrialState
 from hpo_queue.trial._trial import Trial
 
@@ -174,6 +174,16 @@ class Study:
                 "hpo_queue.study.trial_records(study) for plain dicts)."
             ) from None
         return pd.DataFrame(trial_records(self, states))
+
+    def _pruning_history(self, exclude_number: int) -> TrialHistory:
+        """The history a pruner decides from, read from the store only if the pruner looks."""
+        directions = tuple(self._record.directions)
+
+        def load() -> list[FrozenTrial]:
+            snapshot = self._storage.get_snapshot(self._study_id)
+            return [t for t in snapshot.trials if t.number != exclude_number]
+
+        return TrialHistory(directions, LazyTrials(load))
 
     def _history(self, exclude_number: int | None = None) -> TrialHistory:
         snapshot = self._storage.get_snapshot(self._study_id)

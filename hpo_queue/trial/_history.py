@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Container, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 from hpo_queue.directions import StudyDirection
 from hpo_queue.trial._frozen import FrozenTrial
@@ -36,3 +37,42 @@ class TrialHistory:
 
     def completed(self) -> list[FrozenTrial]:
         return [t for t in self.trials if t.state == TrialState.COMPLETE]
+
+
+class LazyTrials(Sequence[FrozenTrial]):
+    """A sequence of trials that is read, once, the first time it is used.
+
+    Pruners get their history's trials this way: a rule that can decide from the trial's own
+    reports (NopPruner, ThresholdPruner, ASHA between rungs) never looks at the others, and
+    then no read of the shared store happens at that report.
+    """
+
+    def __init__(self, load: Callable[[], Sequence[FrozenTrial]]) -> None:
+        self._load: Callable[[], Sequence[FrozenTrial]] | None = load
+        self._trials: Sequence[FrozenTrial] = ()
+
+    @property
+    def loaded(self) -> bool:
+        """True once the trials have been read."""
+        return self._load is None
+
+    def _get(self) -> Sequence[FrozenTrial]:
+        if self._load is not None:
+            self._trials = self._load()
+            self._load = None
+        return self._trials
+
+    @overload
+    def __getitem__(self, index: int) -> FrozenTrial: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[FrozenTrial]: ...
+
+    def __getitem__(self, index: int | slice) -> FrozenTrial | Sequence[FrozenTrial]:
+        return self._get()[index]
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __iter__(self) -> Iterator[FrozenTrial]:
+        return iter(self._get())

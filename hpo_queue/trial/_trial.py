@@ -231,7 +231,7 @@ class Trial:
         """Ask the study's pruner, against every worker's reports, whether to stop now."""
         if not self._intermediate:
             return False
-        history = self.study._history(exclude_number=self.number)
+        history = self.study._pruning_history(exclude_number=self.number)
         return bool(self.study.pruner.prune(history, self._snapshot()))
 
     # -- attributes ------------------------------------------------------------------------
