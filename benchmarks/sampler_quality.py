@@ -2,10 +2,12 @@
 
 Each run simulates an asynchronous worker pool: 8 trials are always running, a random one of
 them finishes next, is told, and a new trial is asked, until ``--trials`` have finished. The
-score of a run is its regret: best value found minus the known optimum.
+score of a run is its regret: best value found minus the known optimum. ``--in-flight 1`` is
+a sequential study (one process, ``optimize(n_jobs=1)``).
 
     pip install -e .[bench]
-    python benchmarks/sampler_quality.py [--seeds 10] [--trials 100] [--update-doc]
+    python benchmarks/sampler_quality.py [--seeds 10] [--trials 100] [--in-flight 8]
+        [--update-doc]
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
 from hpo_queue.trial._state import TrialState
 
-N_IN_FLIGHT = 8
+DEFAULT_IN_FLIGHT = 8
 SAMPLERS = ("hpo-queue TPE", "Optuna TPE", "hpo-queue Random")
 SECTION = "## Sampler quality"
 
@@ -140,7 +142,9 @@ PROBLEMS = [
 ]
 
 
-def _run_ours(sampler: BaseSampler, problem: Problem, n_trials: int, seed: int) -> float:
+def _run_ours(
+    sampler: BaseSampler, problem: Problem, n_trials: int, seed: int, n_in_flight: int
+) -> float:
     """The async loop, driving one of our samplers through hand-built TrialHistory objects."""
     order_rng = np.random.default_rng([seed, 999])
     trials: list[FrozenTrial] = []
@@ -167,7 +171,7 @@ def _run_ours(sampler: BaseSampler, problem: Problem, n_trials: int, seed: int) 
     finished = 0
     best = math.inf
     while finished < n_trials:
-        while len(in_flight) < N_IN_FLIGHT and len(trials) < n_trials:
+        while len(in_flight) < n_in_flight and len(trials) < n_trials:
             ask()
         trial = in_flight.pop(int(order_rng.integers(len(in_flight))))
         value = problem.func(trial.params)
@@ -178,7 +182,7 @@ def _run_ours(sampler: BaseSampler, problem: Problem, n_trials: int, seed: int) 
     return best
 
 
-def _run_optuna(problem: Problem, n_trials: int, seed: int) -> float:
+def _run_optuna(problem: Problem, n_trials: int, seed: int, n_in_flight: int) -> float:
     """The same async loop on an in-memory Optuna study (ask/tell)."""
     import optuna
 
@@ -202,7 +206,7 @@ def _run_optuna(problem: Problem, n_trials: int, seed: int) -> float:
     asked = finished = 0
     best = math.inf
     while finished < n_trials:
-        while len(in_flight) < N_IN_FLIGHT and asked < n_trials:
+        while len(in_flight) < n_in_flight and asked < n_trials:
             in_flight.append(study.ask(dists))
             asked += 1
         trial = in_flight.pop(int(order_rng.integers(len(in_flight))))
@@ -213,16 +217,16 @@ def _run_optuna(problem: Problem, n_trials: int, seed: int) -> float:
     return best
 
 
-def _one_run(job: tuple[str, int, int, int]) -> tuple[str, int, int, float, float]:
-    sampler_name, problem_index, seed, n_trials = job
+def _one_run(job: tuple[str, int, int, int, int]) -> tuple[str, int, int, float, float]:
+    sampler_name, problem_index, seed, n_trials, n_in_flight = job
     problem = PROBLEMS[problem_index]
     start = time.perf_counter()
     if sampler_name == "Optuna TPE":
-        best = _run_optuna(problem, n_trials, seed)
+        best = _run_optuna(problem, n_trials, seed, n_in_flight)
     elif sampler_name == "hpo-queue TPE":
-        best = _run_ours(TPESampler(seed=seed), problem, n_trials, seed)
+        best = _run_ours(TPESampler(seed=seed), problem, n_trials, seed, n_in_flight)
     else:
-        best = _run_ours(RandomSampler(seed=seed), problem, n_trials, seed)
+        best = _run_ours(RandomSampler(seed=seed), problem, n_trials, seed, n_in_flight)
     return sampler_name, problem_index, seed, best - problem.optimum, time.perf_counter() - start
 
 
@@ -259,12 +263,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--jobs", type=int, default=2, help="worker processes")
     parser.add_argument(
+        "--in-flight",
+        type=int,
+        default=DEFAULT_IN_FLIGHT,
+        help="trials running at once (1: a sequential study)",
+    )
+    parser.add_argument(
         "--update-doc", action="store_true", help="rewrite the section in BENCHMARKS.md"
     )
     args = parser.parse_args(argv)
+    if args.in_flight < 1:
+        parser.error(f"--in-flight must be at least 1, got {args.in_flight}")
+    if args.update_doc and args.in_flight != DEFAULT_IN_FLIGHT:
+        parser.error(f"--update-doc rewrites the {DEFAULT_IN_FLIGHT}-in-flight section only")
 
     jobs = [
-        (s, p, seed, args.trials)
+        (s, p, seed, args.trials, args.in_flight)
         for p in range(len(PROBLEMS))
         for seed in range(args.first_seed, args.first_seed + args.seeds)
         for s in SAMPLERS
@@ -292,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
             command += f" --first-seed {args.first_seed}"
         body = (
             f"Median regret (best value found minus the known optimum; lower is better) over "
-            f"{args.seeds} seeds, {args.trials} trials per run, with {N_IN_FLIGHT} trials always "
+            f"{args.seeds} seeds, {args.trials} trials per run, with {DEFAULT_IN_FLIGHT} trials "
+            "always "
             "in flight (a random one of them finishes next; RUNNING trials are visible to the "
             "sampler). All samplers use their defaults; Optuna "
             f"{optuna.__version__} runs through ask/tell on an in-memory study.\n\n"
