@@ -13,12 +13,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # The package first, so editing an objective does not reinstall the dependencies.
-# pymysql[rsa] adds cryptography, which PyMySQL needs for MySQL 8's default
-# caching_sha2_password authentication over a non-TLS connection.
+# (Its dependencies include pymysql[rsa], for MySQL 8's default authentication.)
 COPY pyproject.toml README.md ./
 COPY hpo_queue ./hpo_queue
 COPY workers ./workers
-RUN pip install ".[flower]" "pymysql[rsa]"
+RUN pip install ".[flower]"
 
 COPY examples/objectives/example_objective.py /app/objectives/example_objective.py
 
