@@ -525,18 +525,19 @@ class RDBStorage:
             "store trial attributes",
         )
 
-    def add_intermediate_value(
-        self, trial_id: int, step: int, value: float, *, first: bool = False
-    ) -> None:
-        """Store the value reported at ``step`` (``first``: the trial's first report)."""
+    def add_intermediate_value(self, trial_id: int, step: int, value: float) -> None:
+        """Store the value reported at ``step`` and count it on the trial's row."""
         kind, stored = _encode_float(value)
 
         def write(conn: Connection) -> None:
+            # The trial row first: its exclusive lock then covers the foreign-key check of
+            # the insert, so a heartbeat updating the same row cannot deadlock with this.
+            conn.execute(
+                update(_T).where(_T.c.trial_id == trial_id).values(n_reports=_T.c.n_reports + 1)
+            )
             conn.execute(
                 insert(_IV).values(trial_id=trial_id, step=step, value=stored, value_kind=kind)
             )
-            if first:
-                conn.execute(update(_T).where(_T.c.trial_id == trial_id).values(has_reports=True))
 
         def overwrite(conn: Connection) -> None:
             where = and_(_IV.c.trial_id == trial_id, _IV.c.step == step)
@@ -645,8 +646,10 @@ class RDBStorage:
             ).one_or_none()
             if row is None:
                 return None
-            reported = self._read_intermediate(conn, [row.trial_id])
-            return self._trial_from_row(row, reported.get(row.trial_id, {}))
+            reported: dict[int, dict[int, float]] = {row.trial_id: {}}
+            if row.n_reports:
+                self._read_intermediate_after(conn, {row.trial_id: -1}, reported)
+            return self._trial_from_row(row, dict(sorted(reported[row.trial_id].items())))
 
         trial = self._transaction(read, "read a trial")
         if trial is None:
@@ -698,8 +701,7 @@ class RDBStorage:
             if cache.unfinished:
                 condition = or_(condition, _T.c.trial_id.in_(list(cache.unfinished)))
             rows = conn.execute(select(_T).where(_T.c.study_id == study_id, condition)).all()
-            reported_ids = [r.trial_id for r in rows if r.has_reports]
-            intermediate = self._read_intermediate(conn, reported_ids)
+            intermediate = self._read_new_intermediate(conn, rows, cache.unfinished)
             newly_finished = []
             for row in rows:
                 trial = self._trial_from_row(row, intermediate.get(row.trial_id, {}))
@@ -727,22 +729,54 @@ class RDBStorage:
                 merged = sorted([*finished, *running], key=_by_number)
             return TrialSnapshot(merged, cache.finished_log, running)
 
-    def _read_intermediate(
-        self, conn: Connection, trial_ids: list[int]
+    def _read_new_intermediate(
+        self, conn: Connection, rows: Sequence[Any], known: dict[int, FrozenTrial]
     ) -> dict[int, dict[int, float]]:
+        """The intermediate values of the trials in ``rows``, reading only what is new.
+
+        ``known`` holds this process's last view of unfinished trials. A trial whose row
+        counts no more values than that view holds is not read again; one that reported
+        since is read from just after its last known step, so a running trial's curve costs
+        its new steps, not all of them, at every refresh. A trial that reported a step
+        below its last known one (rare) is read in full.
+        """
         result: dict[int, dict[int, float]] = {}
-        if not trial_ids:
-            return result
-        for start in range(0, len(trial_ids), 1000):
-            chunk = trial_ids[start : start + 1000]
+        after_step: dict[int, int] = {}  # trial id -> read the steps above this one
+        counted = {row.trial_id: row.n_reports for row in rows}
+        for row in rows:
+            old = known.get(row.trial_id)
+            values = old.intermediate_values if old is not None else {}
+            if row.n_reports > len(values):
+                after_step[row.trial_id] = max(values, default=-1)
+                values = dict(values)  # a copy: trials handed out earlier keep theirs
+            result[row.trial_id] = values  # unchanged: the same (never mutated) dict
+        self._read_intermediate_after(conn, after_step, result)
+
+        short = {t: -1 for t in after_step if len(result[t]) < counted[t]}
+        self._read_intermediate_after(conn, short, result)
+        for trial_id in after_step:  # values arrive in any order; keep them by step
+            result[trial_id] = dict(sorted(result[trial_id].items()))
+        return result
+
+    def _read_intermediate_after(
+        self,
+        conn: Connection,
+        after_step: dict[int, int],
+        into: dict[int, dict[int, float]],
+    ) -> None:
+        """Add to ``into`` each trial's values at steps above ``after_step[trial_id]``."""
+        ids = list(after_step)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            # One index range per trial: (trial_id = t AND step > s) OR ...
+            ranges = [and_(_IV.c.trial_id == t, _IV.c.step > after_step[t]) for t in chunk]
             rows = conn.execute(
                 select(_IV.c.trial_id, _IV.c.step, _IV.c.value, _IV.c.value_kind).where(
-                    _IV.c.trial_id.in_(chunk)
+                    or_(*ranges)
                 )
             ).all()
             for trial_id, step, value, kind in rows:
-                result.setdefault(trial_id, {})[step] = _decode_float(kind, value)
-        return result
+                into[trial_id][step] = _decode_float(kind, value)
 
     def _trial_from_row(self, row: Any, intermediate: dict[int, float]) -> FrozenTrial:
         return FrozenTrial(
@@ -753,7 +787,7 @@ class RDBStorage:
             distributions=self._distributions(row.distributions_json),
             user_attrs=json.loads(row.user_attrs_json),
             system_attrs=json.loads(row.system_attrs_json),
-            intermediate_values=dict(sorted(intermediate.items())),
+            intermediate_values=intermediate,  # already in step order
             datetime_start=row.datetime_start,
             datetime_complete=row.datetime_complete,
             trial_id=row.trial_id,
@@ -836,7 +870,7 @@ def _insert_trial(
             distributions_json="{}",
             user_attrs_json=_dumps(user_attrs or {}),
             system_attrs_json=_dumps(system_attrs),
-            has_reports=False,
+            n_reports=0,
             worker=worker,
             task_key=task_key,
             datetime_start=now,

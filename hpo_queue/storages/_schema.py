@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean,
     Column,
     DateTime,
     Float,
@@ -101,7 +100,9 @@ trials = Table(
     Column("heartbeat", _DateTime, nullable=True),
     # Set on a trial's first report: the history skips the intermediate-values query for
     # trials that never reported.
-    Column("has_reports", Boolean, nullable=False, default=False),
+    # How many intermediate values the trial has stored: a reader that holds that many
+    # already skips reading them again.
+    Column("n_reports", Integer, nullable=False, default=0),
     UniqueConstraint("study_id", "number", name="uq_hq_trials_study_number"),
     UniqueConstraint("study_id", "task_key", name="uq_hq_trials_study_task"),
     Index("ix_hq_trials_study_state", "study_id", "state", "number"),

@@ -216,7 +216,6 @@ class Trial:
                 f"{type(value).__name__}."
             ) from None
         step = int(step)
-        first = not self._intermediate
         if step in self._intermediate:
             _logger.warning(
                 "Trial %d already reported a value at step %d; the new one is ignored.",
@@ -225,7 +224,7 @@ class Trial:
             )
             return
         self._intermediate[step] = value
-        self.study._storage.add_intermediate_value(self._trial_id, step, value, first=first)
+        self.study._storage.add_intermediate_value(self._trial_id, step, value)
 
     def should_prune(self) -> bool:
         """Ask the study's pruner, against every worker's reports, whether to stop now."""

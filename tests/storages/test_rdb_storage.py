@@ -173,3 +173,52 @@ def test_claim_can_take_a_given_waiting_trial(storage_url: str) -> None:
     # Without a number (or once it is taken) the oldest WAITING trial comes first.
     again = study.storage.claim_trial(study.study_id, waiting_number=second.number)
     assert again.trial is not None and again.trial.number == first.number
+
+
+def _intermediate_value_reads(storage: RDBStorage) -> list[str]:
+    """Record the SELECTs ``storage`` sends to the intermediate values table from now on."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT") and (
+            "hq_trial_intermediate_values" in statement
+        ):
+            statements.append(statement)
+
+    event.listen(storage._engine, "before_cursor_execute", record)
+    return statements
+
+
+def test_a_running_curve_is_read_incrementally_and_completely(storage_url: str) -> None:
+    study = hq.create_study(storage=storage_url)
+    other = RDBStorage(storage_url)  # a second process's view, with its own cache
+    reads = _intermediate_value_reads(other)
+    trial = study.ask()
+    expected: dict[int, float] = {}
+    for step in range(0, 30, 3):
+        trial.report(step / 10, step)
+        expected[step] = step / 10
+        (seen,) = other.get_trials(study.study_id)
+        assert seen.intermediate_values == expected
+    assert len(reads) == 10  # one read per refresh that had a new report...
+
+    other.get_trials(study.study_id)
+    other.get_trials(study.study_id)
+    assert len(reads) == 10  # ...and none when nothing was reported
+
+    # A step below the last one read (out of order) is still picked up.
+    trial.report(-1.0, 4)
+    expected[4] = -1.0
+    (seen,) = other.get_trials(study.study_id)
+    assert seen.intermediate_values == dict(sorted(expected.items()))
+    assert list(seen.intermediate_values) == sorted(expected)
+
+    study.tell(trial, 0.0)
+    (seen,) = other.get_trials(study.study_id)
+    assert seen.state == TrialState.COMPLETE
+    assert seen.intermediate_values == dict(sorted(expected.items()))
+    assert (
+        study.storage.get_trial(study.study_id, 0).intermediate_values == seen.intermediate_values
+    )
