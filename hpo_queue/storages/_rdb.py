@@ -649,7 +649,7 @@ class RDBStorage:
             reported: dict[int, dict[int, float]] = {row.trial_id: {}}
             if row.n_reports:
                 self._read_intermediate_after(conn, {row.trial_id: -1}, reported)
-            return self._trial_from_row(row, dict(sorted(reported[row.trial_id].items())))
+            return self._trial_from_row(row, reported[row.trial_id])
 
         trial = self._transaction(read, "read a trial")
         if trial is None:
@@ -747,14 +747,14 @@ class RDBStorage:
             old = known.get(row.trial_id)
             values = old.intermediate_values if old is not None else {}
             if row.n_reports > len(values):
-                after_step[row.trial_id] = max(values, default=-1)
+                after_step[row.trial_id] = next(reversed(values), -1)  # kept in step order
                 values = dict(values)  # a copy: trials handed out earlier keep theirs
             result[row.trial_id] = values  # unchanged: the same (never mutated) dict
         self._read_intermediate_after(conn, after_step, result)
 
         short = {t: -1 for t in after_step if len(result[t]) < counted[t]}
         self._read_intermediate_after(conn, short, result)
-        for trial_id in after_step:  # values arrive in any order; keep them by step
+        for trial_id in short:  # its older steps came after the newer ones: put them in order
             result[trial_id] = dict(sorted(result[trial_id].items()))
         return result
 
@@ -764,16 +764,19 @@ class RDBStorage:
         after_step: dict[int, int],
         into: dict[int, dict[int, float]],
     ) -> None:
-        """Add to ``into`` each trial's values at steps above ``after_step[trial_id]``."""
+        """Add to ``into`` each trial's values at steps above ``after_step[trial_id]``.
+
+        Values are added in step order, so a dict that held lower steps stays in step order.
+        """
         ids = list(after_step)
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             # One index range per trial: (trial_id = t AND step > s) OR ...
             ranges = [and_(_IV.c.trial_id == t, _IV.c.step > after_step[t]) for t in chunk]
             rows = conn.execute(
-                select(_IV.c.trial_id, _IV.c.step, _IV.c.value, _IV.c.value_kind).where(
-                    or_(*ranges)
-                )
+                select(_IV.c.trial_id, _IV.c.step, _IV.c.value, _IV.c.value_kind)
+                .where(or_(*ranges))
+                .order_by(_IV.c.trial_id, _IV.c.step)  # the primary key's order: free
             ).all()
             for trial_id, step, value, kind in rows:
                 into[trial_id][step] = _decode_float(kind, value)
