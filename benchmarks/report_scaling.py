@@ -64,13 +64,11 @@ def report_and_check(trial: Any, step: int) -> None:
         raise AssertionError("the benchmark's trials are never worse than the median")
 
 
-def run_hpo_queue(url: str, n_steps: int, n_running: int) -> list[float]:
-    import hpo_queue as hq
-    from hpo_queue.logging import set_verbosity
-    from hpo_queue.pruners import MedianPruner
+def time_running_trials(study: Any, n_steps: int, n_running: int) -> list[float]:
+    """One COMPLETE full curve, then ``n_running`` trials timed as they report in turn.
 
-    set_verbosity(logging.WARNING)
-    study = hq.create_study(storage=url, pruner=MedianPruner(n_startup_trials=1))
+    ``study`` is an hpo-queue or an Optuna study: both speak ask/report/tell.
+    """
     first = study.ask()
     for step in range(n_steps):
         first.report(2.0, step)
@@ -80,6 +78,16 @@ def run_hpo_queue(url: str, n_steps: int, n_running: int) -> list[float]:
     for trial in trials:
         study.tell(trial, 1.0)
     return per_step
+
+
+def run_hpo_queue(url: str, n_steps: int, n_running: int) -> list[float]:
+    import hpo_queue as hq
+    from hpo_queue.logging import set_verbosity
+    from hpo_queue.pruners import MedianPruner
+
+    set_verbosity(logging.WARNING)
+    study = hq.create_study(storage=url, pruner=MedianPruner(n_startup_trials=1))
+    return time_running_trials(study, n_steps, n_running)
 
 
 def run_optuna(url: str, n_steps: int, n_running: int) -> list[float]:
@@ -91,15 +99,7 @@ def run_optuna(url: str, n_steps: int, n_running: int) -> list[float]:
     study = optuna.create_study(
         storage=storage, pruner=optuna.pruners.MedianPruner(n_startup_trials=1)
     )
-    first = study.ask()
-    for step in range(n_steps):
-        first.report(2.0, step)
-    study.tell(first, 2.0)
-    trials = [study.ask() for _ in range(n_running)]
-    per_step = time_reports(trials, n_steps, report_and_check)
-    for trial in trials:
-        study.tell(trial, 1.0)
-    return per_step
+    return time_running_trials(study, n_steps, n_running)
 
 
 def main(argv: list[str] | None = None) -> int:
