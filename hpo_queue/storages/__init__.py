@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 
+from hpo_queue.storages._base import BaseStorage
 from hpo_queue.storages._rdb import RDBStorage
 from hpo_queue.storages._records import (
     Claim,
@@ -16,6 +17,7 @@ from hpo_queue.storages._records import (
 from hpo_queue.storages._url import mask_url, normalize_url
 
 __all__ = [
+    "BaseStorage",
     "Claim",
     "ClaimStatus",
     "RDBStorage",

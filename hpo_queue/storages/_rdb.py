@@ -35,6 +35,7 @@ from hpo_queue.exceptions import (
     TrialNotFoundError,
 )
 from hpo_queue.storages import _schema as schema
+from hpo_queue.storages._base import BaseStorage, FixedParamsHook
 from hpo_queue.storages._engine import get_engine
 from hpo_queue.storages._records import (
     Claim,
@@ -49,8 +50,6 @@ from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._state import TrialState
 
 _logger = logging.getLogger("hpo_queue.storage")
-
-FixedParamsHook = Callable[[list[FrozenTrial]], dict[str, Any] | None]
 
 _T = schema.trials
 _S = schema.studies
@@ -119,7 +118,7 @@ class _StudyTrialCache:
                 self.best[direction] = trial
 
 
-class RDBStorage:
+class RDBStorage(BaseStorage):
     """Studies and trials in a relational database, shared by every process that opens it.
 
     Args:

@@ -285,12 +285,12 @@ class Study:
         waiting_number: int | None = None,
     ) -> Claim:
         """Claim a trial in one transaction; the sampler may fix its params (a grid point)."""
-        hook: Callable[[list[FrozenTrial]], dict[str, Any] | None] | None = None
+        hook: Callable[[Sequence[FrozenTrial]], dict[str, Any] | None] | None = None
         sampler_type = type(self.sampler)
         if sampler_type.fixed_params_for_new_trial is not BaseSampler.fixed_params_for_new_trial:
             directions = tuple(self._record.directions)
 
-            def hook(trials: list[FrozenTrial]) -> dict[str, Any] | None:
+            def hook(trials: Sequence[FrozenTrial]) -> dict[str, Any] | None:
                 return self.sampler.fixed_params_for_new_trial(TrialHistory(directions, trials))
 
         return self._storage.claim_trial(
