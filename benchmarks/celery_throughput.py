@@ -110,7 +110,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def run_hpo_queue(storage: str, objective: str, n_trials: int, settings: object, warm: int) -> dict:
     import hpo_queue as hq
-    from hpo_queue.storages._rdb import utcnow
+    from hpo_queue.storages._validation import utcnow
 
     if warm:  # fork, import and connect every worker process before timing
         warmup = hq.create_study(study_name="warmup", storage=storage, settings=settings)

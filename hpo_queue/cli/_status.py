@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from hpo_queue.cli import _common
-from hpo_queue.storages._rdb import utcnow
+from hpo_queue.storages._validation import utcnow
 from hpo_queue.study import Study, load_study
 from hpo_queue.trial import FrozenTrial, TrialState
 

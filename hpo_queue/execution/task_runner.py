@@ -20,7 +20,7 @@ from hpo_queue.execution.objectives import parse_objective_ref, resolve_objectiv
 from hpo_queue.logging import get_logger
 from hpo_queue.settings import Settings
 from hpo_queue.storages import Claim, ClaimStatus, get_storage
-from hpo_queue.storages._rdb import check_name
+from hpo_queue.storages._validation import check_name
 from hpo_queue.study._heartbeat import heartbeat_for
 from hpo_queue.study._optimize import run_trial
 from hpo_queue.study._reaper import reap_stale_trials, was_lost

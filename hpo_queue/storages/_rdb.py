@@ -46,6 +46,8 @@ from hpo_queue.storages._records import (
 )
 from hpo_queue.storages._retry import run_with_retry
 from hpo_queue.storages._url import mask_url, normalize_url
+from hpo_queue.storages._validation import check_name, utcnow
+from hpo_queue.storages._validation import dumps_json as _dumps
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._state import TrialState
 
@@ -54,33 +56,6 @@ _logger = logging.getLogger("hpo_queue.storage")
 _T = schema.trials
 _S = schema.studies
 _IV = schema.intermediate_values
-
-
-def utcnow() -> datetime.datetime:
-    """Naive UTC, the form every timestamp is stored in."""
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
-
-
-def _dumps(value: Any) -> str:
-    try:
-        return json.dumps(value, separators=(",", ":"), allow_nan=True)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(f"Value {value!r} cannot be stored as JSON: {exc}.") from None
-
-
-def check_name(kind: str, name: Any) -> str:
-    """Validate a study name or attribute key: a non-empty str of bounded length."""
-    if not isinstance(name, str):
-        raise InvalidInputError(f"{kind} must be a string, got {type(name).__name__}.")
-    if not name or not name.strip():
-        raise InvalidInputError(f"{kind} must not be empty.")
-    if len(name) > schema.MAX_NAME_LENGTH:
-        raise InvalidInputError(
-            f"{kind} is {len(name)} characters long; at most {schema.MAX_NAME_LENGTH} are allowed."
-        )
-    if "\x00" in name:
-        raise InvalidInputError(f"{kind} must not contain NUL characters.")
-    return name
 
 
 class _StudyTrialCache:

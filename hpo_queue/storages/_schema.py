@@ -18,6 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import mysql
 
+from hpo_queue.storages._validation import MAX_NAME_LENGTH
+
 SCHEMA_VERSION = 1
 
 metadata = MetaData()
@@ -28,7 +30,6 @@ _Text = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 # asdecimal=False: DOUBLE otherwise reads back as a Decimal rounded to 10 decimal places.
 _Double = Float(precision=53).with_variant(mysql.DOUBLE(asdecimal=False), "mysql", "mariadb")
 
-MAX_NAME_LENGTH = 512
 
 version_info = Table(
     "hq_version_info",

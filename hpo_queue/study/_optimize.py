@@ -24,7 +24,7 @@ from hpo_queue.exceptions import (
     TrialPruned,
 )
 from hpo_queue.logging import get_logger
-from hpo_queue.storages._rdb import utcnow
+from hpo_queue.storages._validation import utcnow
 from hpo_queue.study._heartbeat import Heartbeat, heartbeat_for
 from hpo_queue.study._reaper import (
     STORE_LOST_REASON_PREFIX,
