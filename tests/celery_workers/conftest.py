@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from worker_processes import stop_processes, worker_command
+
+from tests.support.worker_processes import stop_processes, worker_command
 
 WorkerStarter = Callable[..., subprocess.Popen[bytes]]
 

@@ -11,10 +11,10 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
-from conftest import DEMO_NAME, N_TRIALS, ODD_NAME
 
 import hpo_queue as hq
 from hpo_queue.dashboard import payloads
+from tests.dashboard.conftest import DEMO_NAME, N_TRIALS, ODD_NAME
 
 
 def fetch(url: str) -> tuple[int, dict[str, str], bytes]:

@@ -20,7 +20,8 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from conftest import ODD_NAME
+
+from tests.dashboard.conftest import ODD_NAME
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 

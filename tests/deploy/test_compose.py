@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 import yaml
-from yaml_strings import strings
 
 from hpo_queue.settings import CONFIG_ENV_VAR, ENV_VARS, Settings
+from tests.support.yaml_strings import strings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 import yaml
-from yaml_strings import strings
 
 from hpo_queue.settings import CONFIG_ENV_VAR, ENV_VARS
+from tests.support.yaml_strings import strings
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S_DIR = ROOT / "deploy" / "kubernetes"

@@ -5,22 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from issue4_support import (
-    LEARNING_CURVE_SOURCE,
-    celery_workers,
-    coordinator_settings,
-    worker_env,
-)
-from worker_processes import worker_logs
 
 import hpo_queue as hq
 from hpo_queue.pruners import BasePruner, HyperbandPruner, SuccessiveHalvingPruner
 from hpo_queue.samplers import TPESampler
 from hpo_queue.trial import TrialState
+from tests.support.objective_workers import (
+    LEARNING_CURVE_SOURCE,
+    celery_workers,
+    coordinator_settings,
+    worker_env,
+)
+from tests.support.worker_processes import worker_logs
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.mysql, pytest.mark.redis]
 
-MODULE = "hq_issue4_curves"
+MODULE = "hq_learning_curves"
 N_TRIALS = 40
 N_STEPS = 30  # LEARNING_CURVE_SOURCE's N_STEPS
 OPTIMUM_X = 1.0

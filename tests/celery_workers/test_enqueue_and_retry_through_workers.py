@@ -13,17 +13,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from issue4_support import celery_workers, coordinator_settings, worker_env
-from worker_processes import worker_logs
 
 import hpo_queue as hq
 from hpo_queue.samplers import RandomSampler
 from hpo_queue.study import Study
 from hpo_queue.trial import TrialState
+from tests.support.objective_workers import celery_workers, coordinator_settings, worker_env
+from tests.support.worker_processes import worker_logs
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.mysql, pytest.mark.redis]
 
-MODULE = "hq_issue4_enqueue"
+MODULE = "hq_enqueue_objectives"
 OBJECTIVES = """\
 import os
 import time

@@ -13,16 +13,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from issue4_support import celery_workers, coordinator_settings, worker_env
-from worker_processes import worker_logs
 
 import hpo_queue as hq
 from hpo_queue.samplers import TPESampler
 from hpo_queue.trial import FrozenTrial, TrialState
+from tests.support.objective_workers import celery_workers, coordinator_settings, worker_env
+from tests.support.worker_processes import worker_logs
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.mysql, pytest.mark.redis]
 
-MODULE = "hq_issue4_two_objectives"
+MODULE = "hq_two_objectives"
 OBJECTIVES = """\
 import time
 

@@ -1,8 +1,8 @@
-"""Helpers for the issue 4 end-to-end tests: real `celery worker` processes on a study.
+"""Real `celery worker` processes that run an objective module a test writes, on a study.
 
 The fixtures of tests/celery_workers/test_celery_end_to_end.py are bound to that module's
 objectives; these helpers take the objective module's source and name instead, so each
-issue 4 test writes its own module to a temporary directory and allows only that one.
+test writes its own module to a temporary directory and allows only that one.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from worker_processes import stop_processes, worker_command
-
 from hpo_queue.settings import Settings
 from hpo_queue.study import Study
 from hpo_queue.trial import TrialState
+from tests.support.worker_processes import stop_processes, worker_command
 
 # A learning curve whose bad trials look bad early: the value at step s is the trial's
 # final quality q plus a gap that shrinks with s and is larger the worse q is, so the
@@ -88,7 +87,7 @@ def celery_workers(
                 started.append(
                     subprocess.Popen(
                         worker_command(
-                            concurrency, f"hq-issue4-{index}", "--prefetch-multiplier=1"
+                            concurrency, f"hq-objective-{index}", "--prefetch-multiplier=1"
                         ),
                         cwd=workdir,
                         env=env,

@@ -1,0 +1,1 @@
+"""Helpers shared by several test modules: worker processes, objective modules, YAML checks."""
