@@ -66,12 +66,11 @@ FLAKY_POINTS = [-3.0, -2.0, -1.0, -0.5, 0.5, 1.0, 2.0, 3.0]  # the four negative
 
 
 @pytest.fixture
-def workdir(tmp_path: Path) -> Iterator[Path]:
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Holds the objective module; importable in this process too, for the local run."""
     (tmp_path / f"{MODULE}.py").write_text(OBJECTIVES)
-    sys.path.insert(0, str(tmp_path))
+    monkeypatch.syspath_prepend(str(tmp_path))
     yield tmp_path
-    sys.path.remove(str(tmp_path))
     sys.modules.pop(MODULE, None)
 
 
