@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 
 from hpo_queue.directions import StudyDirection
+from hpo_queue.exceptions import InvalidInputError
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.visualization._history import OptimizationHistory, optimization_history
 from hpo_queue.visualization._importance import param_importances
@@ -548,10 +549,11 @@ def render_plot(
     """The SVG of plot ``kind`` (one of :data:`PLOT_KINDS`) for these trials.
 
     Raises:
-        ValueError: an unknown kind, or an objective index the study does not have.
+        InvalidInputError: an unknown kind, or an objective index the study does not have
+            (a ValueError too).
     """
     if not 0 <= objective_index < len(directions):
-        raise ValueError(
+        raise InvalidInputError(
             f"objective index {objective_index} is out of range: the study has "
             f"{len(directions)} objective(s)."
         )
@@ -566,4 +568,4 @@ def render_plot(
         return render_importance(param_importances(trials, objective_index), study_name)
     if kind == "intermediate":
         return render_intermediate(intermediate_curves(trials), study_name)
-    raise ValueError(f"unknown plot kind {kind!r}; use one of {', '.join(PLOT_KINDS)}.")
+    raise InvalidInputError(f"unknown plot kind {kind!r}; use one of {', '.join(PLOT_KINDS)}.")

@@ -11,6 +11,7 @@ import hpo_queue as hq
 from hpo_queue.cli import main
 from hpo_queue.directions import StudyDirection
 from hpo_queue.distributions import CategoricalDistribution, FloatDistribution
+from hpo_queue.exceptions import InvalidInputError
 from hpo_queue.trial import FrozenTrial, TrialState
 from hpo_queue.visualization import PLOT_KINDS, render_plot
 from hpo_queue.visualization._svg import nice_ticks
@@ -75,9 +76,10 @@ def test_empty_study_gives_a_message(kind: str) -> None:
 
 
 def test_bad_kind_and_objective() -> None:
-    with pytest.raises(ValueError, match="pie"):
+    # InvalidInputError is a ValueError too, so code that caught ValueError still does.
+    with pytest.raises(InvalidInputError, match="pie"):
         render_plot("pie", [], (StudyDirection.MINIMIZE,))
-    with pytest.raises(ValueError, match="objective index 1"):
+    with pytest.raises(InvalidInputError, match="objective index 1"):
         render_plot("history", [], (StudyDirection.MINIMIZE,), objective_index=1)
 
 
