@@ -9,7 +9,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 import hpo_queue as hq
 from hpo_queue.storages import RDBStorage, normalize_url
-from hpo_queue.storages._retry import is_retryable, run_with_retry
+from hpo_queue.storages._rdb.retry import is_retryable, run_with_retry
 
 
 def _mysql_error(code: int, message: str) -> OperationalError:

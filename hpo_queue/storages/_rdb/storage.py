@@ -6,25 +6,20 @@ serializes numbering and makes the max_trials check exact however many processes
 
 from __future__ import annotations
 
-import bisect
+import dataclasses
 import datetime
 import json
 import logging
-import math
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import nullcontext
-from typing import Any
+from contextlib import AbstractContextManager, nullcontext
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 
 from hpo_queue.directions import StudyDirection
-from hpo_queue.distributions import (
-    BaseDistribution,
-    distribution_from_dict,
-    distribution_to_dict,
-)
+from hpo_queue.distributions import BaseDistribution
 from hpo_queue.exceptions import (
     DuplicatedStudyError,
     InvalidInputError,
@@ -34,9 +29,18 @@ from hpo_queue.exceptions import (
     StudyNotFoundError,
     TrialNotFoundError,
 )
-from hpo_queue.storages import _schema as schema
 from hpo_queue.storages._base import BaseStorage, FixedParamsHook
-from hpo_queue.storages._engine import get_engine
+from hpo_queue.storages._rdb import schema
+from hpo_queue.storages._rdb.cache import TrialCache, read_intermediate_after
+from hpo_queue.storages._rdb.codec import (
+    TrialCodec,
+    encode_float,
+    inserted_id,
+    params_payload,
+    study_record,
+)
+from hpo_queue.storages._rdb.engine import get_engine
+from hpo_queue.storages._rdb.retry import run_with_retry
 from hpo_queue.storages._records import (
     Claim,
     ClaimStatus,
@@ -44,12 +48,14 @@ from hpo_queue.storages._records import (
     StudySummary,
     TrialSnapshot,
 )
-from hpo_queue.storages._retry import run_with_retry
 from hpo_queue.storages._url import mask_url, normalize_url
 from hpo_queue.storages._validation import check_name, utcnow
 from hpo_queue.storages._validation import dumps_json as _dumps
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._state import TrialState
+
+if TYPE_CHECKING:
+    from hpo_queue.storages._rdb.codec import AnyRow
 
 _logger = logging.getLogger("hpo_queue.storage")
 
@@ -57,40 +63,7 @@ _T = schema.trials
 _S = schema.studies
 _IV = schema.intermediate_values
 
-
-class _StudyTrialCache:
-    """Finished trials of one study, read once; unfinished ones are re-read on refresh.
-
-    Trial rows of a study are inserted under the study row lock, so their ids commit in
-    increasing order: "id > the largest id seen" finds every new trial.
-    """
-
-    def __init__(self) -> None:
-        self.finished: dict[int, FrozenTrial] = {}  # by trial_id
-        self.unfinished: dict[int, FrozenTrial] = {}
-        self.max_trial_id = 0
-        self.sorted_finished: list[FrozenTrial] = []
-        # The same finished trials in the order this process learned of them. Only ever
-        # appended to, so a reader can pick up where it left off (the TPE column cache).
-        self.finished_log: list[FrozenTrial] = []
-        # Best COMPLETE feasible single-objective trial, per direction, kept incrementally.
-        self.best: dict[StudyDirection, FrozenTrial] = {}
-        self.lock = threading.Lock()
-
-    def add_finished(self, trial: FrozenTrial) -> None:
-        self.finished[trial.trial_id] = trial
-        self.finished_log.append(trial)
-        if (
-            trial.state != TrialState.COMPLETE
-            or not trial.values
-            or len(trial.values) != 1
-            or not trial.is_feasible()
-        ):
-            return
-        for direction in StudyDirection:
-            current = self.best.get(direction)
-            if current is None or direction.is_better(trial.values[0], current.values[0]):  # type: ignore[index]
-                self.best[direction] = trial
+_R = TypeVar("_R")
 
 
 class RDBStorage(BaseStorage):
@@ -107,10 +80,11 @@ class RDBStorage(BaseStorage):
         self.backend = self._url.get_backend_name()
         self.is_in_memory = self.backend == "sqlite" and not self._url.database
         self._engine = get_engine(self._url)
-        self._memory_lock: Any = threading.RLock() if self.is_in_memory else nullcontext()
-        self._caches: dict[int, _StudyTrialCache] = {}
-        self._caches_lock = threading.Lock()
-        self._distribution_memo: dict[str, dict[str, BaseDistribution]] = {}
+        self._memory_lock: AbstractContextManager[Any] = (
+            threading.RLock() if self.is_in_memory else nullcontext()
+        )
+        self._codec = TrialCodec()
+        self._cache = TrialCache(self._codec)
         self._ensure_schema()
 
     def __repr__(self) -> str:
@@ -118,8 +92,10 @@ class RDBStorage(BaseStorage):
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def _transaction(self, fn: Callable[[Connection], Any], what: str, attempts: int = 8) -> Any:
-        def attempt() -> Any:
+    def _transaction(self, fn: Callable[[Connection], _R], what: str, attempts: int = 8) -> _R:
+        """Run ``fn`` as one transaction, retried on deadlocks and lost connections."""
+
+        def attempt() -> _R:
             # An in-memory database is one shared connection: one transaction at a time.
             with self._memory_lock, self._engine.begin() as conn:
                 return fn(conn)
@@ -129,7 +105,7 @@ class RDBStorage(BaseStorage):
         except OperationalError as exc:
             raise StorageError(f"Could not {what} on {self.url}: {_short_reason(exc)}") from exc
 
-    def _lock_study_row(self, conn: Connection, study_id: int) -> Any:
+    def _lock_study_row(self, conn: Connection, study_id: int) -> AnyRow:
         query = select(_S.c.next_number, _S.c.n_failed, _S.c.n_waiting, _S.c.max_trials).where(
             _S.c.study_id == study_id
         )
@@ -209,7 +185,7 @@ class RDBStorage(BaseStorage):
                     datetime_created=created,
                 )
             )
-            return _inserted_id(result)
+            return inserted_id(result)
 
         try:
             self._transaction(create, "create a study")
@@ -223,13 +199,13 @@ class RDBStorage(BaseStorage):
     def get_study(self, study_name: str) -> StudyRecord:
         check_name("Study name", study_name)
 
-        def read(conn: Connection) -> Any:
+        def read(conn: Connection) -> AnyRow | None:
             return conn.execute(select(_S).where(_S.c.study_name == study_name)).one_or_none()
 
         row = self._transaction(read, "read a study")
         if row is None:
             raise StudyNotFoundError(f"No study named {study_name!r} in {self.url}.")
-        return _study_record(row)
+        return study_record(row)
 
     def get_study_by_id(self, study_id: int) -> StudyRecord:
         row = self._transaction(
@@ -238,7 +214,7 @@ class RDBStorage(BaseStorage):
         )
         if row is None:
             raise StudyNotFoundError(f"Study id {study_id} does not exist in {self.url}.")
-        return _study_record(row)
+        return study_record(row)
 
     def delete_study(self, study_id: int) -> None:
         def remove(conn: Connection) -> None:
@@ -251,8 +227,7 @@ class RDBStorage(BaseStorage):
             conn.execute(delete(_S).where(_S.c.study_id == study_id))
 
         self._transaction(remove, "delete a study")
-        with self._caches_lock:
-            self._caches.pop(study_id, None)
+        self._cache.forget(study_id)
 
     def list_study_names(self) -> list[str]:
         rows = self._transaction(
@@ -264,7 +239,9 @@ class RDBStorage(BaseStorage):
     def list_study_summaries(self) -> list[StudySummary]:
         """Every study with its counts by state and best trial, in three queries in all."""
 
-        def read(conn: Connection) -> tuple[Any, Any, Any]:
+        def read(
+            conn: Connection,
+        ) -> tuple[Sequence[AnyRow], Sequence[AnyRow], Sequence[AnyRow]]:
             study_rows = conn.execute(select(_S).order_by(_S.c.study_id)).all()
             count_rows = conn.execute(
                 select(_T.c.study_id, _T.c.state, func.count()).group_by(_T.c.study_id, _T.c.state)
@@ -283,7 +260,7 @@ class RDBStorage(BaseStorage):
             attrs.setdefault(row.study_id, {})[row.attr_key] = json.loads(row.value_json)
         summaries = []
         for row in study_rows:
-            record = _study_record(row)
+            record = study_record(row)
             study_counts = counts.get(record.study_id, {})
             best = None
             if len(record.directions) == 1 and study_counts.get("COMPLETE"):
@@ -306,11 +283,11 @@ class RDBStorage(BaseStorage):
     def get_best_trial(self, study_id: int, direction: StudyDirection) -> FrozenTrial | None:
         """The best COMPLETE feasible trial of a single-objective study."""
         self.get_trials(study_id)  # refresh the cache, which keeps the best incrementally
-        return self._cache_for(study_id).best.get(direction)
+        return self._cache.for_study(study_id).best.get(direction)
 
     def cached_best_trial(self, study_id: int, direction: StudyDirection) -> FrozenTrial | None:
         """The best trial this process has seen so far, without asking the database."""
-        return self._cache_for(study_id).best.get(direction)
+        return self._cache.for_study(study_id).best.get(direction)
 
     def set_max_trials(self, study_id: int, max_trials: int | None) -> None:
         self._transaction(
@@ -386,7 +363,7 @@ class RDBStorage(BaseStorage):
                     select(_T).where(_T.c.study_id == study_id, _T.c.task_key == task_key)
                 ).one_or_none()
                 if row is not None:
-                    return Claim(ClaimStatus.DUPLICATE, self._trial_from_row(row, {}))
+                    return Claim(ClaimStatus.DUPLICATE, self._codec.trial_from_row(row, {}))
             study = self._lock_study_row(conn, study_id)
             now = utcnow()
             if use_waiting and study.n_waiting > 0 and fixed_params is None:
@@ -415,9 +392,12 @@ class RDBStorage(BaseStorage):
                         .where(_S.c.study_id == study_id)
                         .values(n_waiting=_S.c.n_waiting - 1)
                     )
-                    trial = self._trial_from_row(row, {})
-                    trial.state = TrialState.RUNNING
-                    trial.worker, trial.datetime_start = worker, now
+                    trial = dataclasses.replace(
+                        self._codec.trial_from_row(row, {}),
+                        state=TrialState.RUNNING,
+                        worker=worker,
+                        datetime_start=now,
+                    )
                     return Claim(ClaimStatus.CLAIMED, trial)
             if _at_cap(study):
                 return Claim(
@@ -428,7 +408,7 @@ class RDBStorage(BaseStorage):
             params = fixed_params
             if params is None and fixed_params_hook is not None:
                 try:
-                    params = fixed_params_hook(self._refresh(study_id, conn).trials)
+                    params = fixed_params_hook(self._cache.refresh(conn, study_id).trials)
                 except SearchSpaceExhausted as exc:
                     return Claim(ClaimStatus.EXHAUSTED, detail=str(exc))
             if params is not None:
@@ -479,7 +459,7 @@ class RDBStorage(BaseStorage):
         self, trial_id: int, params: dict[str, Any], distributions: dict[str, BaseDistribution]
     ) -> None:
         """Store a RUNNING trial's whole parameter dict (only its own process writes it)."""
-        values = _params_payload(params, distributions)
+        values = params_payload(params, distributions)
         self._transaction(
             lambda conn: conn.execute(
                 update(_T)
@@ -501,7 +481,7 @@ class RDBStorage(BaseStorage):
 
     def add_intermediate_value(self, trial_id: int, step: int, value: float) -> None:
         """Store the value reported at ``step`` and count it on the trial's row."""
-        kind, stored = _encode_float(value)
+        kind, stored = encode_float(value)
 
         def write(conn: Connection) -> None:
             # The trial row first: its exclusive lock then covers the foreign-key check of
@@ -565,7 +545,7 @@ class RDBStorage(BaseStorage):
         if constraints is not None:
             payload["constraints_json"] = _dumps(list(constraints))
         if params is not None:
-            payload.update(_params_payload(*params))
+            payload.update(params_payload(*params))
 
         def finish(conn: Connection) -> bool:
             if state == TrialState.FAIL:
@@ -596,7 +576,7 @@ class RDBStorage(BaseStorage):
         if study_id is not None:
             query = query.where(_T.c.study_id == study_id)
         rows = self._transaction(lambda conn: conn.execute(query).all(), "find stale trials")
-        return [self._trial_from_row(r, {}) for r in rows]
+        return [self._codec.trial_from_row(r, {}) for r in rows]
 
     def study_id_of_trial(self, trial_id: int) -> int:
         row = self._transaction(
@@ -622,8 +602,8 @@ class RDBStorage(BaseStorage):
                 return None
             reported: dict[int, dict[int, float]] = {row.trial_id: {}}
             if row.n_reports:
-                self._read_intermediate_after(conn, {row.trial_id: -1}, reported)
-            return self._trial_from_row(row, reported[row.trial_id])
+                read_intermediate_after(conn, {row.trial_id: -1}, reported)
+            return self._codec.trial_from_row(row, reported[row.trial_id])
 
         trial = self._transaction(read, "read a trial")
         if trial is None:
@@ -637,11 +617,11 @@ class RDBStorage(BaseStorage):
             ).one_or_none(),
             "read a trial",
         )
-        return None if row is None else self._trial_from_row(row, {})
+        return None if row is None else self._codec.trial_from_row(row, {})
 
     def get_snapshot(self, study_id: int) -> TrialSnapshot:
         """The study's trials, refreshed, with the finished and unfinished ones apart."""
-        return self._transaction(lambda conn: self._refresh(study_id, conn), "read trials")
+        return self._transaction(lambda conn: self._cache.refresh(conn, study_id), "read trials")
 
     def get_trials(self, study_id: int) -> list[FrozenTrial]:
         """Every trial of the study ordered by number; finished ones come from the cache.
@@ -661,164 +641,12 @@ class RDBStorage(BaseStorage):
         )
         return {TrialState(state): int(n) for state, n in rows}
 
-    def _cache_for(self, study_id: int) -> _StudyTrialCache:
-        with self._caches_lock:
-            cache = self._caches.get(study_id)
-            if cache is None:
-                cache = self._caches[study_id] = _StudyTrialCache()
-            return cache
-
-    def _refresh(self, study_id: int, conn: Connection) -> TrialSnapshot:
-        cache = self._cache_for(study_id)
-        with cache.lock:
-            condition = _T.c.trial_id > cache.max_trial_id
-            if cache.unfinished:
-                condition = or_(condition, _T.c.trial_id.in_(list(cache.unfinished)))
-            rows = conn.execute(select(_T).where(_T.c.study_id == study_id, condition)).all()
-            intermediate = self._read_new_intermediate(conn, rows, cache.unfinished)
-            newly_finished = []
-            for row in rows:
-                trial = self._trial_from_row(row, intermediate.get(row.trial_id, {}))
-                cache.max_trial_id = max(cache.max_trial_id, row.trial_id)
-                if trial.state.is_finished():
-                    cache.unfinished.pop(row.trial_id, None)
-                    cache.add_finished(trial)
-                    newly_finished.append(trial)
-                else:
-                    cache.unfinished[row.trial_id] = trial
-            if newly_finished:
-                # Copy on write: lists handed out earlier stay valid for their readers.
-                updated = list(cache.sorted_finished)
-                for trial in newly_finished:
-                    # Mostly an append: trials tend to finish in the order they started.
-                    bisect.insort(updated, trial, key=_by_number)
-                cache.sorted_finished = updated
-            finished = cache.sorted_finished
-            if not cache.unfinished:
-                return TrialSnapshot(finished, cache.finished_log, [])
-            running = sorted(cache.unfinished.values(), key=_by_number)
-            if not finished or running[0].number > finished[-1].number:
-                merged = [*finished, *running]
-            else:
-                merged = sorted([*finished, *running], key=_by_number)
-            return TrialSnapshot(merged, cache.finished_log, running)
-
-    def _read_new_intermediate(
-        self, conn: Connection, rows: Sequence[Any], known: dict[int, FrozenTrial]
-    ) -> dict[int, dict[int, float]]:
-        """The intermediate values of the trials in ``rows``, reading only what is new.
-
-        ``known`` holds this process's last view of unfinished trials. A trial whose row
-        counts no more values than that view holds is not read again; one that reported
-        since is read from just after its last known step, so a running trial's curve costs
-        its new steps, not all of them, at every refresh. A trial that reported a step
-        below its last known one (rare) is read in full.
-        """
-        result: dict[int, dict[int, float]] = {}
-        after_step: dict[int, int] = {}  # trial id -> read the steps above this one
-        counted = {row.trial_id: row.n_reports for row in rows}
-        for row in rows:
-            old = known.get(row.trial_id)
-            values = old.intermediate_values if old is not None else {}
-            if row.n_reports > len(values):
-                after_step[row.trial_id] = next(reversed(values), -1)  # kept in step order
-                values = dict(values)  # a copy: trials handed out earlier keep theirs
-            result[row.trial_id] = values  # unchanged: the same (never mutated) dict
-        self._read_intermediate_after(conn, after_step, result)
-
-        short = {t: -1 for t in after_step if len(result[t]) < counted[t]}
-        self._read_intermediate_after(conn, short, result)
-        for trial_id in short:  # its older steps came after the newer ones: put them in order
-            result[trial_id] = dict(sorted(result[trial_id].items()))
-        return result
-
-    def _read_intermediate_after(
-        self,
-        conn: Connection,
-        after_step: dict[int, int],
-        into: dict[int, dict[int, float]],
-    ) -> None:
-        """Add to ``into`` each trial's values at steps above ``after_step[trial_id]``.
-
-        Values are added in step order, so a dict that held lower steps stays in step order.
-        """
-        ids = list(after_step)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            # One index range per trial: (trial_id = t AND step > s) OR ...
-            ranges = [and_(_IV.c.trial_id == t, _IV.c.step > after_step[t]) for t in chunk]
-            rows = conn.execute(
-                select(_IV.c.trial_id, _IV.c.step, _IV.c.value, _IV.c.value_kind)
-                .where(or_(*ranges))
-                .order_by(_IV.c.trial_id, _IV.c.step)  # the primary key's order: free
-            ).all()
-            for trial_id, step, value, kind in rows:
-                into[trial_id][step] = _decode_float(kind, value)
-
-    def _trial_from_row(self, row: Any, intermediate: dict[int, float]) -> FrozenTrial:
-        return FrozenTrial(
-            number=row.number,
-            state=TrialState(row.state),
-            values=json.loads(row.values_json) if row.values_json is not None else None,
-            params=json.loads(row.params_json),
-            distributions=self._distributions(row.distributions_json),
-            user_attrs=json.loads(row.user_attrs_json),
-            system_attrs=json.loads(row.system_attrs_json),
-            intermediate_values=intermediate,  # already in step order
-            datetime_start=row.datetime_start,
-            datetime_complete=row.datetime_complete,
-            trial_id=row.trial_id,
-            worker=row.worker,
-            fail_reason=row.fail_reason,
-            constraints=json.loads(row.constraints_json) if row.constraints_json else None,
-        )
-
-    def _distributions(self, text: str) -> dict[str, BaseDistribution]:
-        # Most trials of a study share their distributions: parse each distinct text once.
-        parsed = self._distribution_memo.get(text)
-        if parsed is None:
-            parsed = {k: distribution_from_dict(v) for k, v in json.loads(text).items()}
-            if len(self._distribution_memo) < 10_000:
-                self._distribution_memo[text] = parsed
-        return dict(parsed)
-
     def ping(self) -> None:
         """Raise StorageError unless the database answers."""
         self._transaction(lambda conn: conn.execute(select(1)).one(), "connect")
 
 
-def _by_number(trial: FrozenTrial) -> int:
-    return trial.number
-
-
-def _study_record(row: Any) -> StudyRecord:
-    return StudyRecord(
-        study_id=row.study_id,
-        study_name=row.study_name,
-        directions=tuple(StudyDirection[d] for d in json.loads(row.directions)),
-        sampler_config=json.loads(row.sampler_config),
-        pruner_config=json.loads(row.pruner_config),
-        max_trials=row.max_trials,
-        datetime_created=row.datetime_created,
-        options=json.loads(row.options_json),
-    )
-
-
-def _encode_float(value: float) -> tuple[int, float | None]:
-    if math.isnan(value):
-        return schema.NAN, None
-    if math.isinf(value):
-        return (schema.POS_INF if value > 0 else schema.NEG_INF), None
-    return schema.FINITE, value
-
-
-def _decode_float(kind: int, value: float | None) -> float:
-    if kind == schema.FINITE:
-        return float(value)  # type: ignore[arg-type]
-    return {schema.POS_INF: math.inf, schema.NEG_INF: -math.inf}.get(kind, math.nan)
-
-
-def _at_cap(study_row: Any) -> bool:
+def _at_cap(study_row: AnyRow) -> bool:
     """Whether the study's non-failed trials already number max_trials (row locked)."""
     return study_row.max_trials is not None and (
         study_row.next_number - study_row.n_failed >= study_row.max_trials
@@ -864,26 +692,9 @@ def _insert_trial(
         user_attrs=dict(user_attrs or {}),
         system_attrs=system_attrs,
         datetime_start=now,
-        trial_id=_inserted_id(result),
+        trial_id=inserted_id(result),
         worker=worker,
     )
-
-
-def _params_payload(
-    params: dict[str, Any], distributions: dict[str, BaseDistribution]
-) -> dict[str, str]:
-    return {
-        "params_json": _dumps(params),
-        "distributions_json": _dumps(
-            {k: distribution_to_dict(d) for k, d in distributions.items()}
-        ),
-    }
-
-
-def _inserted_id(result: Any) -> int:
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
 
 
 def _short_reason(exc: DBAPIError) -> str:
