@@ -50,13 +50,31 @@ def test_no_storage_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_unreachable_database_fails_fast_and_masks_the_password(
-    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # Fast, counted rather than timed: one connection attempt, with a short connect timeout,
+    # and no retry backoff (the storage's retries would ride out a restart for ~10 s).
+    import pymysql
+
+    connects: list[dict[str, object]] = []
+    real_connect = pymysql.connect
+
+    def counting_connect(*args: object, **kwargs: object) -> object:
+        connects.append(kwargs)
+        return real_connect(*args, **kwargs)
+
+    def no_sleep(seconds: float) -> None:
+        raise AssertionError(f"the CLI waited {seconds} s to retry an unreachable database")
+
+    monkeypatch.setattr(pymysql, "connect", counting_connect)
+    monkeypatch.setattr(time, "sleep", no_sleep)
     url = "mysql://root:s3cret@127.0.0.1:1/x"
     for argv in (["studies", "--storage", url], ["create-study", "--storage", url]):
-        start = time.monotonic()
+        connects.clear()
         assert main(argv) == 1
-        assert time.monotonic() - start < 8
+        assert len(connects) == 1
+        timeout = connects[0]["connect_timeout"]
+        assert isinstance(timeout, int | float) and 0 < timeout <= 5
         err = _one_error_line(capsys)
         assert "127.0.0.1:1" in err and "s3cret" not in err
 
