@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import TypeVar, overload
 
 from hpo_queue.storages._base import BaseStorage
+from hpo_queue.storages._in_memory import InMemoryStorage
 from hpo_queue.storages._rdb import RDBStorage
 from hpo_queue.storages._records import (
     Claim,
@@ -20,6 +22,7 @@ __all__ = [
     "BaseStorage",
     "Claim",
     "ClaimStatus",
+    "InMemoryStorage",
     "RDBStorage",
     "StudyRecord",
     "StudySummary",
@@ -31,17 +34,29 @@ __all__ = [
 
 _storages: dict[tuple[str, int], RDBStorage] = {}
 _lock = threading.Lock()
+_StorageT = TypeVar("_StorageT", bound=BaseStorage)
 
 
-def get_storage(storage: str | RDBStorage | None) -> RDBStorage:
+@overload
+def get_storage(storage: None) -> InMemoryStorage: ...
+@overload
+def get_storage(storage: str) -> RDBStorage: ...
+@overload
+def get_storage(storage: _StorageT) -> _StorageT: ...
+@overload
+def get_storage(storage: str | BaseStorage | None) -> BaseStorage: ...
+
+
+def get_storage(storage: str | BaseStorage | None) -> BaseStorage:
     """The storage for a URL, shared within the process so its trial cache is too.
 
-    ``None`` gives a new database held in this process (SQLite in memory).
+    ``None`` gives a new :class:`InMemoryStorage`, held in this process; a storage object is
+    returned as it is.
     """
-    if isinstance(storage, RDBStorage):
+    if isinstance(storage, BaseStorage):
         return storage
     if storage is None:
-        return RDBStorage(None)
+        return InMemoryStorage()
     key = (storage, os.getpid())
     with _lock:
         found = _storages.get(key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from hpo_queue.storages import RDBStorage
+from hpo_queue.storages import BaseStorage
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._state import TrialState
 
@@ -25,7 +25,7 @@ def was_lost(trial: FrozenTrial) -> bool:
 
 
 def requeue_lost_trial(
-    storage: RDBStorage, study_id: int, trial: FrozenTrial, max_retries: int
+    storage: BaseStorage, study_id: int, trial: FrozenTrial, max_retries: int
 ) -> FrozenTrial | None:
     """Queue a lost trial's parameters again (WAITING), unless retried ``max_retries`` times.
 
@@ -44,7 +44,7 @@ def requeue_lost_trial(
 
 
 def reap_stale_trials(
-    storage: RDBStorage,
+    storage: BaseStorage,
     grace_seconds: float,
     max_retries: int,
     study_id: int | None = None,

@@ -26,9 +26,9 @@ from hpo_queue.pruners import BasePruner, MedianPruner, pruner_from_config
 from hpo_queue.samplers import BaseSampler, TPESampler, sampler_from_config
 from hpo_queue.settings import Settings
 from hpo_queue.storages import (
+    BaseStorage,
     Claim,
     ClaimStatus,
-    RDBStorage,
     StudyRecord,
     StudySummary,
     get_storage,
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from hpo_queue.study._optimize import Callback, Objective
     from workers.submit import TrialJob
 
-StorageArg = str | RDBStorage | None
+StorageArg = str | BaseStorage | None
 
 
 def worker_name() -> str:
@@ -66,7 +66,7 @@ class Study:
     def __init__(
         self,
         record: StudyRecord,
-        storage: RDBStorage,
+        storage: BaseStorage,
         sampler: BaseSampler | None = None,
         pruner: BasePruner | None = None,
         settings: Settings | None = None,
@@ -136,7 +136,7 @@ class Study:
         return self._storage.get_study_by_id(self._study_id).max_trials
 
     @property
-    def storage(self) -> RDBStorage:
+    def storage(self) -> BaseStorage:
         return self._storage
 
     # -- trials ----------------------------------------------------------------------------
