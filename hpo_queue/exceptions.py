@@ -75,3 +75,29 @@ class TrialPruned(HpoQueueError):
 
 class NoCompletedTrialsError(HpoQueueError, ValueError):
     """best_trial/best_value asked for before any trial completed."""
+
+
+class MultiObjectiveError(HpoQueueError, RuntimeError):
+    """A single-objective accessor (study.direction, best_trial, trial.value) was used on a
+    multi-objective study or trial; use the plural one (directions, best_trials, values).
+
+    A RuntimeError too, which is what Optuna raises there.
+    """
+
+
+class MultiObjectiveReportError(MultiObjectiveError, NotImplementedError):
+    """trial.report was called in a multi-objective study, where (as in Optuna) it is not
+    supported; a NotImplementedError too, which is what Optuna raises."""
+
+
+class FrozenTrialError(HpoQueueError, TypeError):
+    """A FrozenTrial's dicts or lists were changed in place; copy them, or build a changed
+    trial with dataclasses.replace. A TypeError too, as for a read-only mapping."""
+
+
+class MissingDependencyError(HpoQueueError, ImportError):
+    """An optional package a feature needs is not installed; the message says which."""
+
+
+class BrokerUnreachableError(HpoQueueError):
+    """The Celery broker (or its result store) did not accept or answer for the trial tasks."""
