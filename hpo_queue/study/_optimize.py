@@ -6,6 +6,7 @@ results, failures, pruning and interruptions the same way.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import math
 import os
@@ -140,9 +141,9 @@ def _record_store_loss(study: Study, trial: Trial, exc: StorageError) -> None:
             trial._trial_id, TrialState.FAIL, None, reason, None, trial._take_unwritten_params()
         )
         if changed:
-            frozen = trial._snapshot()
-            frozen.system_attrs = dict(trial._system_attrs)
-            requeue_lost_trial(study._storage, study.study_id, frozen, study.settings.max_retries)
+            requeue_lost_trial(
+                study._storage, study.study_id, trial._snapshot(), study.settings.max_retries
+            )
     except StorageError:
         pass
     _logger.warning("Trial %d lost its store: %s", trial.number, exc)
@@ -167,9 +168,8 @@ def _finish(
     constraints = trial._system_attrs.get("constraints")
     frozen = trial._snapshot()
     if constraints is None and state == TrialState.COMPLETE:
-        frozen.values = values
         try:
-            constraints = study._evaluate_constraints(frozen)
+            constraints = study._evaluate_constraints(dataclasses.replace(frozen, values=values))
         except Exception as exc:
             state, values, reason = TrialState.FAIL, None, f"constraints_func failed: {exc!r}"
     changed = study._finish(
@@ -183,15 +183,20 @@ def _finish(
             trial.number,
         )
         return study._storage.get_trial(study.study_id, trial.number)
-    frozen.state = state
-    frozen.values = values
-    frozen.fail_reason = reason
-    frozen.constraints = constraints
-    frozen.datetime_complete = utcnow()
+    frozen = dataclasses.replace(
+        frozen,
+        state=state,
+        values=values,
+        fail_reason=reason,
+        constraints=constraints,
+        datetime_complete=utcnow(),
+    )
     if state == TrialState.FAIL and reason is not None and not reason.startswith("Interrupted"):
         retry = study._retry_failed(frozen, retry_limit)
         if retry is not None:
-            frozen.system_attrs["retried_as"] = retry.number
+            frozen = dataclasses.replace(
+                frozen, system_attrs={**frozen.system_attrs, "retried_as": retry.number}
+            )
             _logger.info("Trial %d will be retried as trial %d.", frozen.number, retry.number)
     return frozen
 

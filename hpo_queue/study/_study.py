@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 import os
@@ -333,7 +334,7 @@ class Study:
             raise TrialStateError(f"Trial {number} is {frozen.state.name}, not RUNNING.")
         pending = trial._take_unwritten_params() if isinstance(trial, Trial) else None
         if pending is not None:
-            frozen.params, frozen.distributions = pending
+            frozen = dataclasses.replace(frozen, params=pending[0], distributions=pending[1])
         constraints = frozen.system_attrs.get("constraints")
         if isinstance(trial, Trial):
             constraints = trial._system_attrs.get("constraints", constraints)
@@ -343,8 +344,9 @@ class Study:
             final_values, fail_reason = check_values(values, len(self._record.directions))
             target_state = TrialState.COMPLETE if fail_reason is None else TrialState.FAIL
             if constraints is None and fail_reason is None:
-                frozen.values = final_values
-                constraints = self._evaluate_constraints(frozen)
+                constraints = self._evaluate_constraints(
+                    dataclasses.replace(frozen, values=final_values)
+                )
         elif target_state == TrialState.PRUNED:
             if values is not None:
                 final_values, _ = check_values(values, len(self._record.directions))

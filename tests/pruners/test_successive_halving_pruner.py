@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import math
 import random
@@ -156,10 +157,13 @@ def test_auto_min_resource_waits_for_a_completed_trial() -> None:
 
 def test_auto_min_resource_comes_from_the_earliest_completed_trial() -> None:
     t0 = datetime.datetime(2024, 1, 1)
-    late_long = make_trial(0, dict.fromkeys(range(1000), 0.0))
-    late_long.datetime_complete = t0 + datetime.timedelta(hours=1)
-    early_short = make_trial(1, dict.fromkeys(range(200), 0.0))  # min_resource 199 // 100 = 1
-    early_short.datetime_complete = t0
+    late_long = dataclasses.replace(
+        make_trial(0, dict.fromkeys(range(1000), 0.0)),
+        datetime_complete=t0 + datetime.timedelta(hours=1),
+    )
+    early_short = dataclasses.replace(  # min_resource 199 // 100 = 1
+        make_trial(1, dict.fromkeys(range(200), 0.0)), datetime_complete=t0
+    )
     history = make_history([late_long, early_short])
     assert SuccessiveHalvingPruner().prune(history, running(2, {0: 9.0, 1: 9.0}))
 
@@ -214,23 +218,26 @@ def simulate_learning_curves(
     pruner = SuccessiveHalvingPruner(min_resource=1, reduction_factor=4)
     trials: list[FrozenTrial] = []
     history = TrialHistory((StudyDirection.MINIMIZE,), trials)
-    in_flight: list[FrozenTrial] = []
+    in_flight: list[int] = []  # numbers; trials[number] is replaced, as a store would
     while in_flight or len(trials) < n_trials:
         while len(in_flight) < 4 and len(trials) < n_trials:
-            trial = running(len(trials), {})
-            trials.append(trial)
-            in_flight.append(trial)
-        for trial in list(in_flight):
+            in_flight.append(len(trials))
+            trials.append(running(len(trials), {}))
+        for number in list(in_flight):
+            trial = trials[number]
             step = len(trial.intermediate_values)
-            value = float(quality[trial.number] + slope[trial.number] / (step + 1))
-            trial.intermediate_values[step] = value
+            value = float(quality[number] + slope[number] / (step + 1))
+            trial = trials[number] = dataclasses.replace(
+                trial, intermediate_values={**trial.intermediate_values, step: value}
+            )
             if pruner.prune(history, trial):
-                trial.state = TrialState.PRUNED
-                in_flight.remove(trial)
+                trials[number] = dataclasses.replace(trial, state=TrialState.PRUNED)
+                in_flight.remove(number)
             elif step == n_steps - 1:
-                trial.state = TrialState.COMPLETE
-                trial.values = [value]
-                in_flight.remove(trial)
+                trials[number] = dataclasses.replace(
+                    trial, state=TrialState.COMPLETE, values=[value]
+                )
+                in_flight.remove(number)
     return trials, quality
 
 

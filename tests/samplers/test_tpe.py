@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import pickle
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -266,8 +267,7 @@ def test_multi_objective_fallback() -> None:
     trials = []
     for i, x in enumerate(rng.uniform(0, 1, 30)):
         trial = _complete(i, {"x": float(x)}, space, 0.0)
-        trial.values = [float(x), float((x - 0.5) ** 2)]
-        trials.append(trial)
+        trials.append(dataclasses.replace(trial, values=[float(x), float((x - 0.5) ** 2)]))
     sampler = TPESampler(seed=0)
     assert sampler.infer_relative_search_space(TrialHistory(dirs, trials), trials[0]) == {}
     picks = [_suggest(TPESampler(seed=s), trials, space, dirs)["x"] for s in range(20)]
@@ -397,10 +397,15 @@ def _async_history(seed: int, n: int) -> list[FrozenTrial]:
         ) or TrialState.COMPLETE
         trial = FrozenTrial(number=i, state=state, params=params, distributions=dists)
         if state == TrialState.COMPLETE:
-            trial.values = [params["x"] ** 2 + params["k"]]
-            trial.constraints = [float(params["x"] - 5.0)]
+            trial = dataclasses.replace(
+                trial,
+                values=[params["x"] ** 2 + params["k"]],
+                constraints=[float(params["x"] - 5.0)],
+            )
         elif state == TrialState.PRUNED:
-            trial.intermediate_values = {0: float(rng.random()), 1: float(rng.random())}
+            trial = dataclasses.replace(
+                trial, intermediate_values={0: float(rng.random()), 1: float(rng.random())}
+            )
         trials.append(trial)
     return trials
 
@@ -455,8 +460,8 @@ def test_infeasible_trials_rank_below_feasible_ones() -> None:
     for i in range(40):
         trial = _complete(i, {"x": i / 4 - 5}, space, float(i))
         # The ten best values (trials 0-9) violate a constraint.
-        trial.constraints = [1.0 + i] if i < 10 else [-1.0, 0.0]
-        trials.append(trial)
+        constraints = [1.0 + i] if i < 10 else [-1.0, 0.0]
+        trials.append(dataclasses.replace(trial, constraints=constraints))
     current = FrozenTrial(number=40, state=TrialState.RUNNING)
     sampler = TPESampler(seed=0, gamma=0.1)
     below, above = sampler._split_trials(TrialHistory(MIN, [*trials, current]), current)
@@ -479,8 +484,7 @@ def test_steers_away_from_infeasible_region() -> None:
         for i in range(60):
             x = _suggest(sampler, trials, space)["x"]
             trial = _complete(i, {"x": x}, space, (x - 3.0) ** 2)
-            trial.constraints = [x] if constrained else None
-            trials.append(trial)
+            trials.append(dataclasses.replace(trial, constraints=[x] if constrained else None))
         return sum(t.params["x"] <= 0.0 for t in trials[30:])
 
     assert late_feasible(True) >= 15

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 
@@ -59,8 +60,7 @@ def test_history_best_so_far_for_both_directions() -> None:
 
 
 def test_history_ignores_infeasible_trials_for_the_best() -> None:
-    infeasible = trial(0, 1.0)
-    infeasible.constraints = [0.5]
+    infeasible = dataclasses.replace(trial(0, 1.0), constraints=[0.5])
     history = optimization_history([infeasible, trial(1, 2.0)], MIN)
     assert history.values == [1.0, 2.0]
     assert math.isnan(history.best_values[0]) and history.best_values[1] == 2.0
@@ -120,10 +120,10 @@ def test_importance_edge_cases() -> None:
 
 
 def test_intermediate_curves() -> None:
-    a = trial(0, 1.0, x=0.0)
-    a.intermediate_values = {2: 3.0, 0: 5.0, 1: float("nan")}
-    b = trial(1, None, TrialState.RUNNING, x=0.0)
-    b.intermediate_values = {0: 4.0}
+    a = dataclasses.replace(
+        trial(0, 1.0, x=0.0), intermediate_values={2: 3.0, 0: 5.0, 1: float("nan")}
+    )
+    b = dataclasses.replace(trial(1, None, TrialState.RUNNING, x=0.0), intermediate_values={0: 4.0})
     c = trial(2, 2.0, x=0.0)
     curves = intermediate_curves([c, b, a])
     assert [(k.number, k.state, k.steps, k.values) for k in curves] == [
