@@ -16,6 +16,8 @@ from hpo_queue.distributions import BaseDistribution
 from hpo_queue.exceptions import (
     DuplicatedStudyError,
     InvalidInputError,
+    MissingDependencyError,
+    MultiObjectiveError,
     NoCompletedTrialsError,
     SearchSpaceExhausted,
     TrialCapReached,
@@ -129,7 +131,10 @@ class Study:
     @property
     def direction(self) -> StudyDirection:
         if len(self._record.directions) > 1:
-            raise RuntimeError("This study has several directions; use study.directions.")
+            raise MultiObjectiveError(
+                f"Study {self.study_name!r} has {len(self._record.directions)} directions; "
+                "use study.directions instead of study.direction."
+            )
         return self._record.directions[0]
 
     @property
@@ -170,7 +175,7 @@ class Study:
         try:
             import pandas as pd
         except ImportError:
-            raise ImportError(
+            raise MissingDependencyError(
                 "trials_dataframe() needs pandas: pip install pandas (or use "
                 "hpo_queue.study.trial_records(study) for plain dicts)."
             ) from None
@@ -205,7 +210,10 @@ class Study:
     def best_trial(self) -> FrozenTrial:
         """The best COMPLETE (and feasible) trial of a single-objective study."""
         if len(self._record.directions) > 1:
-            raise RuntimeError("A multi-objective study has no single best trial; use best_trials.")
+            raise MultiObjectiveError(
+                f"Study {self.study_name!r} is multi-objective: it has no single best trial; "
+                "use study.best_trials (the Pareto front) instead."
+            )
         best = self._storage.get_best_trial(self._study_id, self._record.directions[0])
         if best is None:
             raise NoCompletedTrialsError(f"Study {self.study_name!r} has no completed trial yet.")

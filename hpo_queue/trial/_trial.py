@@ -17,7 +17,11 @@ from hpo_queue.distributions import (
     IntDistribution,
     check_compatible,
 )
-from hpo_queue.exceptions import InvalidInputError, ParameterConflictError
+from hpo_queue.exceptions import (
+    InvalidInputError,
+    MultiObjectiveReportError,
+    ParameterConflictError,
+)
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
 
@@ -203,8 +207,10 @@ class Trial:
     def report(self, value: float, step: int) -> None:
         """Record an intermediate objective value at ``step`` (visible to every worker)."""
         if len(self.study.directions) > 1:
-            raise NotImplementedError(
-                "trial.report is not supported in multi-objective studies (as in Optuna)."
+            raise MultiObjectiveReportError(
+                "trial.report is not supported in multi-objective studies (as in Optuna): "
+                "return the objective values at the end, or store a curve with "
+                "trial.set_user_attr."
             )
         if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
             raise InvalidInputError(f"step must be a non-negative integer, got {step!r}.")
