@@ -1,7 +1,7 @@
 """Distributed execution benchmarks: hpo-queue through Celery + Redis + MariaDB vs Optuna.
 
 Runs, in one go and on the same servers:
-  1. throughput: N trivial trials through `celery -A workers worker --concurrency=2`
+  1. throughput: N trivial trials through `celery -A hpo_queue.worker worker --concurrency=2`
      (2 worker processes) against Optuna's walkthrough setup: 2 processes each running
      study.optimize on a MariaDB RDBStorage. Both use their default (TPE) sampler.
   2. overhead: per trial, task start to result written minus the objective (median, p95),

@@ -2,11 +2,11 @@
 
 The test environment has more installed than a user's (pytest, the test extras), so an
 import that only works here would pass every other test: kombu's Redis transport imports
-``packaging`` without declaring it, and pytest brought it here while `celery -A workers
-worker` failed on a plain install. This test starts a fresh interpreter in which only the
+``packaging`` without declaring it, and pytest brought it here while `celery -A
+workers worker` failed on a plain install. This test starts a fresh interpreter in which only the
 distributions a plain `pip install hpo-queue` installs (its dependencies and theirs, extras
-excluded) can be imported, and imports what `hpo-queue`, `celery -A workers worker` (each
-supported broker's transport, the results backends) and `celery -A workers flower` import.
+excluded) can be imported, and imports what `hpo-queue`, `celery -A hpo_queue.worker worker`
+(each supported broker's transport, the results backends) and its `flower` import.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ IMPORTS = [
     "hpo_queue.cli",
     "hpo_queue.dashboard.app",
     "hpo_queue.visualization",
-    "workers",
-    "workers.celery_app",
-    "workers.tasks",
+    "hpo_queue.broker",
+    "hpo_queue.worker",
+    "hpo_queue.worker.tasks",
     "kombu.transport.redis",  # redis:// and rediss://
     "kombu.transport.pyamqp",  # amqp://
     "kombu.transport.sqlalchemy",  # the embedded broker, sqla+sqlite://

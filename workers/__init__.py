@@ -1,13 +1,8 @@
-"""Celery workers for hpo-queue: ``celery -A workers worker`` finds ``app`` here.
+"""The checkout's Celery entry point (``celery -A workers worker``, the Dockerfile, compose).
 
-Only this package knows about Celery; the work itself is hpo_queue.execution.
+It holds nothing but the library's app; installed users run ``celery -A hpo_queue.worker``.
 """
 
-from __future__ import annotations
+from hpo_queue.worker import app
 
-from workers.celery_app import HpoCelery, create_app
-from workers.tasks import RUN_TRIAL_TASK
-
-app: HpoCelery = create_app()
-
-__all__ = ["RUN_TRIAL_TASK", "HpoCelery", "app", "create_app"]
+__all__ = ["app"]

@@ -1,8 +1,8 @@
-"""The Celery app of hpo-queue workers, configured from Settings (HPO_* env vars, HPO_CONFIG).
+"""A Celery app built from the Settings it is given: JSON only, late acks, one message at a time.
 
-Precedence, highest first: HPO_* environment variables > the TOML file named by HPO_CONFIG
-(e.g. configs/production.toml) > built-in defaults. Without HPO_BROKER_URL the broker is
-an embedded, server-less one: kombu's SQLAlchemy transport on a SQLite file.
+Nothing here runs at import: an app exists only once :func:`create_app` is called, and its
+configuration comes from its own Settings, never from a global. Without a broker URL the
+broker is an embedded, server-less one: kombu's SQLAlchemy transport on a SQLite file.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from hpo_queue.logging import (
     json_format_enabled,
 )
 from hpo_queue.settings import Settings
-from workers import redis_transport
 
 DEFAULT_QUEUE = "hpo_queue"
 EMBEDDED_BROKER_FILE = "hpo-queue-broker.sqlite"
@@ -36,10 +35,11 @@ EMBEDDED_RESULTS_FILE = "hpo-queue-results.sqlite"
 DEFAULT_VISIBILITY_TIMEOUT = 3600.0
 VISIBILITY_MARGIN = 120.0
 HARD_LIMIT_MARGIN = 30.0
-
-
-# Before any broker connection: a worker must survive a Redis restart (see redis_transport).
-redis_transport.register()
+# The Redis transport a worker needs to survive a Redis restart (see redis_transport). A
+# worker's app gets it when the worker starts (not kombu's global scheme aliases, and not for
+# Flower or a submitting process, whose connections are short and whose pages read the
+# transport's name off the connection's URL).
+REDIS_TRANSPORT = "hpo_queue.broker.redis_transport:Transport"
 
 
 class HpoCelery(Celery):
@@ -169,36 +169,50 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     return config
 
 
-def create_app(settings: Settings | None = None) -> HpoCelery:
-    """A Celery app for ``settings`` (default: Settings.load()), with the trial task."""
-    settings = settings or Settings.load()
+def create_app(settings: Settings) -> HpoCelery:
+    """A Celery app that talks to the broker of ``settings``; it has no tasks of its own.
+
+    Submitting needs no task objects (messages are sent by task name); the worker entry
+    point, :mod:`hpo_queue.worker`, adds the trial task to its app.
+    """
     app = HpoCelery("hpo_queue", set_as_current=False)
     app.conf.update(celery_config(settings))
     app.hpo_settings = settings
-    from workers.tasks import register_tasks
-
-    register_tasks(app)
+    # dispatch_uid: connected once per process however many apps are built.
+    worker_init.connect(_prepare_worker, weak=False, dispatch_uid="hpo_queue.prepare_worker")
+    after_setup_logger.connect(_json_for_celery_logs, weak=False, dispatch_uid="hpo_queue.json")
+    after_setup_task_logger.connect(
+        _json_for_celery_logs, weak=False, dispatch_uid="hpo_queue.json_task"
+    )
     return app
 
 
-@worker_init.connect
+def use_restart_safe_transport(app: Celery) -> None:
+    """Make a worker's app reconnect after a Redis restart instead of exiting."""
+    scheme = str(app.conf.broker_url).split("://", 1)[0].lower()
+    if scheme in ("redis", "rediss"):
+        app.conf.broker_transport = REDIS_TRANSPORT
+
+
 def _prepare_worker(sender: Any = None, **_: Any) -> None:
-    # `celery -A workers worker` puts the working directory on sys.path only while it
-    # imports the app; objective modules beside it must stay importable afterwards.
+    app = getattr(sender, "app", None)
+    settings = getattr(app, "hpo_settings", None)
+    if not isinstance(settings, Settings):
+        return  # a worker of some other Celery app in this process
+    assert app is not None
+    use_restart_safe_transport(app)
+    # `celery -A ... worker` puts the working directory on sys.path only while it imports
+    # the app; objective modules beside it must stay importable afterwards.
     cwd = os.getcwd()
     if cwd not in sys.path:
         sys.path.append(cwd)
-    settings = getattr(getattr(sender, "app", None), "hpo_settings", None)
-    if isinstance(settings, Settings):
-        configure_from_settings(settings)
+    configure_from_settings(settings)
     # hpo-queue's records go through Celery's handlers: one format and destination for the
     # worker's log (--logfile included), instead of lines that pool processes write to a
     # redirected stderr, which Celery then wraps in a line of its own.
     disable_default_handler()
 
 
-@after_setup_logger.connect
-@after_setup_task_logger.connect
 def _json_for_celery_logs(logger: logging.Logger | None = None, **_: Any) -> None:
     # worker_init (above) runs before Celery sets up its own logging; with
     # HPO_LOG_FORMAT=json, Celery's lines ("Task ... received") become JSON too, so a

@@ -18,7 +18,6 @@ from __future__ import annotations
 from typing import Any
 
 import redis.exceptions
-from kombu.transport import TRANSPORT_ALIASES
 from kombu.transport import redis as kombu_redis
 
 
@@ -39,12 +38,3 @@ class Transport(kombu_redis.Transport):
     """kombu's Redis transport with :class:`Channel`."""
 
     Channel = Channel
-
-
-def register() -> None:
-    """Make ``redis://`` and ``rediss://`` URLs use :class:`Transport` in this process.
-
-    Call it before the first broker connection: kombu caches the class of each scheme.
-    """
-    for scheme in ("redis", "rediss"):
-        TRANSPORT_ALIASES[scheme] = f"{__name__}:Transport"

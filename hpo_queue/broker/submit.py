@@ -1,37 +1,31 @@
-"""Submitting trial tasks to Celery, and the job handle that waits for, counts and cancels them."""
+"""Submitting trial tasks: one message per trial, sent by task name to the study's broker."""
 
 from __future__ import annotations
 
-import sys
 import threading
-import time
 import uuid
-from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import kombu.exceptions
-from celery.result import AsyncResult
 
-from hpo_queue.exceptions import HpoQueueError, InvalidInputError
+from hpo_queue.broker.app import HpoCelery, broker_url_for, create_app, result_backend_for
+from hpo_queue.broker.job import TrialJob
+from hpo_queue.exceptions import BrokerUnreachableError, InvalidInputError
 from hpo_queue.execution.objectives import objective_ref
-from hpo_queue.execution.task_runner import (
-    CANCELLED_JOB_ATTR,
+from hpo_queue.execution.task_message import (
     MAX_ERROR_RETRIES,
+    RUN_TRIAL_TASK,
     validate_task_arguments,
 )
 from hpo_queue.logging import get_logger
 from hpo_queue.settings import Settings
 from hpo_queue.storages import mask_url
-from hpo_queue.trial._state import TrialState
-from workers.celery_app import HpoCelery, broker_url_for, create_app, result_backend_for
-from workers.tasks import RUN_TRIAL_TASK
 
 if TYPE_CHECKING:
     from hpo_queue.study._study import Study
 
 MAX_TASKS_PER_SUBMIT = 1_000_000
-_POLL_SECONDS = 0.5
 _logger = get_logger("hpo_queue.submit")
 _apps: dict[tuple[str, str], HpoCelery] = {}
 _apps_lock = threading.Lock()
@@ -79,7 +73,6 @@ def submit_trials(
     job_id = uuid.uuid4().hex
     validate_task_arguments(study.study_name, ref, job_id, job_id, error_retries)
     app = app_for(settings or study.settings)
-    task = app.tasks[RUN_TRIAL_TASK]
     task_ids = [f"{job_id}-{i:06d}" for i in range(n_trials)]
     options: dict[str, Any] = {"queue": queue} if queue else {}
     # Only names travel in a message: the worker's own settings say where the store is.
@@ -92,7 +85,9 @@ def submit_trials(
     try:
         with app.producer_or_acquire() as producer:
             for task_id in task_ids:
-                task.apply_async(kwargs=kwargs, task_id=task_id, producer=producer, **options)
+                app.send_task(
+                    RUN_TRIAL_TASK, kwargs=kwargs, task_id=task_id, producer=producer, **options
+                )
     except (OSError, RuntimeError, kombu.exceptions.KombuError) as exc:
         raise BrokerUnreachableError(
             f"Could not send trial tasks to the broker at {mask_url(app.conf.broker_url)}: "
@@ -106,161 +101,3 @@ def submit_trials(
         job_id,
     )
     return TrialJob(app, study, job_id, task_ids)
-
-
-class BrokerUnreachableError(HpoQueueError):
-    """The Celery broker (or its result store) did not accept the trial tasks."""
-
-
-class TrialJob:
-    """The tasks of one submit call: wait for them, count them by outcome, cancel them."""
-
-    def __init__(self, app: HpoCelery, study: Study, job_id: str, task_ids: list[str]) -> None:
-        self.app = app
-        self.study = study
-        self.job_id = job_id
-        self.task_ids = list(task_ids)
-        self._outcomes: dict[str, str] = {}  # task id -> final outcome, once known
-        self._results: dict[str, dict[str, Any]] = {}
-
-    def __repr__(self) -> str:
-        return f"TrialJob(study={self.study.study_name!r}, job_id={self.job_id!r}, n={len(self)})"
-
-    def __len__(self) -> int:
-        return len(self.task_ids)
-
-    def counts(self) -> dict[str, int]:
-        """This job's tasks by outcome.
-
-        "pending" for unfinished tasks (queued or running: the store's RUNNING trials say
-        which run); for finished ones the trial state
-        ("COMPLETE", "PRUNED", "FAIL") or what the task did instead ("cap_reached",
-        "refused", "duplicate", "cancelled", "exhausted", "gave_up"), and "error" for a task
-        that raised (bad arguments, the store unreachable for too long).
-        """
-        tally: Counter[str] = Counter()
-        for task_id in self.task_ids:
-            outcome = self._outcomes.get(task_id)
-            if outcome is None:
-                outcome = self._poll(task_id)
-            tally[outcome] += 1
-        return dict(tally)
-
-    def results(self) -> list[dict[str, Any]]:
-        """The JSON results of the tasks that finished, in submission order."""
-        self.counts()
-        return [self._results[t] for t in self.task_ids if t in self._results]
-
-    def trial_counts(self) -> dict[str, int]:
-        """The whole study's trials by state, from the store."""
-        counts = self.study.storage.count_trials_by_state(self.study.study_id)
-        return {state.name: n for state, n in sorted(counts.items())}
-
-    def done(self) -> bool:
-        counts = self.counts()
-        return counts.get("pending", 0) == 0 and counts.get("running", 0) == 0
-
-    def wait(self, timeout: float | None = None, progress: bool = False) -> dict[str, int]:
-        """Block until every task finished; returns :meth:`counts`.
-
-        Raises:
-            TimeoutError: ``timeout`` seconds passed first (the tasks keep running).
-        """
-        deadline = None if timeout is None else time.monotonic() + timeout
-        bar = _ProgressBar(len(self), self.study) if progress else None
-        try:
-            while True:
-                counts = self.counts()
-                if bar is not None:
-                    bar.draw(counts)
-                if counts.get("pending", 0) == 0 and counts.get("running", 0) == 0:
-                    return counts
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise TimeoutError(
-                        f"Job {self.job_id} not finished after {timeout} s: {counts}."
-                    )
-                time.sleep(_POLL_SECONDS)
-        finally:
-            if bar is not None:
-                bar.close()
-
-    def cancel(self) -> int:
-        """Revoke the tasks that have not started; returns how many that was.
-
-        Running trials finish normally. Besides Celery's revoke (which needs a broker with
-        broadcast), the job is marked cancelled in the store, so a revoked message that
-        still reaches a worker (one that was offline, or the embedded broker) does nothing.
-        """
-        self.study.storage.set_study_attr(
-            self.study.study_id, "system", CANCELLED_JOB_ATTR + self.job_id, True
-        )
-        pending = [
-            t for t in self.task_ids if self._outcomes.get(t) is None and self._poll(t) == "pending"
-        ]
-        if pending:
-            try:
-                self.app.control.revoke(pending)
-            except Exception as exc:  # e.g. a broker without broadcast; the mark suffices
-                _logger.info("Could not broadcast the revoke (%s); relying on the store.", exc)
-        return len(pending)
-
-    def _poll(self, task_id: str) -> str:
-        result = AsyncResult(task_id, app=self.app)
-        state = result.state
-        if state == "PENDING":
-            return "pending"
-        if state in ("STARTED", "RETRY", "RECEIVED"):
-            return "running"
-        if state == "REVOKED":
-            outcome = "cancelled"
-        elif state == "SUCCESS" and isinstance(result.result, dict):
-            payload = result.result
-            self._results[task_id] = payload
-            status = str(payload.get("status"))
-            outcome = str(payload.get("state")) if status == "finished" else status
-        else:
-            outcome = "error"
-            self._results[task_id] = {"status": "error", "detail": str(result.result)}
-        self._outcomes[task_id] = outcome
-        return outcome
-
-
-class _ProgressBar:
-    """A one-line bar on stderr: tasks done, trial states, best value, throughput."""
-
-    def __init__(self, total: int, study: Study) -> None:
-        self._total = total
-        self._study = study
-        self._start = time.monotonic()
-        self._last_draw = 0.0
-
-    def draw(self, counts: dict[str, int]) -> None:
-        now = time.monotonic()
-        if now - self._last_draw < 0.5 and self._last_draw:
-            return
-        self._last_draw = now
-        unfinished = counts.get("pending", 0) + counts.get("running", 0)
-        done = self._total - unfinished
-        width = 30
-        filled = int(width * done / self._total) if self._total else width
-        elapsed = now - self._start
-        states = "  ".join(
-            f"{name} {counts[name]}"
-            for name in (*(s.name for s in TrialState), "cap_reached", "refused", "error")
-            if counts.get(name)
-        )
-        try:
-            best = (
-                f"  best {self._study.best_value:.6g}" if len(self._study.directions) == 1 else ""
-            )
-        except Exception:
-            best = ""
-        sys.stderr.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self._total} tasks  "
-            f"{states}{best}  {elapsed:.1f} s   "
-        )
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        sys.stderr.write("\n")
-        sys.stderr.flush()

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from hpo_queue.broker.app import broker_url_for
 from hpo_queue.cli import _common
 from hpo_queue.exceptions import NoCompletedTrialsError
 from hpo_queue.settings import Settings
@@ -17,7 +18,7 @@ def register(subparsers: Any) -> None:
     parser = _common.add_command(
         subparsers,
         "submit",
-        summary="queue trial tasks of a study for Celery workers (celery -A workers worker)",
+        summary="queue trial tasks of a study for Celery workers (celery -A hpo_queue.worker)",
         description=(
             "Send N trial tasks to the broker ($HPO_BROKER_URL). Each worker task claims a\n"
             "trial (the study's max_trials still caps them), runs the objective, and writes\n"
@@ -77,8 +78,6 @@ def _submit(args: argparse.Namespace) -> int:
     _common.check_reachable(url, must_exist=True)
     settings = Settings.load()
     study = load_study(study_name=args.study_name, storage=url, settings=settings)
-    from workers.celery_app import broker_url_for
-
     with _common.quiet_logger("hpo_queue.submit"):
         job = study.submit(
             args.objective, n_trials=args.n_trials, retries=args.retries, queue=args.queue

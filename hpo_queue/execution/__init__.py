@@ -1,6 +1,8 @@
-"""Running trials on behalf of a queue: which objectives may run, and one trial task's body.
+"""What may run on a worker and how a trial task is described: Celery-free, below the study.
 
-Nothing here knows about Celery; the ``workers`` package wraps these functions in tasks.
+The objective allowlist (``objectives``) and the task message (``task_message``) are shared
+by the coordinator that submits and the worker that runs; the run itself is
+:mod:`hpo_queue.worker.task_runner`.
 """
 
 from hpo_queue.execution.objectives import (
@@ -9,13 +11,13 @@ from hpo_queue.execution.objectives import (
     register_objective,
     resolve_objective,
 )
-from hpo_queue.execution.task_runner import run_trial_task, validate_task_arguments
+from hpo_queue.execution.task_message import RUN_TRIAL_TASK, validate_task_arguments
 
 __all__ = [
+    "RUN_TRIAL_TASK",
     "objective_ref",
     "parse_objective_ref",
     "register_objective",
     "resolve_objective",
-    "run_trial_task",
     "validate_task_arguments",
 ]

@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from hpo_queue.exceptions import InvalidInputError, ObjectiveNotAllowedError
-from hpo_queue.execution.objectives import parse_objective_ref, resolve_objective
+from hpo_queue.execution.objectives import resolve_objective
+from hpo_queue.execution.task_message import CANCELLED_JOB_ATTR, validate_task_arguments
 from hpo_queue.logging import get_logger
 from hpo_queue.settings import Settings
 from hpo_queue.storages import Claim, ClaimStatus, get_storage
-from hpo_queue.storages._validation import check_name
 from hpo_queue.study._heartbeat import heartbeat_for
 from hpo_queue.study._optimize import run_trial
 from hpo_queue.study._reaper import reap_stale_trials, was_lost
@@ -29,12 +29,8 @@ from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._state import TrialState
 from hpo_queue.trial._trial import Trial
 
-_logger = get_logger("hpo_queue.execution")
+_logger = get_logger("hpo_queue.worker")
 
-MAX_KEY_LENGTH = 200
-MAX_ERROR_RETRIES = 10
-# reap_stale_trials writes this at the start of the fail_reason of a trial whose worker died.
-CANCELLED_JOB_ATTR = "cancelled_job:"
 
 _studies: dict[tuple[str, str, int], Study] = {}
 _studies_lock = threading.Lock()
@@ -42,34 +38,6 @@ _next_reap: dict[int, float] = {}
 # Cancelling is also a Celery revoke; this re-check of the store only catches stragglers.
 CANCEL_CHECK_SECONDS = 1.0
 _cancel_marks: dict[int, tuple[float, frozenset[str]]] = {}
-
-
-def validate_task_arguments(
-    study_name: Any, objective_ref: Any, task_key: Any, job_id: Any, error_retries: Any
-) -> None:
-    """Check the types and sizes of what a task message carries.
-
-    Raises:
-        InvalidInputError: with what is wrong; nothing has been read or written yet.
-    """
-    check_name("Study name", study_name)
-    parse_objective_ref(objective_ref)
-    for label, key in (("task_key", task_key), ("job_id", job_id)):
-        if key is None and label == "job_id":
-            continue
-        if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH:
-            raise InvalidInputError(
-                f"{label} must be a non-empty string of at most {MAX_KEY_LENGTH} characters."
-            )
-    if (
-        isinstance(error_retries, bool)
-        or not isinstance(error_retries, int)
-        or not 0 <= error_retries <= MAX_ERROR_RETRIES
-    ):
-        raise InvalidInputError(
-            f"error_retries must be an integer from 0 to {MAX_ERROR_RETRIES}, "
-            f"got {error_retries!r}."
-        )
 
 
 def run_trial_task(

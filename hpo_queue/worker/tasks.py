@@ -7,9 +7,9 @@ from typing import Any
 from celery import Celery, Task
 
 from hpo_queue.exceptions import StorageError
-from hpo_queue.execution.task_runner import run_trial_task
+from hpo_queue.execution.task_message import RUN_TRIAL_TASK
+from hpo_queue.worker.task_runner import run_trial_task
 
-RUN_TRIAL_TASK = "hpo_queue.run_trial"
 # Flower shows a task's result as the repr of this dict: what a reader looks for comes first.
 _RESULT_KEY_ORDER = ("status", "study", "trial", "state", "values", "worker", "detail")
 

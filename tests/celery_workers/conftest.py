@@ -1,4 +1,4 @@
-"""Fixtures that start real `celery -A workers worker` processes, and always stop them."""
+"""Fixtures that start real `celery -A hpo_queue.worker worker` processes, and always stop them."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def worker_env(mysql_url: str, redis_url: str) -> dict[str, str]:
 
 @pytest.fixture
 def start_worker(workdir: Path, worker_env: dict[str, str]) -> Iterator[WorkerStarter]:
-    """Starts `celery -A workers worker` processes; always stops them afterwards.
+    """Starts `celery -A hpo_queue.worker worker` processes; always stops them afterwards.
 
     ``queues`` (comma-separated) replaces the default queue the worker consumes from.
     Worker ``i`` writes its stdout (Celery's banner) to ``workdir/worker-i.out`` and its
@@ -79,7 +79,7 @@ FlowerStarter = Callable[..., str]
 
 @pytest.fixture
 def start_flower(workdir: Path) -> Iterator[FlowerStarter]:
-    """Starts `celery -A workers flower` on a free local port; returns its base URL.
+    """Starts `celery -A hpo_queue.worker flower` on a free local port; returns its base URL.
 
     Flower writes its output to ``workdir/flower.log``; it is always stopped afterwards.
     """
@@ -97,7 +97,7 @@ def start_flower(workdir: Path) -> Iterator[FlowerStarter]:
                         "-m",
                         "celery",
                         "-A",
-                        "workers",
+                        "hpo_queue.worker",
                         "flower",
                         "--address=127.0.0.1",
                         f"--port={port}",

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from hpo_queue.broker.app import celery_config, visibility_timeout_for
 from hpo_queue.exceptions import ConfigError
 from hpo_queue.settings import Settings
-from workers.celery_app import celery_config, create_app, visibility_timeout_for
+from hpo_queue.worker import create_worker_app
 
 
 def test_reliability_settings() -> None:
@@ -53,7 +54,7 @@ def test_unknown_broker_scheme_is_a_config_error() -> None:
 
 def test_storage_url_stays_out_of_celery_conf() -> None:
     secret = "s3cr3t-pw"
-    app = create_app(
+    app = create_worker_app(
         Settings(
             broker_url=f"redis://:{secret}@127.0.0.1:6379/0", storage_url=f"mysql://u:{secret}@db/x"
         )

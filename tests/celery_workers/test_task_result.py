@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from hpo_queue.broker.app import celery_config
 from hpo_queue.settings import Settings
-from workers.celery_app import celery_config
-from workers.tasks import readable_result
+from hpo_queue.worker.tasks import readable_result
 
 
 def test_result_reads_outcome_study_trial_first_and_keeps_every_key() -> None:

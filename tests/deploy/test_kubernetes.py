@@ -114,10 +114,10 @@ def test_deployment_selectors_match(manifests: list[tuple[Path, Manifest]]) -> N
 
 def test_worker(manifests: list[tuple[Path, Manifest]]) -> None:
     worker = container(find(manifests, "Deployment", "hpo-queue-worker"))
-    assert " ".join(worker["command"]).startswith("celery -A workers worker")
+    assert " ".join(worker["command"]).startswith("celery -A hpo_queue.worker worker")
     assert worker["resources"]["requests"] and worker["resources"]["limits"]
     probe = " ".join(worker["livenessProbe"]["exec"]["command"])
-    assert "celery -A workers inspect ping" in probe
+    assert "celery -A hpo_queue.worker inspect ping" in probe
     assert "celery@$HOSTNAME" in probe
     env = resolved_env(manifests, worker)
     for name in REQUIRED_WORKER_VARS:
@@ -154,7 +154,7 @@ def test_flower(manifests: list[tuple[Path, Manifest]]) -> None:
     deployment = find(manifests, "Deployment", "hpo-queue-flower")
     flower = container(deployment)
     command = " ".join(flower["command"])
-    assert command.startswith("celery -A workers flower")
+    assert command.startswith("celery -A hpo_queue.worker flower")
     assert "--port=5555" in command
     assert "--basic-auth" not in command  # the login comes from FLOWER_BASIC_AUTH
     assert env_sources(flower).get("FLOWER_BASIC_AUTH") == "secret"

@@ -75,7 +75,7 @@ def coordinator_settings(env: dict[str, str]) -> Settings:
 def celery_workers(
     workdir: Path, env: dict[str, str], *, processes: int, concurrency: int = 1
 ) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """Run ``processes`` `celery -A workers worker` commands in ``workdir``; stop them after.
+    """Run ``processes`` worker commands (`celery -A hpo_queue.worker`) in ``workdir``; stop after.
 
     Each command runs ``concurrency`` prefork child processes, so ``processes *
     concurrency`` trials can run at once. Logs go to ``workdir/worker-<i>.log``.

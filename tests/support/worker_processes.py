@@ -1,4 +1,4 @@
-"""Starting and stopping real `celery -A workers worker` processes in tests."""
+"""Starting and stopping real `celery -A hpo_queue.worker worker` processes in tests."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def worker_command(concurrency: int, name: str, *extra: str) -> list[str]:
         "-m",
         "celery",
         "-A",
-        "workers",
+        "hpo_queue.worker",
         "worker",
         "--pool=prefork",
         f"--concurrency={concurrency}",

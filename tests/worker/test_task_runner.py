@@ -9,9 +9,9 @@ import pytest
 
 import hpo_queue as hq
 from hpo_queue.distributions import FloatDistribution
-from hpo_queue.execution import run_trial_task
 from hpo_queue.settings import Settings
 from hpo_queue.trial import TrialState
+from hpo_queue.worker.task_runner import run_trial_task
 
 pytestmark = pytest.mark.mysql
 
