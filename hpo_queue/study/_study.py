@@ -11,6 +11,8 @@ import uuid
 from collections.abc import Callable, Container, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from hpo_queue.broker.job import TrialJob
+from hpo_queue.broker.submit import submit_trials
 from hpo_queue.directions import StudyDirection
 from hpo_queue.distributions import BaseDistribution
 from hpo_queue.exceptions import (
@@ -50,7 +52,6 @@ from hpo_queue.trial._trial import Trial
 
 if TYPE_CHECKING:
     from hpo_queue.study._optimize import Callback, Objective
-    from workers.submit import TrialJob
 
 StorageArg = str | BaseStorage | None
 
@@ -455,7 +456,7 @@ class Study:
         retries: int = 0,
         queue: str | None = None,
     ) -> TrialJob:
-        """Queue ``n_trials`` trial tasks for Celery workers (``celery -A workers worker``).
+        """Queue ``n_trials`` trial tasks for the workers (``celery -A hpo_queue.worker worker``).
 
         Args:
             objective: ``"module:function"`` or a module-level function; the workers must
@@ -468,8 +469,6 @@ class Study:
         Returns:
             A job handle: ``wait(timeout=None, progress=False)``, ``counts()``, ``cancel()``.
         """
-        from workers.submit import submit_trials
-
         return submit_trials(self, objective, n_trials, error_retries=retries, queue=queue)
 
 
