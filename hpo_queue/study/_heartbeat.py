@@ -5,54 +5,84 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import weakref
 
-from hpo_queue.storages import RDBStorage
+from hpo_queue.storages import BaseStorage
 
 _logger = logging.getLogger("hpo_queue.heartbeat")
+THREAD_NAME = "hpo-queue-heartbeat"
+# Only beaters with running trials are here (their thread is alive), so the dict neither grows
+# with the storages a process has used nor keeps one alive: a beater holds its storage weakly.
 _beaters: dict[tuple[int, int], Heartbeat] = {}
-_lock = threading.Lock()
+_lock = threading.Lock()  # guards _beaters and every beater's trial set and thread
 
 
 class Heartbeat:
-    """Writes a heartbeat every ``interval`` seconds for each trial registered with it."""
+    """Writes a heartbeat every ``interval`` seconds for each trial registered with it.
 
-    def __init__(self, storage: RDBStorage, interval: float) -> None:
-        self._storage = storage
+    Its thread starts with the first trial added and stops when the last one is removed,
+    so a process that has finished its trials runs no heartbeat thread.
+    """
+
+    def __init__(self, storage: BaseStorage, interval: float) -> None:
+        self._storage = weakref.ref(storage)
+        self._key = (id(storage), os.getpid())
         self.interval = interval
         self._trial_ids: set[int] = set()
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="hpo-queue-heartbeat", daemon=True)
-        self._thread.start()
+        self._stop: threading.Event | None = None  # set while the thread runs
+
+    @property
+    def running(self) -> bool:
+        """True while a thread is beating for this beater's trials."""
+        return self._stop is not None
 
     def add(self, trial_id: int) -> None:
-        with self._lock:
+        """Beat for ``trial_id`` from now on; start the thread if it is the first trial."""
+        with _lock:
+            if self._key[1] != os.getpid():  # inherited through fork: the thread stayed behind
+                self._key, self._trial_ids, self._stop = (self._key[0], os.getpid()), set(), None
             self._trial_ids.add(trial_id)
+            if self._stop is None:
+                self._stop = threading.Event()
+                _beaters.setdefault(self._key, self)
+                thread = threading.Thread(
+                    target=self._run, args=(self._stop,), name=THREAD_NAME, daemon=True
+                )
+                thread.start()
 
     def remove(self, trial_id: int) -> None:
-        with self._lock:
+        """Stop beating for ``trial_id``; stop the thread if no trial is left."""
+        with _lock:
             self._trial_ids.discard(trial_id)
+            if self._trial_ids or self._stop is None:
+                return
+            self._stop.set()  # the thread ends at once unless it is writing a beat
+            self._stop = None
+            if _beaters.get(self._key) is self:
+                del _beaters[self._key]
 
-    def _run(self) -> None:
-        while not self._wake.wait(self.interval):
-            with self._lock:
+    def _run(self, stop: threading.Event) -> None:
+        while not stop.wait(self.interval):
+            with _lock:
                 ids = list(self._trial_ids)
-            if not ids:
+            storage = self._storage()
+            if storage is None or not ids:
                 continue
             try:
-                self._storage.record_heartbeat(ids)
+                storage.record_heartbeat(ids)
             except Exception as exc:  # keep beating: the database may come back
                 _logger.warning("Could not record a heartbeat: %s", exc)
+            del storage  # hold the storage only while writing
 
 
-def heartbeat_for(storage: RDBStorage, interval: float) -> Heartbeat:
-    """The process's heartbeat thread for ``storage`` (one per storage and process)."""
+def heartbeat_for(storage: BaseStorage, interval: float) -> Heartbeat:
+    """The process's heartbeat for ``storage``: the running one, if it beats at ``interval``."""
     key = (id(storage), os.getpid())
     with _lock:
         beater = _beaters.get(key)
-        if beater is None or beater.interval != interval:
-            beater = _beaters[key] = Heartbeat(storage, interval)
-        return beater
+        if beater is not None and beater.interval == interval and beater._storage() is storage:
+            return beater
+    return Heartbeat(storage, interval)
 
 
 def _forget_parent_threads() -> None:
