@@ -293,7 +293,10 @@ def optimize(
     catch_types = _normalize_catch(catch)
     callback_list = list(callbacks or [])
     settings = study.settings
-    heartbeat = heartbeat_for(study._storage, settings.heartbeat_interval)
+    # A store held in this process has no other process to lose a trial to: a trial whose
+    # thread raises is failed by run_trial itself. So no heartbeats and no reaping there.
+    in_memory = study._storage.is_in_memory
+    heartbeat = None if in_memory else heartbeat_for(study._storage, settings.heartbeat_interval)
     deadline = None if timeout is None else time.monotonic() + timeout
     state = _LoopState(n_trials)
     study._stop_requested = False
@@ -303,7 +306,8 @@ def optimize(
         while state.take_slot() and not study._stop_requested:
             if deadline is not None and time.monotonic() >= deadline:
                 return
-            state.maybe_reap(study)
+            if not in_memory:
+                state.maybe_reap(study)
             try:
                 trial = study._claim()
             except TrialCapReached as exc:

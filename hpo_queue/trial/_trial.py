@@ -116,10 +116,14 @@ class Trial:
             self._params[name] = value
             self._distributions[name] = distribution
             self._params_dirty = True
-            if self._write_timer is None:
+            # In memory a write costs less than starting the timer thread that batches it.
+            write_now = self.study._storage.is_in_memory
+            if not write_now and self._write_timer is None:
                 self._write_timer = threading.Timer(PARAM_WRITE_DELAY, self._write_params)
                 self._write_timer.daemon = True
                 self._write_timer.start()
+        if write_now:
+            self._write_params()
         return value
 
     def _write_params(self) -> None:
