@@ -13,6 +13,7 @@ a sequential study (one process, ``optimize(n_jobs=1)``).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import re
 import sys
@@ -147,13 +148,14 @@ def _run_ours(
 ) -> float:
     """The async loop, driving one of our samplers through hand-built TrialHistory objects."""
     order_rng = np.random.default_rng([seed, 999])
-    trials: list[FrozenTrial] = []
-    in_flight: list[FrozenTrial] = []
+    trials: list[FrozenTrial] = []  # trials[number]; a changed trial replaces its entry
+    in_flight: list[int] = []
 
     def ask() -> None:
         # As a worker does: the history is read once, at the trial's first suggestion, and
         # holds every other trial (RUNNING ones with the params they were given).
-        trial = FrozenTrial(number=len(trials), state=TrialState.RUNNING)
+        number = len(trials)
+        trial = FrozenTrial(number=number, state=TrialState.RUNNING)
         history = TrialHistory((StudyDirection.MINIMIZE,), list(trials))
         trials.append(trial)
         space = sampler.infer_relative_search_space(history, trial)
@@ -164,19 +166,23 @@ def _run_ours(
                 value = relative[name]
             else:
                 value = sampler.sample_independent(history, trial, name, dist)
-            trial.params[name] = value
-            trial.distributions[name] = dist
-        in_flight.append(trial)
+            trial = trials[number] = dataclasses.replace(
+                trial,
+                params={**trial.params, name: value},
+                distributions={**trial.distributions, name: dist},
+            )
+        in_flight.append(number)
 
     finished = 0
     best = math.inf
     while finished < n_trials:
         while len(in_flight) < n_in_flight and len(trials) < n_trials:
             ask()
-        trial = in_flight.pop(int(order_rng.integers(len(in_flight))))
-        value = problem.func(trial.params)
-        trial.state = TrialState.COMPLETE
-        trial.values = [value]
+        number = in_flight.pop(int(order_rng.integers(len(in_flight))))
+        value = problem.func(trials[number].params)
+        trials[number] = dataclasses.replace(
+            trials[number], state=TrialState.COMPLETE, values=[value]
+        )
         best = min(best, value)
         finished += 1
     return best
