@@ -36,6 +36,7 @@ from hpo_queue.storages import (
     ClaimStatus,
     StudyRecord,
     StudySummary,
+    TrialSnapshot,
     get_storage,
 )
 from hpo_queue.study._constraints import (
@@ -185,12 +186,21 @@ class Study:
     def _pruning_history(self, exclude_number: int) -> TrialHistory:
         """The history a pruner decides from, read from the store only if the pruner looks."""
         directions = tuple(self._record.directions)
+        read: list[TrialSnapshot] = []  # at most one read, shared by both lazy views
+
+        def snapshot() -> TrialSnapshot:
+            if not read:
+                read.append(self._storage.get_snapshot(self._study_id))
+            return read[0]
 
         def load() -> list[FrozenTrial]:
-            snapshot = self._storage.get_snapshot(self._study_id)
-            return [t for t in snapshot.trials if t.number != exclude_number]
+            return [t for t in snapshot().trials if t.number != exclude_number]
 
-        return TrialHistory(directions, LazyTrials(load))
+        # The finished log holds no unfinished trial: nothing to exclude from it. A pruner
+        # that keeps per-step values (MedianPruner) reads only its new entries.
+        return TrialHistory(
+            directions, LazyTrials(load), finished_log=LazyTrials(lambda: snapshot().finished_log)
+        )
 
     def _history(self, exclude_number: int | None = None) -> TrialHistory:
         snapshot = self._storage.get_snapshot(self._study_id)

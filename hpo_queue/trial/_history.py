@@ -56,6 +56,14 @@ class LazyTrials(Sequence[FrozenTrial]):
         """True once the trials have been read."""
         return self._load is None
 
+    def source(self) -> Sequence[FrozenTrial]:
+        """The sequence read (reading it now if need be), as the store returned it.
+
+        A store's finished log is one list for the life of its cache: its identity tells a
+        pruner's cache which study's log it is looking at.
+        """
+        return self._get()
+
     def _get(self) -> Sequence[FrozenTrial]:
         if self._load is not None:
             self._trials = self._load()
