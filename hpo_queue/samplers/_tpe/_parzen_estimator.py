@@ -55,8 +55,8 @@ class _NumericKernels:
             min_sigma = 1e-12 * max(width, 1.0)
         sigmas = np.clip(sigmas, min_sigma, width)
         # The last kernel is the prior: a wide bump over the whole range.
-        self.mus = np.append(mus, 0.5 * (self.low + self.high))
-        self.sigmas = np.append(sigmas, width)
+        self.mus = np.concatenate((mus, [0.5 * (self.low + self.high)]))
+        self.sigmas = np.concatenate((sigmas, [width]))
         if self.step is None:
             self.inv_sigmas = 1.0 / self.sigmas
             log_norm = np.log(self.sigmas) + log_mass(
@@ -155,7 +155,7 @@ def _unique_pairs(mus: np.ndarray, sigmas: np.ndarray) -> tuple[np.ndarray, np.n
     order = np.lexsort((sigmas, mus))
     mus_sorted, sigmas_sorted = mus[order], sigmas[order]
     is_first = np.ones(len(mus), dtype=bool)
-    is_first[1:] = (np.diff(mus_sorted) != 0) | (np.diff(sigmas_sorted) != 0)
+    is_first[1:] = (mus_sorted[1:] != mus_sorted[:-1]) | (sigmas_sorted[1:] != sigmas_sorted[:-1])
     inverse = np.empty(len(mus), dtype=np.intp)
     inverse[order] = np.cumsum(is_first) - 1
     return mus_sorted[is_first], sigmas_sorted[is_first], inverse
@@ -169,7 +169,7 @@ def _neighbour_bandwidths(
         return mus
     order = np.argsort(mus)
     padded = np.concatenate([[low], mus[order], [high]])
-    gaps = np.diff(padded)
+    gaps = padded[1:] - padded[:-1]
     sorted_sigmas = np.maximum(gaps[:-1], gaps[1:])
     if not consider_endpoints and len(mus) >= 2:
         # The range's ends are not observations: don't let them widen the outermost kernels.
