@@ -10,6 +10,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     SmallInteger,
     String,
     Table,
@@ -20,7 +21,9 @@ from sqlalchemy.dialects import mysql
 
 from hpo_queue.storages._validation import MAX_NAME_LENGTH
 
-SCHEMA_VERSION = 1
+# Raised by each migration in migrations/versions (one revision per version): a store at
+# another version is refused until `hpo-queue storage upgrade` brings it here.
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -99,10 +102,10 @@ trials = Table(
     Column("datetime_start", _DateTime, nullable=True),
     Column("datetime_complete", _DateTime, nullable=True),
     Column("heartbeat", _DateTime, nullable=True),
-    # Set on a trial's first report: the history skips the intermediate-values query for
-    # trials that never reported.
     # How many intermediate values the trial has stored: a reader that holds that many
-    # already skips reading them again.
+    # already skips reading them again, and the history skips the intermediate-values
+    # query for trials that never reported. (Version 2 marks this column: version-1 stores
+    # of pre-release builds had a has_reports flag instead.)
     Column("n_reports", Integer, nullable=False, default=0),
     UniqueConstraint("study_id", "number", name="uq_hq_trials_study_number"),
     UniqueConstraint("study_id", "task_key", name="uq_hq_trials_study_task"),
@@ -124,6 +127,19 @@ intermediate_values = Table(
     Column("value", _Double, nullable=True),
     Column("value_kind", SmallInteger, nullable=False),
     mysql_engine="InnoDB",
+)
+
+# Alembic's record of the last migration run, prefixed like ours: a database shared with an
+# Optuna store (or any other alembic user) must not share alembic's default
+# "alembic_version". Spelled as alembic creates it, so that a new store is stamped without
+# importing alembic (a fifth of a second); kept out of ``metadata``, which is what the
+# migrations build.
+ALEMBIC_VERSION_TABLE = "hq_alembic_version"
+alembic_version = Table(
+    ALEMBIC_VERSION_TABLE,
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name=f"{ALEMBIC_VERSION_TABLE}_pkc"),
 )
 
 # value_kind codes for intermediate values.

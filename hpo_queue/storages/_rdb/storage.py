@@ -10,7 +10,9 @@ import dataclasses
 import datetime
 import json
 import logging
+import random
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,7 +25,6 @@ from hpo_queue.distributions import BaseDistribution
 from hpo_queue.exceptions import (
     DuplicatedStudyError,
     InvalidInputError,
-    SchemaVersionError,
     SearchSpaceExhausted,
     StorageError,
     StudyNotFoundError,
@@ -41,6 +42,7 @@ from hpo_queue.storages._rdb.codec import (
 )
 from hpo_queue.storages._rdb.engine import get_engine
 from hpo_queue.storages._rdb.retry import run_with_retry
+from hpo_queue.storages._rdb.schema_version import open_schema
 from hpo_queue.storages._records import (
     Claim,
     ClaimStatus,
@@ -117,42 +119,22 @@ class RDBStorage(BaseStorage):
         return row
 
     def _ensure_schema(self) -> None:
-        def create(conn: Connection) -> None:
-            schema.metadata.create_all(conn, checkfirst=True)
-            row = conn.execute(select(schema.version_info)).one_or_none()
-            if row is None:
-                from hpo_queue import __version__
-
-                conn.execute(
-                    insert(schema.version_info).values(
-                        version_info_id=1,
-                        schema_version=schema.SCHEMA_VERSION,
-                        library_version=__version__,
-                    )
-                )
-            elif row.schema_version != schema.SCHEMA_VERSION:
-                raise SchemaVersionError(
-                    f"{self.url} holds schema version {row.schema_version} "
-                    f"(written by hpo-queue {row.library_version}); this release reads "
-                    f"version {schema.SCHEMA_VERSION}."
-                )
-
-        for attempt in range(3):
+        """Create the tables in a new database, or check an existing store's schema version."""
+        for attempt in range(_CREATION_ATTEMPTS):
             try:
                 # Fail fast on a wrong URL: a first connection is not retried for long.
-                self._transaction(create, "open the database", attempts=2)
+                self._transaction(
+                    lambda conn: open_schema(conn, self.url), "open the database", attempts=2
+                )
                 return
             except StorageError as exc:
-                cause = exc.__cause__
-                if (
-                    attempt < 2
-                    and isinstance(cause, OperationalError)
-                    and ("already exists" in str(cause))
-                ):
+                if attempt + 1 < _CREATION_ATTEMPTS and _lost_creation_race(exc.__cause__):
+                    time.sleep(random.uniform(0.05, 0.2))
                     continue  # another process created the tables at the same moment
                 raise
             except (IntegrityError, ProgrammingError) as exc:
-                if attempt < 2:
+                if attempt + 1 < _CREATION_ATTEMPTS:
+                    time.sleep(random.uniform(0.05, 0.2))
                     continue  # two processes inserted the version row together
                 raise StorageError(f"Could not create the schema on {self.url}: {exc}") from exc
 
@@ -644,6 +626,19 @@ class RDBStorage(BaseStorage):
     def ping(self) -> None:
         """Raise StorageError unless the database answers."""
         self._transaction(lambda conn: conn.execute(select(1)).one(), "connect")
+
+
+# Racing processes that open a new database: each lost race is one more attempt.
+_CREATION_ATTEMPTS = 5
+
+
+def _lost_creation_race(exc: BaseException | None) -> bool:
+    """Whether creating the tables failed because another process was creating them too."""
+    if not isinstance(exc, OperationalError):
+        return False
+    # MariaDB (1684): a table "was skipped since its definition is being modified by
+    # concurrent DDL statement", when another process creates it in the same moment.
+    return "already exists" in str(exc) or "concurrent DDL" in str(exc)
 
 
 def _at_cap(study_row: AnyRow) -> bool:
