@@ -9,12 +9,30 @@ import traceback
 from collections.abc import Sequence
 
 from hpo_queue import __version__
-from hpo_queue.cli import _dashboard, _plot, _quickstart, _status, _studies, _submit, _trials
+from hpo_queue.cli import (
+    _dashboard,
+    _plot,
+    _quickstart,
+    _status,
+    _storage,
+    _studies,
+    _submit,
+    _trials,
+)
 from hpo_queue.cli._common import PROG, Parser, UsageError, hide_secrets
 from hpo_queue.exceptions import HpoQueueError
 
 # Each module adds its subcommands with ``register(subparsers)``; add new modules here.
-_COMMAND_MODULES = (_quickstart, _studies, _trials, _submit, _status, _plot, _dashboard)
+_COMMAND_MODULES = (
+    _quickstart,
+    _studies,
+    _trials,
+    _submit,
+    _status,
+    _plot,
+    _dashboard,
+    _storage,
+)
 
 _DESCRIPTION = """\
 Distributed hyperparameter optimization on a shared SQL store.
