@@ -1,0 +1,453 @@
+"""The BaseStorage contract, checked on every storage: in memory, SQLite, MariaDB, PostgreSQL."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from hpo_queue.directions import StudyDirection
+from hpo_queue.distributions import FloatDistribution
+from hpo_queue.exceptions import (
+    DuplicatedStudyError,
+    InvalidInputError,
+    SearchSpaceExhausted,
+    StudyNotFoundError,
+    TrialNotFoundError,
+)
+from hpo_queue.storages import BaseStorage, ClaimStatus, InMemoryStorage, RDBStorage
+from hpo_queue.trial._frozen import FrozenTrial
+from hpo_queue.trial._state import TrialState
+
+MIN = (StudyDirection.MINIMIZE,)
+X = FloatDistribution(0.0, 1.0)
+
+
+@pytest.fixture(params=["memory", "sqlite", "mysql", "postgresql"])
+def storage(request: pytest.FixtureRequest) -> Iterator[BaseStorage]:
+    """Each test runs on a new storage of every kind (servers: see tests/conftest.py)."""
+    if request.param == "memory":
+        made: BaseStorage = InMemoryStorage()
+    else:
+        fixture = {"sqlite": "sqlite_url", "mysql": "mysql_url", "postgresql": "postgres_url"}
+        made = RDBStorage(str(request.getfixturevalue(fixture[request.param])))
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+def new_study(storage: BaseStorage, max_trials: int | None = None, name: str = "s") -> int:
+    return storage.create_study(name, MIN, {"name": "RandomSampler"}, {}, max_trials).study_id
+
+
+def claim(storage: BaseStorage, study_id: int, **kwargs: object) -> FrozenTrial:
+    result = storage.claim_trial(study_id, **kwargs)  # type: ignore[arg-type]
+    assert result.status == ClaimStatus.CLAIMED, result
+    assert result.trial is not None
+    return result.trial
+
+
+def complete(storage: BaseStorage, study_id: int, trial: FrozenTrial, value: float) -> None:
+    assert storage.finish_trial(study_id, trial.trial_id, TrialState.COMPLETE, [value])
+
+
+def race(n_threads: int, work: Callable[[], None]) -> None:
+    """Run ``work`` in ``n_threads`` threads released together; re-raise the first error."""
+    barrier = threading.Barrier(n_threads)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            work()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(n_threads)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
+# -- studies ------------------------------------------------------------------------------
+
+
+def test_studies_are_created_found_listed_and_deleted(storage: BaseStorage) -> None:
+    first = storage.create_study("a", MIN, {"name": "TPESampler", "seed": 1}, {}, 5, {"k": 1})
+    second = new_study(storage, name="b")
+    assert storage.get_study("a") == first
+    assert storage.get_study_by_id(first.study_id).sampler_config == {
+        "name": "TPESampler",
+        "seed": 1,
+    }
+    assert first.max_trials == 5 and first.options == {"k": 1}
+    assert storage.list_study_names() == ["a", "b"]
+    with pytest.raises(DuplicatedStudyError):
+        storage.create_study("a", MIN, {}, {}, None)
+    storage.set_max_trials(second, 3)
+    assert storage.get_study_by_id(second).max_trials == 3
+    storage.delete_study(first.study_id)
+    assert storage.list_study_names() == ["b"]
+    with pytest.raises(StudyNotFoundError):
+        storage.get_study("a")
+    with pytest.raises(StudyNotFoundError):
+        storage.get_study_by_id(first.study_id)
+
+
+@pytest.mark.parametrize("name", ["", "   ", 3, "x" * 513, "a\x00b"])
+def test_bad_study_names_are_refused(storage: BaseStorage, name: object) -> None:
+    with pytest.raises(InvalidInputError):
+        storage.create_study(name, MIN, {}, {}, None)  # type: ignore[arg-type]
+
+
+def test_study_attrs_round_trip_as_json_and_bad_ones_are_refused(storage: BaseStorage) -> None:
+    study_id = new_study(storage)
+    storage.set_study_attr(study_id, "user", "pair", (1, 2))
+    storage.set_study_attr(study_id, "user", "pair", [3, 4])  # overwrite
+    storage.set_study_attr(study_id, "system", "flag", True)
+    assert storage.get_study_attrs(study_id, "user") == {"pair": [3, 4]}
+    assert storage.get_study_attrs(study_id, "system") == {"flag": True}
+    with pytest.raises(InvalidInputError):
+        storage.set_study_attr(study_id, "user", "bad", object())
+    with pytest.raises(InvalidInputError):
+        storage.set_study_attr(study_id, "user", "", 1)
+    assert storage.get_study_attrs(study_id, "user") == {"pair": [3, 4]}
+
+
+def test_summaries_count_states_and_name_the_best_trial(storage: BaseStorage) -> None:
+    study_id = new_study(storage)
+    storage.set_study_attr(study_id, "user", "owner", "me")
+    values = [3.0, 1.0, 2.0]
+    for value in values:
+        complete(storage, study_id, claim(storage, study_id), value)
+    failed = claim(storage, study_id)
+    storage.finish_trial(study_id, failed.trial_id, TrialState.FAIL, fail_reason="boom")
+    claim(storage, study_id)  # left RUNNING
+    (summary,) = storage.list_study_summaries()
+    assert summary.n_trials == 5
+    assert summary.counts == {"COMPLETE": 3, "FAIL": 1, "RUNNING": 1}
+    assert summary.best_trial is not None and summary.best_trial.number == 1
+    assert summary.user_attrs == {"owner": "me"}
+    assert storage.count_trials_by_state(study_id) == {
+        TrialState.COMPLETE: 3,
+        TrialState.FAIL: 1,
+        TrialState.RUNNING: 1,
+    }
+
+
+# -- claiming -----------------------------------------------------------------------------
+
+
+def test_numbers_are_gap_free_and_the_cap_is_exact(storage: BaseStorage) -> None:
+    study_id = new_study(storage, max_trials=3)
+    trials = [claim(storage, study_id, worker="w") for _ in range(3)]
+    assert [t.number for t in trials] == [0, 1, 2]
+    assert trials[0].state == TrialState.RUNNING and trials[0].worker == "w"
+    capped = storage.claim_trial(study_id)
+    assert capped.status == ClaimStatus.CAP_REACHED and capped.trial is None
+    assert "max_trials=3" in capped.detail
+
+
+def test_a_failed_trial_frees_its_slot_and_other_endings_do_not(storage: BaseStorage) -> None:
+    study_id = new_study(storage, max_trials=2)
+    first, second = claim(storage, study_id), claim(storage, study_id)
+    storage.finish_trial(study_id, first.trial_id, TrialState.PRUNED, [1.0])
+    assert storage.claim_trial(study_id).status == ClaimStatus.CAP_REACHED
+    storage.finish_trial(study_id, second.trial_id, TrialState.FAIL, fail_reason="x")
+    third = claim(storage, study_id)
+    assert third.number == 2  # numbering goes on; failed trials stay
+    assert storage.claim_trial(study_id).status == ClaimStatus.CAP_REACHED
+    assert storage.enqueue_trial(study_id, {"x": 0.5}) is None
+
+
+def test_waiting_trials_are_claimed_first_oldest_first(storage: BaseStorage) -> None:
+    study_id = new_study(storage)
+    first = storage.enqueue_trial(study_id, {"x": 0.1}, {"note": "a"})
+    second = storage.enqueue_trial(study_id, {"x": 0.2})
+    assert first is not None and second is not None
+    assert (first.number, second.number) == (0, 1)
+    assert first.state == TrialState.WAITING
+    claimed = claim(storage, study_id, worker="w")
+    assert claimed.number == 0 and claimed.state == TrialState.RUNNING
+    assert claimed.system_attrs["fixed_params"] == {"x": 0.1}
+    assert claimed.user_attrs == {"note": "a"}
+    assert claimed.worker == "w" and claimed.datetime_start is not None
+    assert claim(storage, study_id).number == 1
+    assert claim(storage, study_id).number == 2  # none left: a new trial
+
+
+def test_waiting_number_picks_that_trial_and_fixed_params_skip_the_queue(
+    storage: BaseStorage,
+) -> None:
+    study_id = new_study(storage)
+    for value in (0.1, 0.2, 0.3):
+        storage.enqueue_trial(study_id, {"x": value})
+    assert claim(storage, study_id, waiting_number=2).number == 2
+    assert claim(storage, study_id, waiting_number=2).number == 0  # no longer WAITING
+    fixed = claim(storage, study_id, fixed_params={"x": 0.9})
+    assert fixed.number == 3 and fixed.system_attrs["fixed_params"] == {"x": 0.9}
+    assert claim(storage, study_id, use_waiting=False).number == 4
+    assert storage.get_trial(study_id, 1).state == TrialState.WAITING
+
+
+def test_a_task_key_claims_once(storage: BaseStorage) -> None:
+    study_id = new_study(storage)
+    first = claim(storage, study_id, task_key="task-1")
+    again = storage.claim_trial(study_id, task_key="task-1")
+    assert again.status == ClaimStatus.DUPLICATE
+    assert again.trial is not None and again.trial.number == first.number
+    assert claim(storage, study_id, task_key="task-2").number == 1
+    found = storage.get_trial_by_task_key(study_id, "task-1")
+    assert found is not None and found.trial_id == first.trial_id
+    assert storage.get_trial_by_task_key(study_id, "task-3") is None
+
+
+def test_the_fixed_params_hook_sees_the_trials_and_can_exhaust(storage: BaseStorage) -> None:
+    study_id = new_study(storage)
+    seen: list[list[int]] = []
+
+    def grid(trials: object) -> dict[str, float]:
+        numbers = [t.number for t in trials]  # type: ignore[attr-defined]
+        seen.append(numbers)
+        if len(numbers) >= 2:
+            raise SearchSpaceExhausted("grid used up")
+        return {"x": 0.5 * len(numbers)}
+
+    assert claim(storage, study_id, fixed_params_hook=grid).system_attrs["fixed_params"] == {
+        "x": 0.0
+    }
+    assert claim(storage, study_id, fixed_params_hook=grid).system_attrs["fixed_params"] == {
+        "x": 0.5
+    }
+    exhausted = storage.claim_trial(study_id, fixed_params_hook=grid)
+    assert exhausted.status == ClaimStatus.EXHAUSTED and "grid used up" in exhausted.detail
+    assert seen == [[], [0], [0, 1]]
+    assert [t.number for t in storage.get_trials(study_id)] == [0, 1]
+
+
+def test_the_fixed_params_hook_runs_under_the_study_lock(storage: BaseStorage) -> None:
+    # A hook that is slow while other threads claim: under the lock, every hook call sees
+    # every trial created before it, so the counts it sees are 0, 1, 2, ... with no repeat.
+    study_id = new_study(storage)
+    seen: list[int] = []
+
+    def hook(trials: object) -> None:
+        seen.append(len(trials))  # type: ignore[arg-type]
+        time.sleep(0.01)
+
+    race(4, lambda: [claim(storage, study_id, fixed_params_hook=hook) for _ in range(3)])
+    assert sorted(seen) == list(range(12))
+
+
+def test_unstorable_attrs_are_refused_before_anything_changes(storage: BaseStorage) -> None:
+    study_id = new_study(storage)
+    with pytest.raises(InvalidInputError):
+        storage.claim_trial(study_id, system_attrs={"bad": object()})
+    with pytest.raises(InvalidInputError):
+        storage.enqueue_trial(study_id, {"x": 0.1}, user_attrs={"bad": {1, 2}})
+    assert storage.get_trials(study_id) == []
+    trial = claim(storage, study_id)
+    assert trial.number == 0
+    with pytest.raises(InvalidInputError):
+        storage.set_trial_attrs(trial.trial_id, "user", {"bad": object()})
+
+
+# -- racing threads -----------------------------------------------------------------------
+
+
+def test_racing_threads_get_exactly_the_cap_with_gap_free_numbers(storage: BaseStorage) -> None:
+    study_id = new_study(storage, max_trials=50)
+    results: list[ClaimStatus] = []
+    numbers: list[int] = []
+    lock = threading.Lock()
+
+    def claims() -> None:
+        for _ in range(10):  # 8 threads x 10 claims against a cap of 50
+            result = storage.claim_trial(study_id)
+            with lock:
+                results.append(result.status)
+                if result.trial is not None:
+                    numbers.append(result.trial.number)
+
+    race(8, claims)
+    assert results.count(ClaimStatus.CLAIMED) == 50
+    assert results.count(ClaimStatus.CAP_REACHED) == 30
+    assert sorted(numbers) == list(range(50))
+    assert [t.number for t in storage.get_trials(study_id)] == list(range(50))
+
+
+def test_racing_claims_and_enqueues_without_a_cap_leave_no_gap(storage: BaseStorage) -> None:
+    study_id = new_study(storage)
+
+    def work() -> None:
+        for i in range(6):
+            if i % 3 == 0:
+                storage.enqueue_trial(study_id, {"x": 0.5})
+            else:
+                trial = claim(storage, study_id)
+                complete(storage, study_id, trial, float(trial.number))
+
+    race(6, work)
+    trials = storage.get_trials(study_id)
+    assert [t.number for t in trials] == list(range(len(trials)))
+    assert len({t.trial_id for t in trials}) == len(trials)
+
+
+def test_a_trial_is_finished_once_when_finishers_race(storage: BaseStorage) -> None:
+    study_id = new_study(storage)
+    trial = claim(storage, study_id)
+    outcomes: list[bool] = []
+    race(
+        6,
+        lambda: outcomes.append(
+            storage.finish_trial(study_id, trial.trial_id, TrialState.FAIL, fail_reason="r")
+        ),
+    )
+    assert outcomes.count(True) == 1
+    assert storage.count_trials_by_state(study_id) == {TrialState.FAIL: 1}
+
+
+# -- writing and finishing ----------------------------------------------------------------
+
+
+def test_finishing_is_check_and_set_on_running(storage: BaseStorage) -> None:
+    study_id = new_study(storage)
+    trial = claim(storage, study_id)
+    assert storage.finish_trial(
+        study_id,
+        trial.trial_id,
+        TrialState.COMPLETE,
+        [0.25],
+        constraints=[-1.0],
+        params=({"x": 0.5}, {"x": X}),
+    )
+    assert not storage.finish_trial(study_id, trial.trial_id, TrialState.FAIL, fail_reason="late")
+    done = storage.get_trial(study_id, 0)
+    assert done.state == TrialState.COMPLETE and done.values == [0.25]
+    assert done.params == {"x": 0.5} and done.distributions == {"x": X}
+    assert done.constraints == [-1.0] and done.fail_reason is None
+    assert done.datetime_complete is not None
+    with pytest.raises(InvalidInputError):
+        storage.finish_trial(study_id, trial.trial_id, TrialState.RUNNING)
+    waiting = storage.enqueue_trial(study_id, {"x": 0.1})
+    assert waiting is not None
+    assert not storage.finish_trial(study_id, waiting.trial_id, TrialState.COMPLETE, [1.0])
+
+
+def test_params_and_attrs_of_a_running_trial(storage: BaseStorage) -> None:
+    study_id = new_study(storage)
+    trial = claim(storage, study_id)
+    storage.set_trial_params(trial.trial_id, {"x": 0.5}, {"x": X})
+    storage.set_trial_attrs(trial.trial_id, "user", {"k": (1, 2)})
+    storage.set_trial_attrs(trial.trial_id, "system", {"s": "v"})
+    read = storage.get_trial(study_id, 0)
+    assert read.params == {"x": 0.5} and read.distributions == {"x": X}
+    assert read.user_attrs == {"k": [1, 2]} and read.system_attrs == {"s": "v"}
+    complete(storage, study_id, read, 1.0)
+    storage.set_trial_params(trial.trial_id, {"x": 0.9}, {"x": X})  # finished: kept as it was
+    assert storage.get_trial(study_id, 0).params == {"x": 0.5}
+
+
+def test_intermediate_values_are_kept_in_step_order_and_rewrites_overwrite(
+    storage: BaseStorage,
+) -> None:
+    study_id = new_study(storage)
+    trial = claim(storage, study_id)
+    for step, value in [(0, 1.0), (2, 0.5), (1, 0.7), (2, 0.4), (3, float("inf"))]:
+        storage.add_intermediate_value(trial.trial_id, step, value)
+    values = storage.get_trial(study_id, 0).intermediate_values
+    assert list(values.items()) == [(0, 1.0), (1, 0.7), (2, 0.4), (3, float("inf"))]
+    snapshot_values = storage.get_snapshot(study_id).trials[0].intermediate_values
+    assert list(snapshot_values.items()) == list(values.items())
+
+
+def test_heartbeats_keep_running_trials_off_the_stale_list(storage: BaseStorage) -> None:
+    study_id = new_study(storage)
+    old, fresh = claim(storage, study_id), claim(storage, study_id)
+    time.sleep(0.3)
+    storage.record_heartbeat([fresh.trial_id])
+    assert [t.number for t in storage.find_stale_trials(0.2, study_id)] == [old.number]
+    assert [t.number for t in storage.find_stale_trials(0.2)] == [old.number]
+    assert storage.find_stale_trials(30.0, study_id) == []
+    complete(storage, study_id, old, 1.0)
+    assert storage.find_stale_trials(0.2, study_id) == []
+    assert storage.study_id_of_trial(fresh.trial_id) == study_id
+    with pytest.raises(TrialNotFoundError):
+        storage.study_id_of_trial(10**9)
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def test_snapshots_split_trials_and_keep_an_append_only_finished_log(
+    storage: BaseStorage,
+) -> None:
+    study_id = new_study(storage)
+    trials = [claim(storage, study_id) for _ in range(3)]
+    storage.enqueue_trial(study_id, {"x": 0.5})
+    complete(storage, study_id, trials[2], 2.0)
+    first = storage.get_snapshot(study_id)
+    assert [t.number for t in first.trials] == [0, 1, 2, 3]
+    assert [t.number for t in first.unfinished] == [0, 1, 3]
+    assert [t.number for t in first.finished_log] == [2]
+    log_then = list(first.finished_log)
+    trials_then = list(first.trials)
+    complete(storage, study_id, trials[0], 0.0)
+    storage.add_intermediate_value(trials[1].trial_id, 0, 1.0)
+    second = storage.get_snapshot(study_id)
+    # In the order learned (2 before 0), the earlier entries as they were.
+    assert [t.number for t in second.finished_log] == [2, 0]
+    assert second.finished_log[: len(log_then)] == log_then
+    assert [t.number for t in second.unfinished] == [1, 3]
+    # The first snapshot's lists did not change under it.
+    assert first.trials == trials_then and first.trials[0].state == TrialState.RUNNING
+    assert first.trials[1].intermediate_values == {}
+    assert second.trials[1].intermediate_values == {0: 1.0}
+
+
+def test_get_trial_reads_by_number(storage: BaseStorage) -> None:
+    study_id = new_study(storage)
+    claim(storage, study_id)
+    assert storage.get_trial(study_id, 0).number == 0
+    with pytest.raises(TrialNotFoundError):
+        storage.get_trial(study_id, 1)
+
+
+def test_the_best_trial_follows_each_direction_and_skips_infeasible_ones(
+    storage: BaseStorage,
+) -> None:
+    study_id = new_study(storage)
+    assert storage.get_best_trial(study_id, StudyDirection.MINIMIZE) is None
+    for value, constraint in [(2.0, -1.0), (0.5, 1.0), (1.0, 0.0), (3.0, -1.0)]:
+        trial = claim(storage, study_id)
+        storage.finish_trial(
+            study_id, trial.trial_id, TrialState.COMPLETE, [value], constraints=[constraint]
+        )
+    pruned = claim(storage, study_id)
+    storage.finish_trial(study_id, pruned.trial_id, TrialState.PRUNED, [-5.0])
+    best_min = storage.get_best_trial(study_id, StudyDirection.MINIMIZE)
+    best_max = storage.get_best_trial(study_id, StudyDirection.MAXIMIZE)
+    assert best_min is not None and best_min.number == 2  # 0.5 is infeasible, -5 PRUNED
+    assert best_max is not None and best_max.number == 3
+    cached = storage.cached_best_trial(study_id, StudyDirection.MINIMIZE)
+    assert cached is not None and cached.number == 2
+
+
+def test_returned_trials_are_immutable_snapshots(storage: BaseStorage) -> None:
+    study_id = new_study(storage)
+    trial = claim(storage, study_id)
+    storage.add_intermediate_value(trial.trial_id, 0, 1.0)
+    read = storage.get_trial(study_id, 0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        read.state = TrialState.COMPLETE  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        read.intermediate_values[1] = 2.0  # type: ignore[index]
+    storage.add_intermediate_value(trial.trial_id, 1, 0.5)
+    assert read.intermediate_values == {0: 1.0}  # the earlier read did not change
