@@ -20,7 +20,8 @@ from hpo_queue.logging import (
     use_json_format,
 )
 from hpo_queue.settings import Settings
-from hpo_queue.study._reaper import reap_stale_trials
+from hpo_queue.study import _lifecycle as lifecycle
+from hpo_queue.study._lifecycle import reap_stale_trials
 from hpo_queue.trial import Trial
 
 
@@ -80,7 +81,7 @@ def test_a_reaped_trial_is_a_json_line_too(
 ) -> None:
     settings = Settings(log_format="json", max_retries=1)
     study = hq.create_study(study_name="reaped", storage=sqlite_url, settings=settings)
-    claim = study._claim_trial()
+    claim = lifecycle.claim(study)
     assert claim.trial is not None
     time.sleep(0.05)
     capsys.readouterr()

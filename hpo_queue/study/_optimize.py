@@ -1,39 +1,27 @@
-"""The optimize loop, and run_trial: the one way a claimed trial is run and finished.
+"""The optimize loop: claim, run and finish trials in this process until a limit is reached.
 
-run_trial is shared by ``study.optimize`` and the Celery trial task, so both record
-results, failures, pruning and interruptions the same way.
+Each trial goes through :mod:`hpo_queue.study._lifecycle`, as the worker's trial task does.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import gc
-import math
 import os
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from hpo_queue.exceptions import (
     InvalidInputError,
     SearchSpaceExhausted,
-    StorageError,
     TrialCapReached,
-    TrialPruned,
 )
 from hpo_queue.logging import get_logger
-from hpo_queue.storages._validation import utcnow
+from hpo_queue.study import _lifecycle as lifecycle
 from hpo_queue.study._heartbeat import Heartbeat, heartbeat_for
-from hpo_queue.study._reaper import (
-    STORE_LOST_REASON_PREFIX,
-    reap_stale_trials,
-    requeue_lost_trial,
-)
 from hpo_queue.trial._frozen import FrozenTrial
-from hpo_queue.trial._state import TrialState
 from hpo_queue.trial._trial import Trial
 
 if TYPE_CHECKING:
@@ -45,13 +33,6 @@ Callback = Callable[["Study", FrozenTrial], None]
 _logger = get_logger("hpo_queue.study")
 
 
-def is_pruned_exception(exc: BaseException) -> bool:
-    """hq.TrialPruned, or Optuna's TrialPruned from an objective written for Optuna."""
-    return isinstance(exc, TrialPruned) or any(
-        cls.__name__ == "TrialPruned" for cls in type(exc).__mro__
-    )
-
-
 def run_trial(
     study: Study,
     trial: Trial,
@@ -59,196 +40,23 @@ def run_trial(
     catch: tuple[type[BaseException], ...] = (),
     heartbeat: Heartbeat | None = None,
     failed_trial_max_retries: int | None = None,
+    interruption_is_lost: bool = False,
 ) -> FrozenTrial:
-    """Call ``objective(trial)`` and write the outcome; re-raise errors not in ``catch``.
-
-    Whatever happens, the trial does not stay RUNNING: an exception (Ctrl-C included)
-    marks it FAIL with the traceback stored, before it propagates. A failed trial is queued
-    again with the same parameters (as a WAITING trial) while the retry policy allows:
-    ``failed_trial_max_retries``, or the study's own policy when None. The returned trial
-    then carries ``system_attrs["retried_as"]``, the number of that WAITING trial.
-    """
-    retry_limit = (
-        study.failed_trial_max_retries
-        if failed_trial_max_retries is None
-        else failed_trial_max_retries
-    )
+    """:func:`hpo_queue.study._lifecycle.run` with the trial kept alive by ``heartbeat``."""
     if heartbeat is not None:
         heartbeat.add(trial._trial_id)
     try:
-        try:
-            result = objective(trial)
-        except BaseException as exc:
-            if is_pruned_exception(exc):
-                values = _last_intermediate(trial)
-                frozen = _finish(study, trial, TrialState.PRUNED, values, None, retry_limit)
-                _logger.info(
-                    "Trial %d pruned. %s",
-                    trial.number,
-                    str(exc),
-                    extra=_extra(study, frozen),
-                )
-                return frozen
-            if isinstance(exc, StorageError):
-                _record_store_loss(study, trial, exc)
-                raise
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                reason = f"Interrupted ({type(exc).__name__}) while running the objective."
-            else:
-                reason = "".join(traceback.format_exception(exc)).strip()
-            frozen = _finish(study, trial, TrialState.FAIL, None, reason, retry_limit)
-            _logger.warning(
-                "Trial %d failed with parameters: %s because of the following error: %r.",
-                trial.number,
-                trial.params,
-                exc,
-                extra=_extra(study, frozen),
-            )
-            if isinstance(exc, catch) and isinstance(exc, Exception):
-                return frozen
-            raise
-        from hpo_queue.study._study import check_values
-
-        values, problem = check_values(result, len(study.directions))
-        if problem is not None:
-            frozen = _finish(study, trial, TrialState.FAIL, None, problem, retry_limit)
-            _logger.warning(
-                "Trial %d failed with parameters: %s because of the following error: %s",
-                trial.number,
-                trial.params,
-                problem,
-                extra=_extra(study, frozen),
-            )
-            return frozen
-        frozen = _finish(study, trial, TrialState.COMPLETE, values, None, retry_limit)
-        if frozen.state == TrialState.COMPLETE:  # else the reaper failed it first
-            _log_complete(study, frozen)
-        return frozen
+        return lifecycle.run(
+            study,
+            trial,
+            objective,
+            catch=catch,
+            retry_limit=failed_trial_max_retries,
+            interruption_is_lost=interruption_is_lost,
+        )
     finally:
         if heartbeat is not None:
             heartbeat.remove(trial._trial_id)
-
-
-def _record_store_loss(study: Study, trial: Trial, exc: StorageError) -> None:
-    """The objective's own calls to the store failed: not the objective's fault.
-
-    FAIL the trial and queue its parameters again, as the reaper does for a dead worker, if
-    the store is back; if it is not, the trial stays RUNNING and the reaper handles it.
-    """
-    reason = f"{STORE_LOST_REASON_PREFIX}: {exc}"
-    try:
-        changed = study._finish(
-            trial._trial_id, TrialState.FAIL, None, reason, None, trial._take_unwritten_params()
-        )
-        if changed:
-            requeue_lost_trial(
-                study._storage, study.study_id, trial._snapshot(), study.settings.max_retries
-            )
-    except StorageError:
-        pass
-    _logger.warning("Trial %d lost its store: %s", trial.number, exc)
-
-
-def _last_intermediate(trial: Trial) -> list[float] | None:
-    values = trial._intermediate
-    if not values:
-        return None
-    last = values[max(values)]
-    return None if math.isnan(last) else [last]
-
-
-def _finish(
-    study: Study,
-    trial: Trial,
-    state: TrialState,
-    values: list[float] | None,
-    reason: str | None,
-    retry_limit: int,
-) -> FrozenTrial:
-    constraints = trial._system_attrs.get("constraints")
-    frozen = trial._snapshot()
-    if constraints is None and state == TrialState.COMPLETE:
-        try:
-            constraints = study._evaluate_constraints(dataclasses.replace(frozen, values=values))
-        except Exception as exc:
-            state, values, reason = TrialState.FAIL, None, f"constraints_func failed: {exc!r}"
-    changed = study._finish(
-        trial._trial_id, state, values, reason, constraints, trial._take_unwritten_params()
-    )
-    if not changed:
-        # The reaper declared us dead while we ran (a long pause); the store keeps FAIL.
-        _logger.warning(
-            "Trial %d had already been marked finished (its heartbeat lapsed); "
-            "this result is not recorded.",
-            trial.number,
-        )
-        return study._storage.get_trial(study.study_id, trial.number)
-    frozen = dataclasses.replace(
-        frozen,
-        state=state,
-        values=values,
-        fail_reason=reason,
-        constraints=constraints,
-        datetime_complete=utcnow(),
-    )
-    if state == TrialState.FAIL and reason is not None and not reason.startswith("Interrupted"):
-        retry = study._retry_failed(frozen, retry_limit)
-        if retry is not None:
-            frozen = dataclasses.replace(
-                frozen, system_attrs={**frozen.system_attrs, "retried_as": retry.number}
-            )
-            _logger.info("Trial %d will be retried as trial %d.", frozen.number, retry.number)
-    return frozen
-
-
-def _extra(study: Study, frozen: FrozenTrial) -> dict[str, Any]:
-    return {
-        "study": study.study_name,
-        "trial": frozen.number,
-        "state": frozen.state.name,
-        "worker": frozen.worker,
-        "event": "trial_finished",
-    }
-
-
-def _log_complete(study: Study, frozen: FrozenTrial) -> None:
-    extra = {**_extra(study, frozen), "value": frozen.values}
-    if len(study.directions) > 1:
-        _logger.info(
-            "Trial %d finished with values: %s and parameters: %s.",
-            frozen.number,
-            frozen.values,
-            frozen.params,
-            extra=extra,
-        )
-        return
-    assert frozen.values is not None
-    # The cache as of this trial's start, plus this trial: no extra query per trial.
-    best = study._storage.cached_best_trial(study.study_id, study.direction)
-    if frozen.is_feasible() and (
-        best is None
-        or best.values is None
-        or study.direction.is_better(frozen.values[0], best.values[0])
-    ):
-        best = frozen
-    if best is None:
-        _logger.info(
-            "Trial %d finished with value: %s and parameters: %s.",
-            frozen.number,
-            frozen.values[0],
-            frozen.params,
-            extra=extra,
-        )
-        return
-    _logger.info(
-        "Trial %d finished with value: %s and parameters: %s. Best is trial %d with value: %s.",
-        frozen.number,
-        frozen.values[0],
-        frozen.params,
-        best.number,
-        best.value,
-        extra=extra,
-    )
 
 
 def _normalize_catch(
@@ -359,7 +167,7 @@ class _LoopState:
             if now < self._next_reap:
                 return
             self._next_reap = now + study.settings.heartbeat_interval
-        reap_stale_trials(
+        lifecycle.reap_stale_trials(
             study._storage,
             study.settings.heartbeat_grace,
             study.settings.max_retries,

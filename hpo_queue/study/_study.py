@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import math
-import numbers
-import os
-import socket
 import uuid
 from collections.abc import Callable, Container, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -14,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from hpo_queue.broker.job import TrialJob
 from hpo_queue.broker.submit import submit_trials
 from hpo_queue.directions import StudyDirection
-from hpo_queue.distributions import BaseDistribution
 from hpo_queue.exceptions import (
     DuplicatedStudyError,
     InvalidInputError,
@@ -32,13 +26,13 @@ from hpo_queue.samplers import BaseSampler, TPESampler, sampler_from_config
 from hpo_queue.settings import Settings
 from hpo_queue.storages import (
     BaseStorage,
-    Claim,
     ClaimStatus,
     StudyRecord,
     StudySummary,
     TrialSnapshot,
     get_storage,
 )
+from hpo_queue.study import _lifecycle as lifecycle
 from hpo_queue.study._constraints import (
     ConstraintsFunc,
     constraints_ref,
@@ -55,11 +49,6 @@ if TYPE_CHECKING:
     from hpo_queue.study._optimize import Callback, Objective
 
 StorageArg = str | BaseStorage | None
-
-
-def worker_name() -> str:
-    """hostname:pid, recorded on the trials a process runs."""
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class Study:
@@ -99,19 +88,6 @@ class Study:
         if self._constraints_func is None:
             return None
         return evaluate_constraints(self._constraints_func, frozen)
-
-    def _retry_failed(self, frozen: FrozenTrial, limit: int) -> FrozenTrial | None:
-        """Queue a failed trial's parameters again (WAITING) if fewer than ``limit`` retries."""
-        retries = int(frozen.system_attrs.get("retry_count", 0))
-        if retries >= limit:
-            return None
-        params = dict(frozen.system_attrs.get("fixed_params") or {}) | frozen.params
-        return self._storage.enqueue_trial(
-            self._study_id,
-            params,
-            dict(frozen.user_attrs),
-            system_attrs={"retry_of": frozen.number, "retry_count": retries + 1},
-        )
 
     def __repr__(self) -> str:
         return f"Study(study_name={self.study_name!r}, storage={self._storage.url!r})"
@@ -285,7 +261,7 @@ class Study:
     def _claim(
         self, *, task_key: str | None = None, fixed_params: dict[str, Any] | None = None
     ) -> Trial:
-        claim = self._claim_trial(task_key=task_key, fixed_params=fixed_params)
+        claim = lifecycle.claim(self, task_key=task_key, fixed_params=fixed_params)
         if claim.status == ClaimStatus.CAP_REACHED:
             raise TrialCapReached(f"Study {self.study_name!r} reached its cap: {claim.detail}.")
         if claim.status == ClaimStatus.EXHAUSTED:
@@ -294,35 +270,6 @@ class Study:
             raise TrialStateError(f"Task key {task_key!r} already has a trial.")
         assert claim.trial is not None
         return Trial(self, claim.trial)
-
-    def _claim_trial(
-        self,
-        *,
-        task_key: str | None = None,
-        fixed_params: dict[str, Any] | None = None,
-        system_attrs: dict[str, Any] | None = None,
-        use_waiting: bool = True,
-        waiting_number: int | None = None,
-    ) -> Claim:
-        """Claim a trial in one transaction; the sampler may fix its params (a grid point)."""
-        hook: Callable[[Sequence[FrozenTrial]], dict[str, Any] | None] | None = None
-        sampler_type = type(self.sampler)
-        if sampler_type.fixed_params_for_new_trial is not BaseSampler.fixed_params_for_new_trial:
-            directions = tuple(self._record.directions)
-
-            def hook(trials: Sequence[FrozenTrial]) -> dict[str, Any] | None:
-                return self.sampler.fixed_params_for_new_trial(TrialHistory(directions, trials))
-
-        return self._storage.claim_trial(
-            self._study_id,
-            worker=worker_name(),
-            task_key=task_key,
-            fixed_params=fixed_params,
-            system_attrs=system_attrs,
-            fixed_params_hook=hook,
-            use_waiting=use_waiting,
-            waiting_number=waiting_number,
-        )
 
     def tell(
         self,
@@ -334,68 +281,46 @@ class Study:
     ) -> FrozenTrial:
         """Finish a trial started with :meth:`ask`, by Trial object or by number.
 
-        A value that is None, NaN or not a number turns the trial into FAIL, with the
-        reason stored. Returns the finished trial as stored.
+        It ends as a trial of ``optimize`` would: a value that is None, NaN or not a number
+        turns it into FAIL with the reason stored, the study's constraints and retry policy
+        apply, and a PRUNED trial takes its last (non-NaN) report as its value. Returns the
+        finished trial as stored.
         """
         number = trial.number if isinstance(trial, Trial) else trial
         if isinstance(number, bool) or not isinstance(number, int):
             raise InvalidInputError(f"tell() needs a Trial or a trial number, got {trial!r}.")
         target_state = TrialState.parse(state) if state is not None else None
-        frozen = self._storage.get_trial(self._study_id, number)
-        if frozen.state.is_finished():
+        stored = self._storage.get_trial(self._study_id, number)
+        if stored.state.is_finished():
             if skip_if_finished:
-                return frozen
+                return stored
             raise TrialStateError(
-                f"Trial {number} is already finished ({frozen.state.name}); "
+                f"Trial {number} is already finished ({stored.state.name}); "
                 "it cannot be told again."
             )
-        if frozen.state != TrialState.RUNNING:
-            raise TrialStateError(f"Trial {number} is {frozen.state.name}, not RUNNING.")
-        pending = trial._take_unwritten_params() if isinstance(trial, Trial) else None
-        if pending is not None:
-            frozen = dataclasses.replace(frozen, params=pending[0], distributions=pending[1])
-        constraints = frozen.system_attrs.get("constraints")
-        if isinstance(trial, Trial):
-            constraints = trial._system_attrs.get("constraints", constraints)
-        fail_reason = None
-        final_values: list[float] | None = None
+        if stored.state != TrialState.RUNNING:
+            raise TrialStateError(f"Trial {number} is {stored.state.name}, not RUNNING.")
+        n_objectives = len(self._record.directions)
         if target_state in (None, TrialState.COMPLETE):
-            final_values, fail_reason = check_values(values, len(self._record.directions))
-            target_state = TrialState.COMPLETE if fail_reason is None else TrialState.FAIL
-            if constraints is None and fail_reason is None:
-                constraints = self._evaluate_constraints(
-                    dataclasses.replace(frozen, values=final_values)
-                )
+            outcome = lifecycle.outcome_of_result(values, n_objectives)
         elif target_state == TrialState.PRUNED:
-            if values is not None:
-                final_values, _ = check_values(values, len(self._record.directions))
-            elif frozen.intermediate_values:
-                final_values = [frozen.intermediate_values[max(frozen.intermediate_values)]]
+            intermediate = (
+                trial.intermediate_values
+                if isinstance(trial, Trial)
+                else stored.intermediate_values
+            )
+            pruned = (
+                lifecycle.check_values(values, n_objectives)[0]
+                if values is not None
+                else lifecycle.pruned_values(intermediate)
+            )
+            outcome = lifecycle.Outcome(TrialState.PRUNED, values=pruned)
         elif target_state == TrialState.FAIL:
-            fail_reason = "told FAIL"
+            outcome = lifecycle.Outcome(TrialState.FAIL, fail_reason="told FAIL")
         else:
             raise InvalidInputError(f"tell() cannot move a trial to {target_state.name}.")
-        self._finish(frozen.trial_id, target_state, final_values, fail_reason, constraints, pending)
+        lifecycle.finish(self, trial if isinstance(trial, Trial) else stored, outcome)
         return self._storage.get_trial(self._study_id, number)
-
-    def _finish(
-        self,
-        trial_id: int,
-        state: TrialState,
-        values: list[float] | None,
-        fail_reason: str | None,
-        constraints: Sequence[float] | None = None,
-        params: tuple[dict[str, Any], dict[str, BaseDistribution]] | None = None,
-    ) -> bool:
-        return self._storage.finish_trial(
-            self._study_id,
-            trial_id,
-            state,
-            values,
-            fail_reason=fail_reason,
-            constraints=constraints,
-            params=params,
-        )
 
     def enqueue_trial(
         self,
@@ -505,42 +430,6 @@ def trial_records(
         record["state"] = trial.state.name
         records.append(record)
     return records
-
-
-def check_values(values: Any, n_objectives: int) -> tuple[list[float] | None, str | None]:
-    """Turn an objective's return value into floats, or say why it cannot be used."""
-    if n_objectives == 1 and not isinstance(values, (list, tuple)):
-        candidates: list[Any] = [values]
-    elif isinstance(values, (list, tuple)):
-        candidates = list(values)
-        if len(candidates) != n_objectives:
-            return None, (
-                f"The objective returned {len(candidates)} values but the study has "
-                f"{n_objectives} direction(s): {values!r}."
-            )
-    else:
-        return None, (
-            f"The objective returned {values!r}; a study with {n_objectives} directions "
-            "needs a tuple of that many numbers."
-        )
-    result = []
-    for value in candidates:
-        if isinstance(value, (str, bytes)) or value is None or isinstance(value, bool):
-            return None, (
-                f"The objective returned {value!r} of type {type(value).__name__}, "
-                "which is not a number."
-            )
-        try:
-            number = float(value) if isinstance(value, numbers.Real) else float(value.__float__())
-        except (AttributeError, TypeError, ValueError):
-            return None, (
-                f"The objective returned {value!r} of type {type(value).__name__}, "
-                "which is not a number."
-            )
-        if math.isnan(number):
-            return None, f"The objective returned NaN ({values!r})."
-        result.append(number)
-    return result, None
 
 
 # -- module-level API -------------------------------------------------------------------------

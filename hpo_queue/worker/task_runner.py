@@ -21,10 +21,11 @@ from hpo_queue.execution.task_message import CANCELLED_JOB_ATTR, validate_task_a
 from hpo_queue.logging import get_logger
 from hpo_queue.settings import Settings
 from hpo_queue.storages import Claim, ClaimStatus, get_storage
+from hpo_queue.study import _lifecycle as lifecycle
 from hpo_queue.study._heartbeat import heartbeat_for
+from hpo_queue.study._lifecycle import reap_stale_trials, was_lost, worker_name
 from hpo_queue.study._optimize import run_trial
-from hpo_queue.study._reaper import reap_stale_trials, was_lost
-from hpo_queue.study._study import Study, load_study, worker_name
+from hpo_queue.study._study import Study, load_study
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._state import TrialState
 from hpo_queue.trial._trial import Trial
@@ -175,10 +176,11 @@ def _claim(
     use_waiting: bool = True,
     waiting_number: int | None = None,
 ) -> Claim:
-    """Study._claim_trial, keeping ClaimStatus (DUPLICATE matters to a redelivered task)."""
+    """lifecycle.claim, keeping ClaimStatus (DUPLICATE matters to a redelivered task)."""
 
     def claim() -> Claim:
-        return study._claim_trial(
+        return lifecycle.claim(
+            study,
             task_key=key,
             system_attrs=system_attrs,
             use_waiting=use_waiting,

@@ -23,7 +23,7 @@ import hpo_queue as hq
 from hpo_queue.samplers import RandomSampler
 from hpo_queue.settings import Settings
 from hpo_queue.study import Study
-from hpo_queue.study._reaper import was_lost
+from hpo_queue.study._lifecycle import was_lost
 from hpo_queue.trial import TrialState
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]

@@ -69,7 +69,7 @@ def test_no_retry_by_default() -> None:
 
 def test_a_store_failure_inside_the_objective_is_not_the_objectives_fault() -> None:
     from hpo_queue.exceptions import StorageError
-    from hpo_queue.study._reaper import was_lost
+    from hpo_queue.study._lifecycle import was_lost
 
     study = hq.create_study()  # no retry policy: only lost work is re-run
 

@@ -30,7 +30,7 @@ def reaped_meanwhile(trial):
     # As when the store was unreachable longer than the heartbeat grace: another worker's
     # reaper failed this trial (and queued its retry) before its result could be written.
     import time
-    from hpo_queue.study._reaper import reap_stale_trials
+    from hpo_queue.study._lifecycle import reap_stale_trials
     x = trial.suggest_float("x", -10, 10)
     trial._write_params()  # what the 50 ms timer does: the parameters are in the store
     time.sleep(0.05)

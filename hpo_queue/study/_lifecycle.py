@@ -1,0 +1,508 @@
+"""A trial's lifecycle in one place: claim, run the objective, judge the outcome, finish, retry.
+
+``study.optimize``, ``study.ask``/``study.tell``, the worker's trial task and the reaper all
+go through these functions, so a trial ends the same way whoever ends it:
+
+- the objective's return value is judged by :func:`outcome_of_result` (NaN, None, a string or
+  a number too large for a float is a FAIL that says what was returned);
+- an exception is judged by :func:`outcome_of_exception` (pruned, failed, or *lost*: the
+  work was interrupted through no fault of the objective, e.g. its worker was stopped or the
+  store went away, and it is queued again with the same parameters);
+- :func:`finish` applies the study's constraints (a constraints function that raises fails
+  the trial), writes the result (riding out a store outage), applies the retry policy and
+  logs one line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+import os
+import socket
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from hpo_queue.distributions import BaseDistribution
+from hpo_queue.exceptions import StorageError, TrialPruned
+from hpo_queue.logging import get_logger
+from hpo_queue.samplers import BaseSampler
+from hpo_queue.storages import BaseStorage, Claim
+from hpo_queue.storages._validation import utcnow
+from hpo_queue.trial._frozen import FrozenTrial
+from hpo_queue.trial._history import TrialHistory
+from hpo_queue.trial._state import TrialState
+
+if TYPE_CHECKING:
+    from hpo_queue.study._study import Study
+    from hpo_queue.trial._trial import Trial
+
+_logger = get_logger("hpo_queue.study")
+
+# A lost trial's fail_reason starts with one of these: the work was lost (its worker died or
+# was stopped, or the store went away), not failed by its objective.
+REAPED_REASON_PREFIX = "No heartbeat for"
+STORE_LOST_REASON_PREFIX = "The store could not be reached during the trial"
+INTERRUPTED_REASON_PREFIX = "Interrupted"
+STOPPED_REASON_PREFIX = "The worker was stopped during the trial"
+
+# How long a finished trial's result is kept and re-sent while the store is unreachable.
+STORE_OUTAGE_PATIENCE = 600.0
+
+Params = tuple[dict[str, Any], dict[str, BaseDistribution]]
+
+
+def worker_name() -> str:
+    """hostname:pid, recorded on the trials a process runs."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """How a trial ended, before it is written.
+
+    Attributes:
+        state: COMPLETE, PRUNED or FAIL.
+        values: the objective values (COMPLETE), the last reported value (PRUNED) or None.
+        fail_reason: why a FAIL failed.
+        lost: the work was lost, not failed: it is queued again with the same parameters
+            (up to the study's max_retries) and does not count against the retry policy.
+    """
+
+    state: TrialState
+    values: list[float] | None = None
+    fail_reason: str | None = None
+    lost: bool = False
+
+
+def was_lost(trial: FrozenTrial) -> bool:
+    """True if ``trial`` failed through no fault of its objective (its worker or store)."""
+    reason = trial.fail_reason or ""
+    return trial.state == TrialState.FAIL and reason.startswith(
+        (REAPED_REASON_PREFIX, STORE_LOST_REASON_PREFIX, STOPPED_REASON_PREFIX)
+    )
+
+
+# -- claiming ---------------------------------------------------------------------------------
+
+
+def claim(
+    study: Study,
+    *,
+    task_key: str | None = None,
+    fixed_params: dict[str, Any] | None = None,
+    system_attrs: dict[str, Any] | None = None,
+    use_waiting: bool = True,
+    waiting_number: int | None = None,
+) -> Claim:
+    """Claim a trial in one transaction; the sampler may fix its params (a grid point)."""
+    hook: Callable[[Sequence[FrozenTrial]], dict[str, Any] | None] | None = None
+    sampler = study.sampler
+    if type(sampler).fixed_params_for_new_trial is not BaseSampler.fixed_params_for_new_trial:
+        directions = tuple(study.directions)
+
+        def hook(trials: Sequence[FrozenTrial]) -> dict[str, Any] | None:
+            return sampler.fixed_params_for_new_trial(TrialHistory(directions, trials))
+
+    return study.storage.claim_trial(
+        study.study_id,
+        worker=worker_name(),
+        task_key=task_key,
+        fixed_params=fixed_params,
+        system_attrs=system_attrs,
+        fixed_params_hook=hook,
+        use_waiting=use_waiting,
+        waiting_number=waiting_number,
+    )
+
+
+# -- judging an outcome -----------------------------------------------------------------------
+
+
+def check_values(values: Any, n_objectives: int) -> tuple[list[float] | None, str | None]:
+    """Turn an objective's return value into floats, or say why it cannot be used."""
+    if n_objectives == 1 and not isinstance(values, (list, tuple)):
+        candidates: list[Any] = [values]
+    elif isinstance(values, (list, tuple)):
+        candidates = list(values)
+        if len(candidates) != n_objectives:
+            return None, (
+                f"The objective returned {len(candidates)} values but the study has "
+                f"{n_objectives} direction(s): {_short_repr(values)}."
+            )
+    else:
+        return None, (
+            f"The objective returned {_short_repr(values)}; a study with {n_objectives} "
+            "directions needs a tuple of that many numbers."
+        )
+    result = []
+    for value in candidates:
+        not_a_number = (
+            f"The objective returned {_short_repr(value)} of type {type(value).__name__}, "
+            "which is not a number."
+        )
+        if isinstance(value, (str, bytes)) or value is None or isinstance(value, bool):
+            return None, not_a_number
+        try:
+            number = float(value) if isinstance(value, numbers.Real) else float(value.__float__())
+        except OverflowError:
+            return None, (
+                f"The objective returned {_short_repr(value)}, a number too large for a "
+                "float (at most about 1.8e308)."
+            )
+        except (AttributeError, TypeError, ValueError):
+            return None, not_a_number
+        if math.isnan(number):
+            return None, f"The objective returned NaN ({_short_repr(values)})."
+        result.append(number)
+    return result, None
+
+
+def _short_repr(value: Any, limit: int = 200) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def outcome_of_result(result: Any, n_objectives: int) -> Outcome:
+    """The outcome of an objective that returned ``result``."""
+    values, problem = check_values(result, n_objectives)
+    if problem is not None:
+        return Outcome(TrialState.FAIL, fail_reason=problem)
+    return Outcome(TrialState.COMPLETE, values=values)
+
+
+def is_pruned_exception(exc: BaseException) -> bool:
+    """hq.TrialPruned, or Optuna's TrialPruned from an objective written for Optuna."""
+    return isinstance(exc, TrialPruned) or any(
+        cls.__name__ == "TrialPruned" for cls in type(exc).__mro__
+    )
+
+
+def pruned_values(intermediate: Mapping[int, float]) -> list[float] | None:
+    """A pruned trial's value: its last report, unless that was NaN (then none)."""
+    if not intermediate:
+        return None
+    last = intermediate[max(intermediate)]
+    return None if math.isnan(last) else [last]
+
+
+def outcome_of_exception(
+    exc: BaseException, intermediate: Mapping[int, float], *, interruption_is_lost: bool
+) -> Outcome:
+    """The outcome of an objective that raised ``exc``.
+
+    Args:
+        interruption_is_lost: True in a worker, where SystemExit or KeyboardInterrupt means
+            the worker is being stopped (SIGTERM on shutdown, eviction): the trial is lost
+            and re-run. False in ``optimize``, where Ctrl-C means the user wants to stop.
+    """
+    if is_pruned_exception(exc):
+        return Outcome(TrialState.PRUNED, values=pruned_values(intermediate))
+    if isinstance(exc, StorageError):
+        return Outcome(TrialState.FAIL, fail_reason=f"{STORE_LOST_REASON_PREFIX}: {exc}", lost=True)
+    if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+        if interruption_is_lost:
+            return Outcome(
+                TrialState.FAIL,
+                fail_reason=f"{STOPPED_REASON_PREFIX} ({type(exc).__name__}).",
+                lost=True,
+            )
+        return Outcome(
+            TrialState.FAIL,
+            fail_reason=f"{INTERRUPTED_REASON_PREFIX} ({type(exc).__name__}) while running "
+            "the objective.",
+        )
+    return Outcome(TrialState.FAIL, fail_reason="".join(traceback.format_exception(exc)).strip())
+
+
+# -- running ----------------------------------------------------------------------------------
+
+
+def run(
+    study: Study,
+    trial: Trial,
+    objective: Callable[[Trial], Any],
+    *,
+    catch: tuple[type[BaseException], ...] = (),
+    retry_limit: int | None = None,
+    interruption_is_lost: bool = False,
+) -> FrozenTrial:
+    """Call ``objective(trial)``, finish the trial, and re-raise errors not in ``catch``.
+
+    Whatever happens the trial does not stay RUNNING: an exception (Ctrl-C included) is
+    recorded before it propagates. ``retry_limit`` overrides the study's
+    failed_trial_max_retries (a submitted job's ``retries``).
+    """
+    try:
+        result = objective(trial)
+    except BaseException as exc:
+        outcome = outcome_of_exception(
+            exc, trial.intermediate_values, interruption_is_lost=interruption_is_lost
+        )
+        try:
+            frozen = finish(study, trial, outcome, retry_limit=retry_limit)
+        except StorageError:
+            if outcome.state == TrialState.PRUNED or isinstance(exc, Exception):
+                raise
+            frozen = None  # an interruption whose record could not be written: re-raise it
+        if outcome.state == TrialState.PRUNED:
+            assert frozen is not None
+            return frozen
+        if isinstance(exc, catch) and isinstance(exc, Exception) and frozen is not None:
+            return frozen
+        raise
+    return finish(
+        study, trial, outcome_of_result(result, len(study.directions)), retry_limit=retry_limit
+    )
+
+
+# -- finishing --------------------------------------------------------------------------------
+
+
+def finish(
+    study: Study,
+    trial: Trial | FrozenTrial,
+    outcome: Outcome,
+    *,
+    retry_limit: int | None = None,
+) -> FrozenTrial:
+    """Write ``outcome`` for a RUNNING trial, apply the retry policy, log it; the stored trial.
+
+    A COMPLETE trial is first checked by the study's constraints function, unless the trial
+    set its constraints itself; a constraints function that raises makes it a FAIL. If the
+    trial was no longer RUNNING (the reaper declared it dead during a long pause) nothing is
+    written and the stored trial is returned.
+    """
+    from hpo_queue.trial._trial import Trial
+
+    if isinstance(trial, Trial):
+        snapshot = trial._snapshot()
+        pending = trial._take_unwritten_params()
+    else:
+        snapshot, pending = trial, None
+    constraints = snapshot.system_attrs.get("constraints")
+    if outcome.state == TrialState.COMPLETE and constraints is None:
+        try:
+            constraints = study._evaluate_constraints(
+                dataclasses.replace(snapshot, values=outcome.values)
+            )
+        except Exception as exc:
+            outcome = Outcome(TrialState.FAIL, fail_reason=f"constraints_func failed: {exc!r}")
+    changed = _write_patiently(study, snapshot, outcome, constraints, pending)
+    if not changed:
+        _logger.warning(
+            "Trial %d had already been marked finished (its heartbeat lapsed); "
+            "this result is not recorded.",
+            snapshot.number,
+        )
+        return study.storage.get_trial(study.study_id, snapshot.number)
+    params, distributions = pending if pending is not None else (None, None)
+    frozen = dataclasses.replace(
+        snapshot,
+        state=outcome.state,
+        values=outcome.values,
+        fail_reason=outcome.fail_reason,
+        constraints=constraints,
+        datetime_complete=utcnow(),
+        params=params if params is not None else snapshot.params,
+        distributions=distributions if distributions is not None else snapshot.distributions,
+    )
+    retry = None
+    if outcome.lost:
+        retry = requeue(study.storage, study.study_id, frozen, study.settings.max_retries)
+    elif outcome.state == TrialState.FAIL and not (outcome.fail_reason or "").startswith(
+        INTERRUPTED_REASON_PREFIX
+    ):
+        limit = study.failed_trial_max_retries if retry_limit is None else retry_limit
+        retry = requeue(study.storage, study.study_id, frozen, limit)
+    if retry is not None:
+        frozen = dataclasses.replace(
+            frozen, system_attrs={**frozen.system_attrs, "retried_as": retry.number}
+        )
+    _log_finished(study, frozen, retry)
+    return frozen
+
+
+def _write_patiently(
+    study: Study,
+    snapshot: FrozenTrial,
+    outcome: Outcome,
+    constraints: Sequence[float] | None,
+    pending: Params | None,
+) -> bool:
+    """finish_trial, retried while the store is unreachable: a finished result is not lost.
+
+    The write is check-and-set on RUNNING, so a write that did land before a lost reply is
+    not applied twice (the retry then finds the trial finished: by us, so it reports True).
+    """
+    deadline = time.monotonic() + STORE_OUTAGE_PATIENCE
+    delay = 0.5
+    warned = False
+    while True:
+        try:
+            changed = study.storage.finish_trial(
+                study.study_id,
+                snapshot.trial_id,
+                outcome.state,
+                outcome.values,
+                fail_reason=outcome.fail_reason,
+                constraints=constraints,
+                params=pending,
+            )
+        except StorageError as exc:
+            if time.monotonic() + delay > deadline:
+                raise
+            if not warned:
+                _logger.warning(
+                    "Trial %d finished but the store is unreachable (%s); keeping its result "
+                    "and retrying for up to %.0f s.",
+                    snapshot.number,
+                    exc,
+                    STORE_OUTAGE_PATIENCE,
+                )
+                warned = True
+            time.sleep(delay)
+            delay = min(delay * 2, 10.0)
+            continue
+        if changed or not warned:
+            return changed
+        # A retried write may have landed the first time: ours if the stored result matches.
+        stored = study.storage.get_trial(study.study_id, snapshot.number)
+        return stored.state == outcome.state and stored.fail_reason == outcome.fail_reason
+
+
+def requeue(
+    storage: BaseStorage, study_id: int, trial: FrozenTrial, limit: int
+) -> FrozenTrial | None:
+    """Queue a finished trial's parameters again (WAITING), unless retried ``limit`` times.
+
+    Returns the WAITING retry, or None (retried enough already, or the study is at its cap).
+    """
+    retries = int(trial.system_attrs.get("retry_count", 0))
+    if retries >= limit:
+        return None
+    params = dict(trial.system_attrs.get("fixed_params") or {}) | dict(trial.params)
+    return storage.enqueue_trial(
+        study_id,
+        params,
+        dict(trial.user_attrs),
+        system_attrs={"retry_of": trial.number, "retry_count": retries + 1},
+    )
+
+
+def reap_stale_trials(
+    storage: BaseStorage,
+    grace_seconds: float,
+    max_retries: int,
+    study_id: int | None = None,
+) -> list[FrozenTrial]:
+    """FAIL every RUNNING trial silent for ``grace_seconds``; re-enqueue its parameters.
+
+    Safe to call from many processes at once: a trial is failed, and its retry queued, by
+    exactly one of them. Returns the trials this call moved to FAIL.
+    """
+    reaped = []
+    names: dict[int, str] = {}
+    for trial in storage.find_stale_trials(grace_seconds, study_id):
+        owner = study_id if study_id is not None else storage.study_id_of_trial(trial.trial_id)
+        reason = (
+            f"{REAPED_REASON_PREFIX} {grace_seconds:g} s from worker {trial.worker or 'unknown'}; "
+            "presumed dead."
+        )
+        if not storage.finish_trial(owner, trial.trial_id, TrialState.FAIL, fail_reason=reason):
+            continue  # finished meanwhile, or another reaper got there first
+        reaped.append(trial)
+        if owner not in names:
+            names[owner] = storage.get_study_by_id(owner).study_name
+        retry = requeue(storage, owner, trial, max_retries)
+        _logger.warning(
+            "Trial %d failed: %s %s",
+            trial.number,
+            reason,
+            f"Its parameters are queued again as trial {retry.number}."
+            if retry is not None
+            else "It is not queued again (retried enough already, or the study is at its cap).",
+            extra={
+                "study": names[owner],
+                "trial": trial.number,
+                "state": TrialState.FAIL.name,
+                "worker": trial.worker,
+                "event": "trial_reaped",
+            },
+        )
+    return reaped
+
+
+# -- logging ----------------------------------------------------------------------------------
+
+
+def _extra(study: Study, frozen: FrozenTrial) -> dict[str, Any]:
+    return {
+        "study": study.study_name,
+        "trial": frozen.number,
+        "state": frozen.state.name,
+        "worker": frozen.worker,
+        "event": "trial_finished",
+    }
+
+
+def _log_finished(study: Study, frozen: FrozenTrial, retry: FrozenTrial | None) -> None:
+    extra = _extra(study, frozen)
+    if frozen.state == TrialState.PRUNED:
+        _logger.info("Trial %d pruned. ", frozen.number, extra=extra)
+    elif frozen.state == TrialState.FAIL:
+        # The last line of a traceback is the exception itself: the log line stays one line.
+        reason = (frozen.fail_reason or "").strip().splitlines() or [""]
+        _logger.warning(
+            "Trial %d failed with parameters: %s because of the following error: %s",
+            frozen.number,
+            dict(frozen.params),
+            reason[-1],
+            extra=extra,
+        )
+    else:
+        _log_complete(study, frozen, extra)
+    if retry is not None:
+        _logger.info("Trial %d will be retried as trial %d.", frozen.number, retry.number)
+
+
+def _log_complete(study: Study, frozen: FrozenTrial, extra: dict[str, Any]) -> None:
+    extra = {**extra, "value": list(frozen.values or [])}
+    values = list(frozen.values or [])
+    params = dict(frozen.params)
+    if len(study.directions) > 1:
+        _logger.info(
+            "Trial %d finished with values: %s and parameters: %s.",
+            frozen.number,
+            values,
+            params,
+            extra=extra,
+        )
+        return
+    direction = study.directions[0]
+    # The cache as of this trial's start, plus this trial: no extra query per trial.
+    best = study.storage.cached_best_trial(study.study_id, direction)
+    if frozen.is_feasible() and (
+        best is None or not best.values or direction.is_better(values[0], best.values[0])
+    ):
+        best = frozen
+    if best is None or not best.values:
+        _logger.info(
+            "Trial %d finished with value: %s and parameters: %s.",
+            frozen.number,
+            values[0],
+            params,
+            extra=extra,
+        )
+        return
+    _logger.info(
+        "Trial %d finished with value: %s and parameters: %s. Best is trial %d with value: %s.",
+        frozen.number,
+        values[0],
+        params,
+        best.number,
+        best.values[0],
+        extra=extra,
+    )
