@@ -53,6 +53,14 @@ class BaseSampler(ABC):
     ) -> Any:
         """Sample one parameter; returns its external value."""
 
+    def trial_system_attrs(self, history: TrialHistory, trial: FrozenTrial) -> dict[str, Any]:
+        """System attrs to store on ``trial`` once, at its first sampled suggestion.
+
+        Called right after :meth:`infer_relative_search_space` with the same history; a
+        sampler that switches methods records which one chose the trial (``sampler_method``).
+        """
+        return {}
+
     def fixed_params_for_new_trial(self, history: TrialHistory) -> dict[str, Any] | None:
         """Called while a new trial is created, under the study lock.
 
