@@ -167,6 +167,7 @@ class Trial:
         sampler = self.study.sampler
         if self._relative_space is None:
             self._relative_space = sampler.infer_relative_search_space(history, self._snapshot())
+            self._set_sampler_attrs(sampler.trial_system_attrs(history, self._snapshot()))
             if self._relative_space:
                 self._relative_params = sampler.sample_relative(
                     history, self._snapshot(), self._relative_space
@@ -174,6 +175,13 @@ class Trial:
         if name in self._relative_params and self._relative_space.get(name) == distribution:
             return self._relative_params[name]
         return sampler.sample_independent(history, self._snapshot(), name, distribution)
+
+    def _set_sampler_attrs(self, attrs: dict[str, Any]) -> None:
+        """Store what the sampler records on the trial (the method that chose it), in one write."""
+        if attrs:
+            updated = {**self._system_attrs, **attrs}
+            self.study._storage.set_trial_attrs(self._trial_id, "system", updated)
+            self._system_attrs = updated
 
     def _check_against_history(
         self, name: str, distribution: BaseDistribution, history: TrialHistory
