@@ -14,10 +14,11 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import cmaes
 import numpy as np
 
 from hpo_queue.distributions import BaseDistribution, CategoricalDistribution
-from hpo_queue.exceptions import InvalidInputError, MissingDependencyError, MultiObjectiveError
+from hpo_queue.exceptions import InvalidInputError, MultiObjectiveError
 from hpo_queue.samplers._base import BaseSampler
 from hpo_queue.samplers._gp._sampler import METHOD_KEY, check_int, loss_sign
 from hpo_queue.samplers._random import check_seed, sample_uniform
@@ -147,12 +148,6 @@ class CmaEsSampler(BaseSampler):
 
     def _replay(self, space: UnitSpace, history: TrialHistory, trial: FrozenTrial) -> Any:
         """The optimizer after telling it every finished trial, generation by generation."""
-        try:
-            import cmaes
-        except ImportError:  # pragma: no cover - a declared dependency
-            raise MissingDependencyError(
-                "CmaEsSampler needs the cmaes package: pip install cmaes"
-            ) from None
         sign = loss_sign(history.directions[0])
         finished = [
             t
@@ -200,8 +195,6 @@ class CmaEsSampler(BaseSampler):
     ) -> tuple[np.ndarray, float, np.ndarray | None]:
         sigma = 1.0 / 6.0 if self.sigma0 is None else self.sigma0
         if self.source_trials:
-            import cmaes
-
             solutions = []
             for point in self.source_trials:
                 row = space.encode(point["params"])
