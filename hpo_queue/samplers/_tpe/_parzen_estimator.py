@@ -1,9 +1,16 @@
-"""A weighted mixture of product kernels over a search space: TPE's l(x) and g(x)."""
+"""TPE's two densities of one step, l(x) and g(x): weighted mixtures of product kernels.
+
+Both mixtures are built and scored side by side, the good group's kernels first and the bad
+group's after them, so that one numpy call covers both: on the small arrays of a TPE step
+numpy's cost per call, not the arithmetic, is what a suggestion pays for. Every value is
+computed elementwise exactly as it would be for each mixture alone.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -25,111 +32,151 @@ class ParzenOptions:
     consider_endpoints: bool = False
 
 
+@dataclass(frozen=True)
+class _Bounds:
+    """A numeric distribution's range in the space its kernels live in (log, cell-widened)."""
+
+    low: float
+    high: float
+    step: float | None
+
+
+@lru_cache(maxsize=1024)
+def _bounds(distribution: FloatDistribution | IntDistribution) -> _Bounds:
+    # The same for every trial of a study: worked out once per distribution.
+    step = None if distribution.step is None else float(distribution.step)
+    half = 0.0 if step is None else step / 2.0
+    low = np.asarray(distribution.low - half, dtype=float)
+    high = np.asarray(distribution.high + half, dtype=float)
+    if distribution.log:
+        low, high = np.log(low), np.log(high)
+    return _Bounds(float(low), float(high), step)
+
+
 class _NumericKernels:
     """Truncated normal kernels on one float/int parameter, in the (log-)transformed space.
 
     Discrete parameters (int, or float with a step) own the cell [v - step/2, v + step/2]
     around each value, so the kernels live on the widened range and a value's probability is
-    the kernel mass of its cell.
+    the kernel mass of its cell. Kernels ``[:n_good]`` are l(x)'s (its prior last), the rest
+    g(x)'s.
     """
 
     def __init__(
         self,
         distribution: FloatDistribution | IntDistribution,
-        observations: np.ndarray,
+        good: np.ndarray,
+        bad: np.ndarray,
         options: ParzenOptions,
     ) -> None:
         self.distribution = distribution
         self.log = distribution.log
-        step = distribution.step
-        self.step: float | None = None if step is None else float(step)
-        half = 0.0 if self.step is None else self.step / 2.0
-        self.low = float(self._transform(distribution.low - half))
-        self.high = float(self._transform(distribution.high + half))
+        bounds = _bounds(distribution)
+        self.low, self.high, self.step = bounds.low, bounds.high, bounds.step
         width = self.high - self.low
-        mus = self._transform(observations)
+        prior_mu = 0.5 * (self.low + self.high)
+        if self.log:
+            good, bad = np.log(good), np.log(bad)
+        # The last kernel of each mixture is its prior: a wide bump over the whole range.
+        self.mus = np.concatenate((good, (prior_mu,), bad, (prior_mu,)))
+        self.sigmas = np.concatenate(
+            (
+                self._bandwidths(good, width, options),
+                (width,),
+                self._bandwidths(bad, width, options),
+                (width,),
+            )
+        )
+        self.n_good = len(good) + 1
+
+    def _bandwidths(self, mus: np.ndarray, width: float, options: ParzenOptions) -> np.ndarray:
         sigmas = _neighbour_bandwidths(mus, self.low, self.high, options.consider_endpoints)
         if options.consider_magic_clip:
             min_sigma = width / min(100.0, 1.0 + len(mus) + 1.0)
         else:
             min_sigma = 1e-12 * max(width, 1.0)
-        sigmas = np.clip(sigmas, min_sigma, width)
-        # The last kernel is the prior: a wide bump over the whole range.
-        self.mus = np.concatenate((mus, [0.5 * (self.low + self.high)]))
-        self.sigmas = np.concatenate((sigmas, [width]))
-        if self.step is None:
-            self.inv_sigmas = 1.0 / self.sigmas
-            log_norm = np.log(self.sigmas) + log_mass(
-                (self.low - self.mus) * self.inv_sigmas, (self.high - self.mus) * self.inv_sigmas
-            )
-            self.log_const = -LOG_SQRT_2PI - log_norm
-        else:
-            # Discrete values repeat, and so do their kernels: work on the distinct
-            # (mu, sigma) pairs only (a few hundred at most, even with thousands of trials).
-            mus, sigmas, self.kernel_to_unique = _unique_pairs(self.mus, self.sigmas)
-            self.unique_mus, self.unique_sigmas = mus, sigmas
-            self.unique_log_in_range = log_mass(
-                (self.low - mus) / sigmas, (self.high - mus) / sigmas
-            )
+        return np.minimum(np.maximum(sigmas, min_sigma), width)
 
-    def _transform(self, x: np.ndarray | float) -> np.ndarray:
-        arr = np.asarray(x, dtype=float)
-        return np.log(arr) if self.log else arr
+    def _transform(self, x: np.ndarray) -> np.ndarray:
+        return np.log(x) if self.log else x
 
-    def sample(self, rng: np.random.Generator, active: np.ndarray) -> np.ndarray:
-        u = sample_truncated(rng, self.mus[active], self.sigmas[active], self.low, self.high)
+    def _to_value(self, u: np.ndarray) -> np.ndarray:
         x = np.exp(u) if self.log else u
         dist = self.distribution
         if self.step is not None:
             x = dist.low + np.round((x - dist.low) / self.step) * self.step
-        return np.clip(x, dist.low, dist.high)
+        return np.minimum(np.maximum(x, dist.low), dist.high)
+
+    def sample(self, rng: np.random.Generator, active: np.ndarray) -> np.ndarray:
+        u = sample_truncated(rng, self.mus[active], self.sigmas[active], self.low, self.high)
+        return self._to_value(u)
 
     def sample_local(self, rng: np.random.Generator, index: int, size: int) -> np.ndarray:
         """Gaussian steps of half kernel ``index``'s bandwidth around its centre, clipped."""
         mu, sigma = self.mus[index], self.sigmas[index]
         u = np.clip(mu + 0.5 * sigma * rng.standard_normal(size), self.low, self.high)
-        x = np.exp(u) if self.log else u
-        dist = self.distribution
-        if self.step is not None:
-            x = dist.low + np.round((x - dist.low) / self.step) * self.step
-        return np.clip(x, dist.low, dist.high)
+        return self._to_value(u)
 
-    def log_pdf(self, x: np.ndarray) -> np.ndarray:
-        """(n_samples, n_kernels) log densities (log masses for discrete parameters)."""
+    def log_mass_requests(self, x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The standardized intervals whose log masses :meth:`log_pdf` needs (flattened).
+
+        Continuous: each kernel's mass inside the range (its normalizer). Discrete: that,
+        per distinct (mu, sigma) pair, then each distinct candidate cell under each pair.
+        """
         if self.step is None:
-            # In place: this (n_samples, n_kernels) array is the biggest one TPE builds.
-            z = np.subtract.outer(self._transform(x), self.mus)
-            z *= self.inv_sigmas
-            np.square(z, out=z)
-            z *= -0.5
-            z += self.log_const
-            return z
-        # Each cell's mass is computed once per distinct candidate value and distinct kernel.
+            inv_sigmas = 1.0 / self.sigmas
+            self._inv_sigmas = inv_sigmas
+            return [((self.low - self.mus) * inv_sigmas, (self.high - self.mus) * inv_sigmas)]
+        # Discrete values repeat, and so do their kernels: work on the distinct (mu, sigma)
+        # pairs and candidate values only (a few hundred at most, even with thousands of trials).
+        mus, sigmas, self._kernel_to_unique = _unique_pairs(self.mus, self.sigmas)
         uniq, inverse = np.unique(x, return_inverse=True)
+        self._candidate_to_unique = inverse.reshape(-1, 1)
         left = self._transform(uniq - self.step / 2.0)[:, None]
         right = self._transform(uniq + self.step / 2.0)[:, None]
-        mus, sigmas = self.unique_mus, self.unique_sigmas
-        masses = log_mass((left - mus) / sigmas, (right - mus) / sigmas)
-        masses -= self.unique_log_in_range
-        return masses[inverse.ravel()][:, self.kernel_to_unique]
+        return [
+            ((self.low - mus) / sigmas, (self.high - mus) / sigmas),
+            (((left - mus) / sigmas).ravel(), ((right - mus) / sigmas).ravel()),
+        ]
+
+    def log_pdf(self, x: np.ndarray, masses: list[np.ndarray]) -> np.ndarray:
+        """(n_samples, n_kernels) log densities (log masses for discrete parameters)."""
+        if self.step is None:
+            log_const = -LOG_SQRT_2PI - (np.log(self.sigmas) + masses[0])
+            # In place: this (n_samples, n_kernels) array is the biggest one TPE builds.
+            z = np.subtract.outer(self._transform(x), self.mus)
+            z *= self._inv_sigmas
+            np.square(z, out=z)
+            z *= -0.5
+            z += log_const
+            return z
+        in_range, cells = masses
+        cells = cells.reshape(-1, len(in_range))
+        cells -= in_range
+        return cells[self._candidate_to_unique, self._kernel_to_unique]
 
 
 class _CategoricalKernels:
-    """One smoothed one-hot kernel per observation, plus a uniform prior kernel."""
+    """One smoothed one-hot kernel per observation, plus a uniform prior kernel, per mixture."""
 
     def __init__(
         self,
         distribution: CategoricalDistribution,
-        observations: np.ndarray,
+        good: np.ndarray,
+        bad: np.ndarray,
         options: ParzenOptions,
     ) -> None:
         n_choices = len(distribution.choices)
-        n_kernels = len(observations) + 1
+        n_good = len(good) + 1
+        n_kernels = n_good + len(bad) + 1
         # Each observation keeps most of its mass on its choice and spreads a share that shrinks
         # as evidence accumulates over the others, so no choice is ever ruled out.
-        smoothing = options.prior_weight / n_kernels
-        probs = np.full((n_kernels, n_choices), smoothing)
-        probs[np.arange(len(observations)), observations.astype(int)] += 1.0
+        probs = np.empty((n_kernels, n_choices))
+        probs[:n_good] = options.prior_weight / n_good
+        probs[n_good:] = options.prior_weight / (n_kernels - n_good)
+        rows = np.concatenate((np.arange(len(good)), np.arange(n_good, n_kernels - 1)))
+        probs[rows, np.concatenate((good, bad)).astype(int)] += 1.0
+        probs[n_good - 1] = 1.0
         probs[-1] = 1.0
         probs /= probs.sum(axis=1, keepdims=True)
         self.probs = probs
@@ -146,7 +193,10 @@ class _CategoricalKernels:
         """Kernel ``index``'s own choice, ``size`` times."""
         return np.full(size, float(np.argmax(self.probs[index])))
 
-    def log_pdf(self, x: np.ndarray) -> np.ndarray:
+    def log_mass_requests(self, x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        return []
+
+    def log_pdf(self, x: np.ndarray, masses: list[np.ndarray]) -> np.ndarray:
         return self.log_probs[:, x.astype(int)].T
 
 
@@ -168,7 +218,7 @@ def _neighbour_bandwidths(
     if len(mus) == 0:
         return mus
     order = np.argsort(mus)
-    padded = np.concatenate([[low], mus[order], [high]])
+    padded = np.concatenate(((low,), mus[order], (high,)))
     gaps = padded[1:] - padded[:-1]
     sorted_sigmas = np.maximum(gaps[:-1], gaps[1:])
     if not consider_endpoints and len(mus) >= 2:
@@ -180,59 +230,101 @@ def _neighbour_bandwidths(
     return sigmas
 
 
-class ParzenEstimator:
-    """A mixture over observations (plus a prior) of products of one kernel per parameter.
+class ParzenPair:
+    """l(x) over the good observations and g(x) over the bad ones, for one TPE step.
 
-    Values are in the distributions' internal representation: the number itself for float and
-    int parameters, the choice index for categoricals.
+    Each is a mixture over its observations (plus a prior) of products of one kernel per
+    parameter. Values are in the distributions' internal representation: the number itself
+    for float and int parameters, the choice index for categoricals.
     """
 
     def __init__(
         self,
-        observations: dict[str, np.ndarray],
+        good: dict[str, np.ndarray],
+        bad: dict[str, np.ndarray],
         search_space: dict[str, BaseDistribution],
-        weights: np.ndarray,
+        good_weights: np.ndarray,
+        bad_weights: np.ndarray,
         options: ParzenOptions,
     ) -> None:
         self.names = list(search_space)
         self.kernels: list[_NumericKernels | _CategoricalKernels] = []
         for name, distribution in search_space.items():
             if isinstance(distribution, CategoricalDistribution):
-                self.kernels.append(_CategoricalKernels(distribution, observations[name], options))
+                kernels: _NumericKernels | _CategoricalKernels = _CategoricalKernels(
+                    distribution, good[name], bad[name], options
+                )
             else:
-                self.kernels.append(_NumericKernels(distribution, observations[name], options))
-        all_weights = np.append(np.asarray(weights, dtype=float), options.prior_weight)
-        if len(weights) == 0 or all_weights.sum() <= 0.0:
-            all_weights = np.zeros(len(weights) + 1)
-            all_weights[-1] = 1.0
-        self.weights = all_weights / all_weights.sum()
+                kernels = _NumericKernels(distribution, good[name], bad[name], options)
+            self.kernels.append(kernels)
+        self.n_good = n_good = len(good_weights) + 1
+        weights = np.concatenate(
+            (good_weights, (options.prior_weight,), bad_weights, (options.prior_weight,))
+        )
+        totals = np.empty(len(weights))
+        for part, total in (
+            (weights[:n_good], totals[:n_good]),
+            (weights[n_good:], totals[n_good:]),
+        ):
+            part_sum = part.sum()
+            if len(part) == 1 or part_sum <= 0.0:  # no observations: the prior alone
+                part[:-1] = 0.0
+                part[-1] = 1.0
+                part_sum = part.sum()
+            total[:] = part_sum
+        self.weights = weights / totals
         with np.errstate(divide="ignore"):
             self.log_weights = np.log(self.weights)
 
     def sample(self, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
-        active = rng.choice(len(self.weights), size=size, p=self.weights)
+        """``size`` draws from l(x)."""
+        # rng.choice(n_good, size, p=weights) without its argument checks: the same draws.
+        cdf = np.cumsum(self.weights[: self.n_good])
+        cdf /= cdf[-1]
+        active = cdf.searchsorted(rng.random(size), side="right")
         pairs = zip(self.names, self.kernels, strict=True)
         return {name: kernels.sample(rng, active) for name, kernels in pairs}
 
     def sample_local(
         self, rng: np.random.Generator, index: int, size: int
     ) -> dict[str, np.ndarray]:
-        """``size`` points near observation ``index``: a step on each numeric parameter."""
+        """``size`` points near good observation ``index``: a step on each numeric parameter."""
         pairs = zip(self.names, self.kernels, strict=True)
         return {name: kernels.sample_local(rng, index, size) for name, kernels in pairs}
 
-    def log_pdf(self, samples: dict[str, np.ndarray]) -> np.ndarray:
-        n_samples = len(samples[self.names[0]])
-        total = np.zeros((n_samples, len(self.weights)))
-        total += self.log_weights
-        for name, kernels in zip(self.names, self.kernels, strict=True):
-            total += kernels.log_pdf(samples[name])
-        peak = total.max(axis=1)
-        peak = np.where(np.isfinite(peak), peak, 0.0)
-        total -= peak[:, None]
-        np.exp(total, out=total)
-        with np.errstate(divide="ignore"):
-            return np.log(total.sum(axis=1)) + peak
+    def log_ratio(self, samples: dict[str, np.ndarray]) -> np.ndarray:
+        """log l(x) - log g(x) for each sample (NaN where both are zero)."""
+        columns = [samples[name] for name in self.names]
+        requests = [k.log_mass_requests(x) for k, x in zip(self.kernels, columns, strict=True)]
+        # One log_mass call for every interval of the step (it is elementwise).
+        flat = [pair for group in requests for pair in group]
+        masses: list[np.ndarray] = []
+        if flat:
+            lows = np.concatenate([a for a, _ in flat])
+            highs = np.concatenate([b for _, b in flat])
+            ends = np.cumsum([len(a) for a, _ in flat])
+            masses = np.split(log_mass(lows, highs), ends[:-1])
+        total: np.ndarray | None = None
+        start = 0
+        for kernels, x, group in zip(self.kernels, columns, requests, strict=True):
+            log_pdf = kernels.log_pdf(x, masses[start : start + len(group)])
+            start += len(group)
+            if total is None:
+                total = log_pdf + self.log_weights
+            else:
+                total += log_pdf
+        assert total is not None
+        n_good = self.n_good
+        good, bad = total[:, :n_good], total[:, n_good:]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            peaks = np.stack((good.max(axis=1), bad.max(axis=1)))
+            peaks[~np.isfinite(peaks)] = 0.0
+            good -= peaks[0][:, None]
+            bad -= peaks[1][:, None]
+            np.exp(total, out=total)
+            log_sums = np.log(np.stack((good.sum(axis=1), bad.sum(axis=1))))
+            log_sums += peaks
+            return log_sums[0] - log_sums[1]
 
 
 def default_weights(n: int) -> np.ndarray:

@@ -13,8 +13,8 @@ from hpo_queue.samplers._base import BaseSampler
 from hpo_queue.samplers._random import check_seed, sample_uniform
 from hpo_queue.samplers._tpe._columns import FINISHED, ColumnCache, FinishedColumns
 from hpo_queue.samplers._tpe._parzen_estimator import (
-    ParzenEstimator,
     ParzenOptions,
+    ParzenPair,
     default_weights,
     n_below,
 )
@@ -229,8 +229,9 @@ class TPESampler(BaseSampler):
             full = ~np.isnan(np.concatenate([finished_rows[above], running_rows])).any(axis=1)
             is_running = np.isin(np.sort(above_numbers[full], kind="stable"), running_numbers)
             bad_weights = bad_weights * np.where(is_running, self.running_weight, 1.0)
-        good = ParzenEstimator(below_obs, search_space, good_weights, self._options)
-        bad = ParzenEstimator(above_obs, search_space, bad_weights, self._options)
+        densities = ParzenPair(
+            below_obs, above_obs, search_space, good_weights, bad_weights, self._options
+        )
 
         rng = self.rng(trial, *salt)
         incumbent = None
@@ -239,13 +240,12 @@ class TPESampler(BaseSampler):
         n_local = min(self.n_local_candidates, self.n_ei_candidates // 2)
         if incumbent is None:
             n_local = 0
-        candidates = good.sample(rng, self.n_ei_candidates - n_local)
+        candidates = densities.sample(rng, self.n_ei_candidates - n_local)
         if n_local:
             assert incumbent is not None
-            local = good.sample_local(rng, incumbent, n_local)
+            local = densities.sample_local(rng, incumbent, n_local)
             candidates = {k: np.concatenate([candidates[k], local[k]]) for k in names}
-        with np.errstate(invalid="ignore"):
-            scores = good.log_pdf(candidates) - bad.log_pdf(candidates)
+        scores = densities.log_ratio(candidates)
         scores = np.where(np.isnan(scores), -np.inf, scores)
         best = int(np.argmax(scores))
         return {
