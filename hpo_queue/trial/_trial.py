@@ -6,6 +6,7 @@ import logging
 import math
 import numbers
 import threading
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,20 @@ _logger = logging.getLogger("hpo_queue.trial")
 # calls at the top of an objective costs one write; a trial that ends sooner writes them
 # with its result instead. Other workers see a running trial's params after this delay.
 PARAM_WRITE_DELAY = 0.05
+
+# Trials of this process whose suggested params are not written yet. Any trial's first
+# history read writes them first, so what a sampler sees of this process's own running
+# trials never depends on whether a timer has fired (a seeded ask/tell loop repeats exactly).
+_unwritten: weakref.WeakSet[Trial] = weakref.WeakSet()
+_unwritten_lock = threading.Lock()
+
+
+def _write_unwritten_params() -> None:
+    """Write the pending params of every trial of this process (before a history read)."""
+    with _unwritten_lock:
+        pending = list(_unwritten)
+    for trial in pending:
+        trial._write_params()
 
 
 class Trial:
@@ -122,6 +137,8 @@ class Trial:
                 self._write_timer = threading.Timer(PARAM_WRITE_DELAY, self._write_params)
                 self._write_timer.daemon = True
                 self._write_timer.start()
+                with _unwritten_lock:
+                    _unwritten.add(self)
         if write_now:
             self._write_params()
         return value
@@ -129,7 +146,11 @@ class Trial:
     def _write_params(self) -> None:
         """Write the parameters suggested so far (from the delayed-write timer)."""
         with self._write_lock:
+            if self._write_timer is not None:
+                self._write_timer.cancel()  # when called before the timer fires
             self._write_timer = None
+            with _unwritten_lock:
+                _unwritten.discard(self)
             if not self._params_dirty:
                 return
             self._params_dirty = False
@@ -147,6 +168,8 @@ class Trial:
             if self._write_timer is not None:
                 self._write_timer.cancel()
                 self._write_timer = None
+            with _unwritten_lock:
+                _unwritten.discard(self)
             if not self._params and not self._params_dirty:
                 return None
             self._params_dirty = False
@@ -197,6 +220,7 @@ class Trial:
         # Read once per trial: its first suggestion sees every trial started before it.
         # Samplers skip the asking trial themselves, so the cached list is passed as is.
         if self._history is None:
+            _write_unwritten_params()
             self._history = self.study._history()
         return self._history
 
