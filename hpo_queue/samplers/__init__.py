@@ -6,7 +6,7 @@ from typing import Any
 
 from hpo_queue._registry import build_from_config
 from hpo_queue.samplers._auto import AutoSampler
-from hpo_queue.samplers._base import BaseSampler
+from hpo_queue.samplers._base import SAMPLER_METHOD_KEY, BaseSampler
 from hpo_queue.samplers._cmaes import CmaEsSampler
 from hpo_queue.samplers._gp import GPSampler
 from hpo_queue.samplers._grid import GridSampler
@@ -37,6 +37,7 @@ def sampler_from_config(config: dict[str, Any]) -> BaseSampler:
 
 
 __all__ = [
+    "SAMPLER_METHOD_KEY",
     "AutoSampler",
     "BaseSampler",
     "CmaEsSampler",

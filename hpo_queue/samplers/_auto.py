@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from hpo_queue.distributions import BaseDistribution, CategoricalDistribution
-from hpo_queue.samplers._base import BaseSampler
-from hpo_queue.samplers._gp._sampler import METHOD_KEY, GPSampler, check_int
+from hpo_queue.samplers._arguments import check_int
+from hpo_queue.samplers._base import SAMPLER_METHOD_KEY, BaseSampler
+from hpo_queue.samplers._gp import GPSampler
 from hpo_queue.samplers._nsga2 import NSGAIISampler
 from hpo_queue.samplers._random import check_seed
 from hpo_queue.samplers._tpe import TPESampler
@@ -112,7 +113,7 @@ class AutoSampler(BaseSampler):
         return self._nsga2 if method == "nsga2" else self._tpe
 
     def trial_system_attrs(self, history: TrialHistory, trial: FrozenTrial) -> dict[str, Any]:
-        return {METHOD_KEY: self.select_method(history, trial)}
+        return {SAMPLER_METHOD_KEY: self.select_method(history, trial)}
 
     def infer_relative_search_space(
         self, history: TrialHistory, trial: FrozenTrial

@@ -12,6 +12,9 @@ from hpo_queue.distributions import BaseDistribution
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
 
+# The trial system attr that names the method which chose a trial's params ("gp", "tpe", ...).
+SAMPLER_METHOD_KEY = "sampler_method"
+
 
 class BaseSampler(ABC):
     """Suggests parameter values from the shared history.

@@ -19,8 +19,8 @@ import numpy as np
 
 from hpo_queue.distributions import BaseDistribution, CategoricalDistribution
 from hpo_queue.exceptions import InvalidInputError, MultiObjectiveError
-from hpo_queue.samplers._base import BaseSampler
-from hpo_queue.samplers._gp._sampler import METHOD_KEY, check_int, loss_sign
+from hpo_queue.samplers._arguments import check_int, loss_sign
+from hpo_queue.samplers._base import SAMPLER_METHOD_KEY, BaseSampler
 from hpo_queue.samplers._random import check_seed, sample_uniform
 from hpo_queue.samplers._tpe._search_space import intersection_search_space
 from hpo_queue.samplers._unit_space import UnitSpace
@@ -113,7 +113,7 @@ class CmaEsSampler(BaseSampler):
         return {n: d for n, d in space.items() if not isinstance(d, CategoricalDistribution)}
 
     def trial_system_attrs(self, history: TrialHistory, trial: FrozenTrial) -> dict[str, Any]:
-        return {METHOD_KEY: "random" if self._in_startup(history, trial) else "cmaes"}
+        return {SAMPLER_METHOD_KEY: "random" if self._in_startup(history, trial) else "cmaes"}
 
     def _in_startup(self, history: TrialHistory, trial: FrozenTrial) -> bool:
         n = sum(

@@ -15,13 +15,8 @@ import numpy as np
 
 from hpo_queue.distributions import BaseDistribution
 from hpo_queue.exceptions import InvalidInputError
-from hpo_queue.samplers._base import BaseSampler
-from hpo_queue.samplers._gp._sampler import (
-    METHOD_KEY,
-    check_int,
-    check_no_constraints_func,
-    loss_sign,
-)
+from hpo_queue.samplers._arguments import check_int, check_no_constraints_func, loss_sign
+from hpo_queue.samplers._base import SAMPLER_METHOD_KEY, BaseSampler
 from hpo_queue.samplers._random import check_seed, sample_uniform
 from hpo_queue.samplers._tpe._search_space import intersection_search_space
 from hpo_queue.samplers._unit_space import UnitSpace
@@ -96,7 +91,7 @@ class NSGAIISampler(BaseSampler):
 
     def trial_system_attrs(self, history: TrialHistory, trial: FrozenTrial) -> dict[str, Any]:
         return {
-            METHOD_KEY: "random"
+            SAMPLER_METHOD_KEY: "random"
             if len(_complete(history, trial)) < self.population_size
             else "nsga2"
         }

@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from hpo_queue.directions import StudyDirection
 from hpo_queue.distributions import BaseDistribution
 from hpo_queue.exceptions import InvalidInputError, MultiObjectiveError
-from hpo_queue.samplers._base import BaseSampler
+from hpo_queue.samplers._arguments import check_int, check_no_constraints_func, loss_sign
+from hpo_queue.samplers._base import SAMPLER_METHOD_KEY, BaseSampler
 from hpo_queue.samplers._gp._acquisition import Acquisition, maximize
 from hpo_queue.samplers._gp._model import Posterior, fit_theta
 from hpo_queue.samplers._qmc import qmc_point
@@ -22,7 +22,6 @@ from hpo_queue.trial._history import TrialHistory
 from hpo_queue.trial._state import TrialState
 
 RUNNING_STRATEGIES = ("kriging_believer", "constant_liar", "ignore")
-METHOD_KEY = "sampler_method"
 
 
 class GPSampler(BaseSampler):
@@ -121,7 +120,7 @@ class GPSampler(BaseSampler):
         return space
 
     def trial_system_attrs(self, history: TrialHistory, trial: FrozenTrial) -> dict[str, Any]:
-        return {METHOD_KEY: "qmc" if self._in_startup(history, trial) else "gp"}
+        return {SAMPLER_METHOD_KEY: "qmc" if self._in_startup(history, trial) else "gp"}
 
     def _in_startup(self, history: TrialHistory, trial: FrozenTrial) -> bool:
         n = sum(
@@ -280,25 +279,3 @@ def _shared_space(trials: list[FrozenTrial]) -> dict[str, BaseDistribution]:
     if not space:
         return {}
     return {n: space[n] for n in sorted(space) if not space[n].single()}
-
-
-def loss_sign(direction: StudyDirection) -> float:
-    """The factor that turns an objective value into a loss to minimize."""
-    return -1.0 if direction == StudyDirection.MAXIMIZE else 1.0
-
-
-def check_int(name: str, value: Any, minimum: int) -> int:
-    """Validate an integer argument (bools refused)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InvalidInputError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return value
-
-
-def check_no_constraints_func(constraints_func: Any) -> None:
-    """Samplers read stored constraint values; the function belongs to the study."""
-    if constraints_func is not None:
-        raise InvalidInputError(
-            "Pass constraints_func to create_study(..., constraints_func=f), not to the "
-            "sampler: the study applies it in every process and stores the values, which "
-            "every sampler reads."
-        )
