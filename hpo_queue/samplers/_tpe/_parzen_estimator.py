@@ -20,7 +20,12 @@ from hpo_queue.distributions import (
     FloatDistribution,
     IntDistribution,
 )
-from hpo_queue.samplers._tpe._truncnorm import LOG_SQRT_2PI, log_mass, sample_truncated
+from hpo_queue.samplers._tpe._truncnorm import (
+    LOG_SQRT_2PI,
+    exp_underflowing,
+    log_mass,
+    sample_truncated,
+)
 
 
 @dataclass(frozen=True)
@@ -321,7 +326,7 @@ class ParzenPair:
             peaks[~np.isfinite(peaks)] = 0.0
             good -= peaks[0][:, None]
             bad -= peaks[1][:, None]
-            np.exp(total, out=total)
+            exp_underflowing(total, out=total)
             log_sums = np.log(np.stack((good.sum(axis=1), bad.sum(axis=1))))
             log_sums += peaks
             return log_sums[0] - log_sums[1]
