@@ -21,6 +21,8 @@ from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
 from hpo_queue.trial._state import TrialState
 
+# At most this many unseen RUNNING trials are given a fantasized point before this one's.
+_MAX_FANTASIES = 16
 RUNNING_STRATEGIES = ("kriging_believer", "constant_liar", "ignore")
 
 
@@ -35,6 +37,10 @@ class GPSampler(BaseSampler):
     Trials RUNNING on other workers enter the model as pseudo-observations with the fitted
     hyperparameters: at the posterior mean (``"kriging_believer"``, the default) or at the
     best value so far (``"constant_liar"``), so parallel workers do not propose one point.
+    A RUNNING trial with a lower number whose params are not stored yet (another worker is
+    choosing them at this moment) is given the point this trial would pick, as a
+    pseudo-observation, before this trial picks its own: workers that sample at the same
+    time spread out instead of all taking the acquisition's maximum.
     Constraint values stored on trials (``create_study(constraints_func=...)``) are modelled
     by one GP each; the acquisition is multiplied by the probability of feasibility.
 
@@ -208,19 +214,32 @@ def suggest_gp(
     running = [
         t for t in history.trials if t.state is TrialState.RUNNING and t.number != trial.number
     ]
-    pending, _ = space.encode_trials(running)
-    if len(pending) and sampler.running_trials != "ignore":
+    pending, kept_running = space.encode_trials(running)
+    lie_value = float(y[feasible].min() if feasible.any() else y.min())
+
+    def lies_at(points: np.ndarray, x_now: np.ndarray, y_now: np.ndarray) -> np.ndarray:
         if sampler.running_trials == "kriging_believer":
-            lies = Posterior.condition(x_all, y, cat, theta).predict(pending)[0]
-        else:
-            lies = np.full(len(pending), float(y[feasible].min() if feasible.any() else y.min()))
+            return Posterior.condition(x_now, y_now, cat, theta).predict(points)[0]
+        return np.full(len(points), lie_value)
+
+    if len(pending) and sampler.running_trials != "ignore":
         x_model = np.vstack([x_all, pending])
-        y_model = np.concatenate([y, lies])
+        y_model = np.concatenate([y, lies_at(pending, x_all, y)])
+    # RUNNING trials started before this one whose params are not in the store yet (another
+    # worker is choosing them now, from nearly this history): they will land near this
+    # acquisition's maximum, so it is taken for them, one after the other, before this
+    # trial's own point is chosen (a greedy batch in trial-number order).
+    n_unknown = sum(
+        1 for i, t in enumerate(running) if t.number < trial.number and i not in set(kept_running)
+    )
+    n_unknown = 0 if sampler.running_trials == "ignore" else min(n_unknown, _MAX_FANTASIES)
     objective: Posterior | None = None
     best = 0.0
     if feasible.any():
         objective = Posterior.condition(x_model, y_model, cat, theta)
-        best = float(y[feasible].min())
+        # The believer takes its lies as data: a pending point predicted to improve becomes
+        # the incumbent, so improving on it, not sitting next to it, is what scores.
+        best = float(min(y[feasible].min(), y_model[len(y) :].min(initial=math.inf)))
 
     constraint_models: list[Posterior] = []
     thresholds: list[float] = []
@@ -237,16 +256,25 @@ def suggest_gp(
             constraint_models.append(Posterior.condition(x_all, standardized, cat, c_theta))
             thresholds.append((0.0 - mean) / sd)
     acquisition = Acquisition(objective, best, constraint_models, thresholds)
-    x = maximize(
-        acquisition,
-        space.dim,
-        cat,
-        space.n_choices,
-        rng,
-        n_candidates=sampler.n_candidates,
-        n_local=sampler.n_local_search,
-        round_row=space.round_row,
-    )
+    for fantasy in range(n_unknown + 1):
+        x = maximize(
+            acquisition,
+            space.dim,
+            cat,
+            space.n_choices,
+            rng,
+            n_candidates=sampler.n_candidates,
+            n_local=sampler.n_local_search,
+            round_row=space.round_row,
+        )
+        if objective is None or fantasy == n_unknown:
+            break
+        lie = lies_at(x[None, :], x_model, y_model)
+        y_model = np.concatenate([y_model, lie])
+        x_model = np.vstack([x_model, x])
+        objective = Posterior.condition(x_model, y_model, cat, theta)
+        best = min(best, float(lie[0]))
+        acquisition = Acquisition(objective, best, constraint_models, thresholds)
     return space.decode(x)
 
 
