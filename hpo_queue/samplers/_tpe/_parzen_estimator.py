@@ -135,8 +135,7 @@ class _NumericKernels:
         # Discrete values repeat, and so do their kernels: work on the distinct (mu, sigma)
         # pairs and candidate values only (a few hundred at most, even with thousands of trials).
         mus, sigmas, self._kernel_to_unique = _unique_pairs(self.mus, self.sigmas)
-        uniq, inverse = np.unique(x, return_inverse=True)
-        self._candidate_to_unique = inverse.reshape(-1, 1)
+        uniq, self._candidate_to_unique = _unique_values(x)
         left = self._transform(uniq - self.step / 2.0)[:, None]
         right = self._transform(uniq + self.step / 2.0)[:, None]
         return [
@@ -162,7 +161,12 @@ class _NumericKernels:
 
 
 class _CategoricalKernels:
-    """One smoothed one-hot kernel per observation, plus a uniform prior kernel, per mixture."""
+    """One smoothed one-hot kernel per observation, plus a uniform prior kernel, per mixture.
+
+    A mixture's kernels take only ``n_choices + 1`` distinct forms (one per choice, and the
+    prior), so those are computed once, as rows of a small table, and each kernel refers to
+    its row.
+    """
 
     def __init__(
         self,
@@ -172,37 +176,53 @@ class _CategoricalKernels:
         options: ParzenOptions,
     ) -> None:
         n_choices = len(distribution.choices)
-        n_good = len(good) + 1
-        n_kernels = n_good + len(bad) + 1
+        n_forms = n_choices + 1
         # Each observation keeps most of its mass on its choice and spreads a share that shrinks
         # as evidence accumulates over the others, so no choice is ever ruled out.
-        probs = np.empty((n_kernels, n_choices))
-        probs[:n_good] = options.prior_weight / n_good
-        probs[n_good:] = options.prior_weight / (n_kernels - n_good)
-        rows = np.concatenate((np.arange(len(good)), np.arange(n_good, n_kernels - 1)))
-        probs[rows, np.concatenate((good, bad)).astype(int)] += 1.0
-        probs[n_good - 1] = 1.0
-        probs[-1] = 1.0
-        probs /= probs.sum(axis=1, keepdims=True)
-        self.probs = probs
+        table = np.empty((2 * n_forms, n_choices))
+        table[:n_forms] = options.prior_weight / (len(good) + 1)
+        table[n_forms:] = options.prior_weight / (len(bad) + 1)
+        choices = np.arange(n_choices)
+        table[choices, choices] += 1.0
+        table[n_forms + choices, choices] += 1.0
+        table[n_choices] = 1.0
+        table[-1] = 1.0
+        table /= table.sum(axis=1, keepdims=True)
+        self.table = table
         with np.errstate(divide="ignore"):
-            self.log_probs = np.log(probs)
+            self.log_table = np.log(table)
+        # Kernel -> its row: good observations, l(x)'s prior, bad ones, g(x)'s prior.
+        self.form = np.concatenate(
+            (good.astype(np.intp), (n_choices,), bad.astype(np.intp) + n_forms, (2 * n_forms - 1,))
+        )
 
     def sample(self, rng: np.random.Generator, active: np.ndarray) -> np.ndarray:
-        cumulative = np.cumsum(self.probs[active], axis=1)
+        cumulative = np.cumsum(self.table[self.form[active]], axis=1)
         cumulative[:, -1] = 1.0
         draws = rng.random(len(active))[:, None]
         return (cumulative < draws).sum(axis=1).astype(float)
 
     def sample_local(self, rng: np.random.Generator, index: int, size: int) -> np.ndarray:
         """Kernel ``index``'s own choice, ``size`` times."""
-        return np.full(size, float(np.argmax(self.probs[index])))
+        return np.full(size, float(np.argmax(self.table[self.form[index]])))
 
     def log_mass_requests(self, x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         return []
 
     def log_pdf(self, x: np.ndarray, masses: list[np.ndarray]) -> np.ndarray:
-        return self.log_probs[:, x.astype(int)].T
+        return np.take(self.log_table.T[x.astype(np.intp)], self.form, axis=1)
+
+
+def _unique_values(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(x, return_inverse=True) for NaN-free x, inverse as a column: fewer calls."""
+    order = np.argsort(x)
+    x_sorted = x[order]
+    is_first = np.empty(len(x), dtype=bool)
+    is_first[:1] = True
+    np.not_equal(x_sorted[1:], x_sorted[:-1], out=is_first[1:])
+    inverse = np.empty((len(x), 1), dtype=np.intp)
+    inverse[order, 0] = np.cumsum(is_first) - 1
+    return x_sorted[is_first], inverse
 
 
 def _unique_pairs(mus: np.ndarray, sigmas: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -305,29 +325,38 @@ class ParzenPair:
         flat = [pair for group in requests for pair in group]
         masses: list[np.ndarray] = []
         if flat:
-            lows = np.concatenate([a for a, _ in flat])
-            highs = np.concatenate([b for _, b in flat])
-            ends = np.cumsum([len(a) for a, _ in flat])
-            masses = np.split(log_mass(lows, highs), ends[:-1])
+            all_masses = log_mass(
+                np.concatenate([a for a, _ in flat]), np.concatenate([b for _, b in flat])
+            )
+            start = 0
+            for a, _ in flat:
+                masses.append(all_masses[start : start + len(a)])
+                start += len(a)
         total: np.ndarray | None = None
         start = 0
         for kernels, x, group in zip(self.kernels, columns, requests, strict=True):
             log_pdf = kernels.log_pdf(x, masses[start : start + len(group)])
             start += len(group)
             if total is None:
-                total = log_pdf + self.log_weights
+                # C order, as the reductions below expect rows to be contiguous.
+                total = np.add(log_pdf, self.log_weights, order="C")
             else:
                 total += log_pdf
         assert total is not None
         n_good = self.n_good
         good, bad = total[:, :n_good], total[:, n_good:]
+        peaks = np.empty((2, len(total)))
+        sums = np.empty((2, len(total)))
         with np.errstate(divide="ignore", invalid="ignore"):
-            peaks = np.stack((good.max(axis=1), bad.max(axis=1)))
-            peaks[~np.isfinite(peaks)] = 0.0
+            good.max(axis=1, out=peaks[0])
+            bad.max(axis=1, out=peaks[1])
+            np.copyto(peaks, 0.0, where=~np.isfinite(peaks))
             good -= peaks[0][:, None]
             bad -= peaks[1][:, None]
             exp_underflowing(total, out=total)
-            log_sums = np.log(np.stack((good.sum(axis=1), bad.sum(axis=1))))
+            good.sum(axis=1, out=sums[0])
+            bad.sum(axis=1, out=sums[1])
+            log_sums = np.log(sums, out=sums)
             log_sums += peaks
             return log_sums[0] - log_sums[1]
 

@@ -209,24 +209,33 @@ class TPESampler(BaseSampler):
         finished_rows = np.column_stack(
             [columns.param(name, dist) for name, dist in search_space.items()]
         ).reshape(columns.size, len(names))
-        running_rows = np.array(
-            [[_internal_or_nan(d, t.params, n) for n, d in search_space.items()] for t in running],
-            dtype=float,
-        ).reshape(len(running), len(names))
-        running_numbers = np.array([t.number for t in running], dtype=np.int64)
-
-        below_obs = _observations(finished_rows[below], columns.numbers[below], names)
-        above_numbers = np.concatenate([columns.numbers[above], running_numbers])
-        above_obs = _observations(
-            np.concatenate([finished_rows[above], running_rows]), above_numbers, names
-        )
+        good_rows = _rows_by_number(finished_rows, columns.numbers, below)
+        below_obs = _observations(finished_rows[good_rows], names)
+        if running:
+            running_rows = np.array(
+                [
+                    [_internal_or_nan(d, t.params, n) for n, d in search_space.items()]
+                    for t in running
+                ],
+                dtype=float,
+            ).reshape(len(running), len(names))
+            running_numbers = np.array([t.number for t in running], dtype=np.int64)
+            bad_matrix = np.concatenate([finished_rows[above], running_rows])
+            above_numbers = np.concatenate([columns.numbers[above], running_numbers])
+            above_obs = _observations(
+                bad_matrix[_rows_by_number(bad_matrix, above_numbers, None)], names
+            )
+        else:
+            above_obs = _observations(
+                finished_rows[_rows_by_number(finished_rows, columns.numbers, above)], names
+            )
         n_good = len(below_obs[names[0]])
         n_bad = len(above_obs[names[0]])
         good_weights = np.ones(n_good) if history.is_multi_objective else default_weights(n_good)
         bad_weights = default_weights(n_bad)
         if len(running) and self.running_weight != 1.0:
             # Observations are ordered by number; mark which of them are RUNNING trials.
-            full = ~np.isnan(np.concatenate([finished_rows[above], running_rows])).any(axis=1)
+            full = ~np.isnan(bad_matrix).any(axis=1)
             is_running = np.isin(np.sort(above_numbers[full], kind="stable"), running_numbers)
             bad_weights = bad_weights * np.where(is_running, self.running_weight, 1.0)
         densities = ParzenPair(
@@ -236,7 +245,7 @@ class TPESampler(BaseSampler):
         rng = self.rng(trial, *salt)
         incumbent = None
         if not history.is_multi_objective:
-            incumbent = _incumbent(columns, below, finished_rows)
+            incumbent = _incumbent(columns, good_rows)
         n_local = min(self.n_local_candidates, self.n_ei_candidates // 2)
         if incumbent is None:
             n_local = 0
@@ -332,24 +341,13 @@ def _running(history: TrialHistory, trial: FrozenTrial) -> list[FrozenTrial]:
     return [t for t in pool if t.state is TrialState.RUNNING and t.number != trial.number]
 
 
-def _incumbent(
-    columns: FinishedColumns,
-    below: np.ndarray,
-    rows: np.ndarray,
-) -> int | None:
-    """Index in ``below_obs`` of the best feasible COMPLETE trial of the good group, if any."""
-    usable = below[
-        columns.is_complete[below]
-        & (columns.violation[below] == 0.0)
-        & ~np.isnan(rows[below]).any(axis=1)
-    ]
+def _incumbent(columns: FinishedColumns, good_rows: np.ndarray) -> int | None:
+    """Position in ``good_rows`` of its best feasible COMPLETE trial, if any."""
+    usable = np.flatnonzero(columns.is_complete[good_rows] & (columns.violation[good_rows] == 0.0))
     if len(usable) == 0:
         return None
-    best_row = usable[np.lexsort((columns.numbers[usable], columns.losses[usable, 0]))[0]]
-    # below_obs holds the good rows with every parameter, ordered by trial number.
-    kept = below[~np.isnan(rows[below]).any(axis=1)]
-    ordered_numbers = np.sort(columns.numbers[kept], kind="stable")
-    return int(np.searchsorted(ordered_numbers, columns.numbers[best_row]))
+    rows = good_rows[usable]
+    return int(usable[np.lexsort((columns.numbers[rows], columns.losses[rows, 0]))[0]])
 
 
 def _internal_or_nan(distribution: BaseDistribution, params: dict[str, Any], name: str) -> float:
@@ -359,12 +357,15 @@ def _internal_or_nan(distribution: BaseDistribution, params: dict[str, Any], nam
     return math.nan if internal is None else internal
 
 
-def _observations(
-    matrix: np.ndarray, numbers: np.ndarray, names: list[str]
-) -> dict[str, np.ndarray]:
-    """The columns of the rows that hold every parameter, ordered by trial number."""
-    keep = ~np.isnan(matrix).any(axis=1)
-    matrix = matrix[keep][np.argsort(numbers[keep], kind="stable")]
+def _rows_by_number(matrix: np.ndarray, numbers: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    """Those of ``rows`` (default: all) that hold every parameter, ordered by trial number."""
+    if rows is None:
+        rows = np.arange(len(matrix))
+    kept = rows[~np.isnan(matrix[rows]).any(axis=1)]
+    return kept[np.argsort(numbers[kept], kind="stable")]
+
+
+def _observations(matrix: np.ndarray, names: list[str]) -> dict[str, np.ndarray]:
     return {name: matrix[:, i] for i, name in enumerate(names)}
 
 
