@@ -307,7 +307,7 @@ def test_large_history_is_read_once_and_g_is_fitted_to_a_capped_subset(
 
     def counting_param_column(
         rows: list[FrozenTrial], name: str, distribution: BaseDistribution
-    ) -> np.ndarray:
+    ) -> list[float]:
         converted.append(len(rows))
         return real_param_column(rows, name, distribution)
 

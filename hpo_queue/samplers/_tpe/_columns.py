@@ -167,8 +167,9 @@ class _TrialStore:
             self.is_pruned[row] = trial.state == TrialState.PRUNED
             if complete:
                 assert values is not None
-                losses = [float(v) * sign for v, sign in zip(values, signs, strict=True)]
-                self.losses[row] = [math.inf if math.isnan(v) else v for v in losses]
+                for i, (value, sign) in enumerate(zip(values, signs, strict=True)):
+                    loss = float(value) * sign
+                    self.losses[row, i] = math.inf if math.isnan(loss) else loss
             self.violation[row] = violation(trial)
             self.pruned_step[row], self.pruned_loss[row] = pruned_rank(trial, signs[0])
         self.trials.extend(new)
@@ -236,13 +237,12 @@ class ColumnCache:
 
 def _param_column(
     trials: Sequence[FrozenTrial], name: str, distribution: BaseDistribution
-) -> np.ndarray:
-    column = np.full(len(trials), np.nan)
-    for i, trial in enumerate(trials):
-        if name in trial.params:
-            value = internal_value(distribution, trial.params[name])
-            if value is not None:
-                column[i] = value
+) -> list[float]:
+    """Internal values of ``name`` under ``distribution``; NaN where a trial lacks it."""
+    column = []
+    for trial in trials:
+        value = internal_value(distribution, trial.params[name]) if name in trial.params else None
+        column.append(math.nan if value is None else value)
     return column
 
 

@@ -189,8 +189,7 @@ class _CategoricalKernels:
         table[-1] = 1.0
         table /= table.sum(axis=1, keepdims=True)
         self.table = table
-        with np.errstate(divide="ignore"):
-            self.log_table = np.log(table)
+        self.log_table = np.log(table)  # every entry > 0: prior_weight > 0 smooths them all
         # Kernel -> its row: good observations, l(x)'s prior, bad ones, g(x)'s prior.
         self.form = np.concatenate(
             (good.astype(np.intp), (n_choices,), bad.astype(np.intp) + n_forms, (2 * n_forms - 1,))
@@ -298,8 +297,11 @@ class ParzenPair:
                 part_sum = part.sum()
             total[:] = part_sum
         self.weights = weights / totals
-        with np.errstate(divide="ignore"):
+        if self.weights.all():
             self.log_weights = np.log(self.weights)
+        else:
+            with np.errstate(divide="ignore"):
+                self.log_weights = np.log(self.weights)
 
     def sample(self, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
         """``size`` draws from l(x)."""

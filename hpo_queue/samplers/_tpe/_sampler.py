@@ -275,7 +275,7 @@ class TPESampler(BaseSampler):
         feasible = columns.violation == 0.0
         usable = columns.is_complete | columns.is_pruned
         fraction = 0.1 if self.gamma is None else self.gamma
-        n_good = n_below(int(usable.sum()), fraction, _N_BELOW_CAP)
+        n_good = n_below(int(np.count_nonzero(usable)), fraction, _N_BELOW_CAP)
         numbers = columns.numbers
 
         complete = np.flatnonzero(columns.is_complete & feasible)
