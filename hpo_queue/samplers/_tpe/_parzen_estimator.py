@@ -109,7 +109,7 @@ class _NumericKernels:
         x = np.exp(u) if self.log else u
         dist = self.distribution
         if self.step is not None:
-            x = dist.low + np.round((x - dist.low) / self.step) * self.step
+            x = dist.low + np.rint((x - dist.low) / self.step) * self.step  # np.round's op
         return np.minimum(np.maximum(x, dist.low), dist.high)
 
     def sample(self, rng: np.random.Generator, active: np.ndarray) -> np.ndarray:
@@ -119,7 +119,9 @@ class _NumericKernels:
     def sample_local(self, rng: np.random.Generator, index: int, size: int) -> np.ndarray:
         """Gaussian steps of half kernel ``index``'s bandwidth around its centre, clipped."""
         mu, sigma = self.mus[index], self.sigmas[index]
-        u = np.clip(mu + 0.5 * sigma * rng.standard_normal(size), self.low, self.high)
+        u = np.minimum(
+            np.maximum(mu + 0.5 * sigma * rng.standard_normal(size), self.low), self.high
+        )
         return self._to_value(u)
 
     def log_mass_requests(self, x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:

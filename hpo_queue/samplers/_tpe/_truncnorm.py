@@ -112,7 +112,11 @@ def sample_truncated(
     Kernel centres lie inside the range and sigma never exceeds its width, so at least a third
     of the draws are accepted: rejection sampling converges in a few rounds.
     """
-    out = rng.normal(mu, sigma)
+    # rng.normal(mu, sigma) is mu + sigma * z for a standard normal z; this way skips its
+    # broadcasting machinery (same stream, same values).
+    out = rng.standard_normal(len(mu))
+    out *= sigma
+    out += mu
     rejected = np.flatnonzero((out < low) | (out > high))
     if len(rejected) == 0:
         return out
