@@ -81,6 +81,7 @@ class _TrialStore:
         # With a store's append-only log of finished trials: the log, and how far it is read.
         self.log: Sequence[FrozenTrial] | None = None
         self.log_position = 0
+        self.last_snapshot: FinishedColumns | None = None  # reused until a trial is added
 
     def sync(self, finished: Sequence[FrozenTrial]) -> FinishedColumns | None:
         """Append the trials not seen yet; None if the store holds a trial ``finished`` lacks."""
@@ -105,7 +106,10 @@ class _TrialStore:
 
     def _snapshot(self) -> FinishedColumns:
         size = len(self.trials)
-        return FinishedColumns(
+        last = self.last_snapshot
+        if last is not None and last.size == size:
+            return last
+        self.last_snapshot = FinishedColumns(
             store=self,
             size=size,
             numbers=self.numbers[:size],
@@ -117,6 +121,7 @@ class _TrialStore:
             pruned_loss=self.pruned_loss[:size],
             space=None if self.space is None else dict(self.space),
         )
+        return self.last_snapshot
 
     def param(self, name: str, distribution: BaseDistribution) -> np.ndarray:
         """The column of ``name`` (its first len(trials) rows are the values)."""
