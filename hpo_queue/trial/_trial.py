@@ -188,16 +188,23 @@ class Trial:
                 distribution.low if not isinstance(distribution, CategoricalDistribution) else 0
             )
         sampler = self.study.sampler
+        snapshot = None  # one per change of the trial, not one per sampler call
         if self._relative_space is None:
-            self._relative_space = sampler.infer_relative_search_space(history, self._snapshot())
-            self._set_sampler_attrs(sampler.trial_system_attrs(history, self._snapshot()))
+            snapshot = self._snapshot()
+            self._relative_space = sampler.infer_relative_search_space(history, snapshot)
+            attrs = sampler.trial_system_attrs(history, snapshot)
+            if attrs:
+                self._set_sampler_attrs(attrs)
+                snapshot = self._snapshot()
             if self._relative_space:
                 self._relative_params = sampler.sample_relative(
-                    history, self._snapshot(), self._relative_space
+                    history, snapshot, self._relative_space
                 )
         if name in self._relative_params and self._relative_space.get(name) == distribution:
             return self._relative_params[name]
-        return sampler.sample_independent(history, self._snapshot(), name, distribution)
+        if snapshot is None:
+            snapshot = self._snapshot()
+        return sampler.sample_independent(history, snapshot, name, distribution)
 
     def _set_sampler_attrs(self, attrs: dict[str, Any]) -> None:
         """Store what the sampler records on the trial (the method that chose it), in one write."""
