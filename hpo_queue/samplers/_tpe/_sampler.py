@@ -286,19 +286,20 @@ class TPESampler(BaseSampler):
             good = [complete[np.lexsort((numbers[complete], losses[:, 0]))[:n_good]]]
         n_left = n_good - len(good[0])
 
-        pruned = np.flatnonzero(columns.is_pruned & feasible)
+        # (The usual case, enough feasible COMPLETE trials, skips the fallbacks' work.)
+        pruned = np.flatnonzero(columns.is_pruned & feasible) if n_left > 0 else good[0][:0]
         if n_left > 0 and not multi_objective and len(pruned) > 0:
             by_rank = (numbers[pruned], columns.pruned_loss[pruned], columns.pruned_step[pruned])
             good.append(pruned[np.lexsort(by_rank)[:n_left]])
             n_left -= len(good[-1])
 
-        infeasible = np.flatnonzero(usable & ~feasible)
+        infeasible = np.flatnonzero(usable & ~feasible) if n_left > 0 else good[0][:0]
         if n_left > 0 and len(infeasible) > 0:
             by_violation = (numbers[infeasible], columns.violation[infeasible])
             good.append(infeasible[np.lexsort(by_violation)[:n_left]])
 
         is_good = np.zeros(columns.size, dtype=bool)
-        is_good[np.concatenate(good)] = True
+        is_good[good[0] if len(good) == 1 else np.concatenate(good)] = True
         return np.flatnonzero(is_good), np.flatnonzero(usable & ~is_good)
 
     def _split_trials(
