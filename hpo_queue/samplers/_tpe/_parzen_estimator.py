@@ -146,7 +146,11 @@ class _NumericKernels:
         ]
 
     def log_pdf(self, x: np.ndarray, masses: list[np.ndarray]) -> np.ndarray:
-        """(n_samples, n_kernels) log densities (log masses for discrete parameters)."""
+        """(n_samples, n_kernels) log densities (log masses for discrete parameters).
+
+        ``masses`` are the log masses of the intervals :meth:`log_mass_requests` returned
+        for the same ``x`` (it also keeps what this needs to map them onto kernels).
+        """
         if self.step is None:
             log_const = -LOG_SQRT_2PI - (np.log(self.sigmas) + masses[0])
             # In place: this (n_samples, n_kernels) array is the biggest one TPE builds.
