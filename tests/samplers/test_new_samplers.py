@@ -182,7 +182,7 @@ def test_nsga2_children_come_from_the_shared_history_for_two_objectives() -> Non
 
 def test_auto_sampler_picks_the_method_for_the_study() -> None:
     auto = AutoSampler(seed=0)
-    trial = FrozenTrial(number=999, state=TrialState.RUNNING)
+    trial = FrozenTrial(number=998, state=TrialState.RUNNING)  # 999 would be a TPE turn
 
     def method(trials: list[FrozenTrial], directions: tuple[StudyDirection, ...] = MIN) -> str:
         return auto.select_method(TrialHistory(directions, trials), trial)
@@ -207,6 +207,9 @@ def test_auto_sampler_picks_the_method_for_the_study() -> None:
     assert method(_trials(FLOATS, 600, TWO), TWO) == "nsga2"
     history = TrialHistory(MIN, _trials(FLOATS, 30))
     assert auto.trial_system_attrs(history, trial) == {"sampler_method": "gp"}
+    # In the GP phase every 4th trial by number goes to TPE (tpe_interval=4).
+    turns = [auto.select_method(history, FrozenTrial(n, TrialState.RUNNING)) for n in range(32, 40)]
+    assert turns == ["gp", "gp", "gp", "tpe"] * 2
 
 
 def test_single_objective_samplers_refuse_several_objectives_by_name() -> None:
