@@ -104,7 +104,7 @@ def optimize(
     # A store held in this process has no other process to lose a trial to: a trial whose
     # thread raises is failed by run_trial itself. So no heartbeats and no reaping there.
     in_memory = study._storage.is_in_memory
-    heartbeat = None if in_memory else heartbeat_for(study._storage, settings.heartbeat_interval)
+    heartbeat = None if in_memory else heartbeat_for(study._storage, lease_renewal_interval(study))
     deadline = None if timeout is None else time.monotonic() + timeout
     state = _LoopState(n_trials)
     study._stop_requested = False
@@ -166,13 +166,19 @@ class _LoopState:
         with self._lock:
             if now < self._next_reap:
                 return
-            self._next_reap = now + study.settings.heartbeat_interval
-        lifecycle.reap_stale_trials(
-            study._storage,
-            study.settings.heartbeat_grace,
-            study.settings.max_retries,
-            study_id=study.study_id,
+            self._next_reap = now + lease_renewal_interval(study)
+        lifecycle.reap_expired_leases(
+            study._storage, study.settings.max_retries, study_id=study.study_id
         )
+
+
+def lease_renewal_interval(study: Study) -> float:
+    """Seconds between lease renewals: this process's interval, at most a third of the lease.
+
+    The lease is the study's, so a process configured with a long interval still renews
+    often enough for the study's other processes not to declare its trials dead.
+    """
+    return min(study.settings.heartbeat_interval, study.lease_seconds / 3)
 
 
 def _run_threads(loop: Callable[[], None], n_jobs: int) -> None:

@@ -116,6 +116,11 @@ class Study:
         return self._record.directions[0]
 
     @property
+    def lease_seconds(self) -> float:
+        """How long a RUNNING trial lives without a lease renewal (stored with the study)."""
+        return self._record.lease_seconds
+
+    @property
     def max_trials(self) -> int | None:
         return self._storage.get_study_by_id(self._study_id).max_trials
 
@@ -511,8 +516,16 @@ def create_study(
     if constraints_func is not None:
         options["constraints_func"] = constraints_ref(constraints_func)
     try:
+        # The lease of the study's trials is the creator's heartbeat grace, for every node.
+        lease = (settings or Settings.load()).heartbeat_grace
         record = resolved.create_study(
-            name, dirs, chosen_sampler.to_config(), chosen_pruner.to_config(), cap, options
+            name,
+            dirs,
+            chosen_sampler.to_config(),
+            chosen_pruner.to_config(),
+            cap,
+            options,
+            lease_seconds=lease,
         )
     except DuplicatedStudyError:
         if not load_if_exists:
