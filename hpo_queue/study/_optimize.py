@@ -100,7 +100,6 @@ def optimize(
         n_jobs = os.cpu_count() or 1
     catch_types = _normalize_catch(catch)
     callback_list = list(callbacks or [])
-    settings = study.settings
     # A store held in this process has no other process to lose a trial to: a trial whose
     # thread raises is failed by run_trial itself. So no heartbeats and no reaping there.
     in_memory = study._storage.is_in_memory

@@ -32,6 +32,7 @@ from hpo_queue.storages import (
     TrialSnapshot,
     get_storage,
 )
+from hpo_queue.storages._validation import check_attr_size, dumps_json
 from hpo_queue.study import _lifecycle as lifecycle
 from hpo_queue.study._constraints import (
     ConstraintsFunc,
@@ -239,6 +240,7 @@ class Study:
 
     def set_user_attr(self, key: str, value: Any) -> None:
         """Store a JSON-serializable value on the study."""
+        check_attr_size("User attribute", key, dumps_json(value))
         self._storage.set_study_attr(self._study_id, "user", key, value)
 
     @property
