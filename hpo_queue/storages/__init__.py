@@ -12,6 +12,9 @@ from hpo_queue.storages._rdb import RDBStorage
 from hpo_queue.storages._records import (
     Claim,
     ClaimStatus,
+    FinishResult,
+    JobProgress,
+    JobRecord,
     StudyRecord,
     StudySummary,
     TrialSnapshot,
@@ -22,7 +25,10 @@ __all__ = [
     "BaseStorage",
     "Claim",
     "ClaimStatus",
+    "FinishResult",
     "InMemoryStorage",
+    "JobProgress",
+    "JobRecord",
     "RDBStorage",
     "StudyRecord",
     "StudySummary",
@@ -32,34 +38,42 @@ __all__ = [
     "normalize_url",
 ]
 
-_storages: dict[tuple[str, int], RDBStorage] = {}
+_storages: dict[tuple[str, int, int | None], RDBStorage] = {}
 _lock = threading.Lock()
 _StorageT = TypeVar("_StorageT", bound=BaseStorage)
 
 
 @overload
-def get_storage(storage: None) -> InMemoryStorage: ...
+def get_storage(storage: None, *, pool_size: int | None = None) -> InMemoryStorage: ...
 @overload
-def get_storage(storage: str) -> RDBStorage: ...
+def get_storage(storage: str, *, pool_size: int | None = None) -> RDBStorage: ...
 @overload
-def get_storage(storage: _StorageT) -> _StorageT: ...
+def get_storage(storage: _StorageT, *, pool_size: int | None = None) -> _StorageT: ...
 @overload
-def get_storage(storage: str | BaseStorage | None) -> BaseStorage: ...
+def get_storage(
+    storage: str | BaseStorage | None, *, pool_size: int | None = None
+) -> BaseStorage: ...
 
 
-def get_storage(storage: str | BaseStorage | None) -> BaseStorage:
+def get_storage(storage: str | BaseStorage | None, *, pool_size: int | None = None) -> BaseStorage:
     """The storage for a URL, shared within the process so its trial cache is too.
 
     ``None`` gives a new :class:`InMemoryStorage`, held in this process; a storage object is
-    returned as it is.
+    returned as it is. ``pool_size`` bounds the connections the process opens to a URL's
+    store (None: RDBStorage's default, 2); it applies to a URL only.
     """
     if isinstance(storage, BaseStorage):
         return storage
     if storage is None:
         return InMemoryStorage()
-    key = (storage, os.getpid())
+    key = (storage, os.getpid(), pool_size)
     with _lock:
         found = _storages.get(key)
         if found is None:
-            found = _storages[key] = RDBStorage(storage)
+            made = (
+                RDBStorage(storage)
+                if pool_size is None
+                else RDBStorage(storage, pool_size=pool_size)
+            )
+            found = _storages[key] = made
         return found

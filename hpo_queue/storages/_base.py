@@ -46,6 +46,10 @@ from hpo_queue.trial._state import TrialState
 FixedParamsHook = Callable[[Sequence[FrozenTrial]], dict[str, Any] | None]
 
 DEFAULT_LEASE_SECONDS = 60.0
+# take_wakeup_turn's back-off stops doubling here.
+MAX_WAKEUP_BACKOFF_SECONDS = 3600.0
+# The fail_reason of a WAITING trial failed by cancel_job: no claim would ever take it.
+JOB_CANCELLED_REASON = "Cancelled with its job before it ran."
 
 
 class BaseStorage(abc.ABC):
