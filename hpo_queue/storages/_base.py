@@ -131,14 +131,18 @@ class BaseStorage(abc.ABC):
     ) -> Claim:
         """Create (or take an enqueued) RUNNING trial, atomically under the study's lock.
 
-        The trial's lease starts now (the store's clock) and lasts the study's lease_seconds.
+        The trial's lease starts now (the store's clock) and lasts the study's lease_seconds
+        (on a server, "now" is when the claim's locking statement began: a lease may start
+        up to one lock wait early, never late).
 
         Without ``job_id`` the claim takes the oldest WAITING trial that belongs to no job,
         else creates a trial. With ``job_id``, in order: the job's own oldest WAITING trial (a
         retry of its work), then a WAITING trial of no job and finally a new trial, these two
         only while the job is owed a trial (its n_trials minus its trials that no retry
         replaced); NOTHING_OWED when it is not, CANCELLED for a cancelled job. A trial claimed
-        for a job records its job_id.
+        for a job records its job_id, and the claim resets the job's wake-up back-off.
+        ``waiting_number`` and ``use_waiting`` apply to the WAITING trials the claim may take
+        (the job's own, then those of no job).
 
         Args:
             worker: who runs the trial (hostname:pid), shown in status views.
@@ -149,7 +153,8 @@ class BaseStorage(abc.ABC):
             fixed_params_hook: called with the up-to-date trials while the lock is held.
             use_waiting: take the oldest WAITING (enqueued) trial first if there is one.
             waiting_number: take this WAITING trial first if it is still WAITING.
-            job_id: claim for this job (see above). Raises JobNotFoundError if unknown.
+            job_id: claim for this job (see above). Raises JobNotFoundError if unknown or a
+                job of another study.
         """
 
     @abc.abstractmethod
@@ -211,7 +216,11 @@ class BaseStorage(abc.ABC):
 
     @abc.abstractmethod
     def find_expired_leases(self, study_id: int | None = None) -> list[FrozenTrial]:
-        """RUNNING trials whose lease has expired by the store's clock (all studies if None)."""
+        """RUNNING trials whose lease has expired by the store's clock (all studies if None).
+
+        A RUNNING trial without a lease (an upgraded store's that never beat) counts as
+        expired. Ordered by trial id.
+        """
 
     @abc.abstractmethod
     def db_now(self) -> datetime.datetime:
@@ -229,7 +238,11 @@ class BaseStorage(abc.ABC):
         error_retries: int = 0,
         queue: str | None = None,
     ) -> JobRecord:
-        """Record a job before its wake-ups are sent. Raises InvalidInputError for a used id."""
+        """Record a job before its wake-ups are sent. Raises InvalidInputError for a used id.
+
+        The id is at most 64 characters; n_trials and error_retries are integers >= 0.
+        Raises StudyNotFoundError for an unknown study.
+        """
 
     @abc.abstractmethod
     def get_job(self, job_id: str) -> JobRecord:
@@ -237,7 +250,11 @@ class BaseStorage(abc.ABC):
 
     @abc.abstractmethod
     def cancel_job(self, job_id: str) -> None:
-        """Mark a job cancelled: its claims then create nothing (running trials finish)."""
+        """Mark a job cancelled: its claims then create nothing (running trials finish).
+
+        Its WAITING trials (retries), which no claim takes any more, are failed in the same
+        transaction (fail_reason ``JOB_CANCELLED_REASON``), so the job can settle.
+        """
 
     @abc.abstractmethod
     def job_progress(self, job_id: str) -> JobProgress:
@@ -259,6 +276,8 @@ class BaseStorage(abc.ABC):
         took a turn within the current back-off, which starts at ``idle_seconds`` and
         doubles with each turn taken until a claim happens again (capped at one hour). The
         turn is taken atomically, so many nodes calling this re-send once between them.
+        Before the job's first claim, idle time counts from its creation (its first
+        wake-ups were sent then). A cancelled or settled job has no turn (False).
         """
 
     @abc.abstractmethod

@@ -242,7 +242,9 @@ def test_leases_are_judged_on_the_database_clock_not_the_process_clock(
 ) -> None:
     url = str(request.getfixturevalue(server))
     storage = RDBStorage(url)
-    study_id = storage.create_study("s", [hq.StudyDirection.MINIMIZE], {}, {}, None, 0.5).study_id
+    study_id = storage.create_study(
+        "s", [hq.StudyDirection.MINIMIZE], {}, {}, None, lease_seconds=0.5
+    ).study_id
     real = _validation.utcnow
     assert abs(storage.db_now() - real()) < datetime.timedelta(seconds=5)  # a local server
 
