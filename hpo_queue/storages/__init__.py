@@ -9,6 +9,7 @@ from typing import TypeVar, overload
 from hpo_queue.storages._base import BaseStorage
 from hpo_queue.storages._in_memory import InMemoryStorage
 from hpo_queue.storages._rdb import RDBStorage
+from hpo_queue.storages._rdb.engine import DEFAULT_POOL_SIZE
 from hpo_queue.storages._records import (
     Claim,
     ClaimStatus,
@@ -38,7 +39,7 @@ __all__ = [
     "normalize_url",
 ]
 
-_storages: dict[tuple[str, int, int | None], RDBStorage] = {}
+_storages: dict[tuple[str, int, int], RDBStorage] = {}
 _lock = threading.Lock()
 _StorageT = TypeVar("_StorageT", bound=BaseStorage)
 
@@ -66,14 +67,10 @@ def get_storage(storage: str | BaseStorage | None, *, pool_size: int | None = No
         return storage
     if storage is None:
         return InMemoryStorage()
-    key = (storage, os.getpid(), pool_size)
+    size = DEFAULT_POOL_SIZE if pool_size is None else pool_size
+    key = (storage, os.getpid(), size)
     with _lock:
         found = _storages.get(key)
         if found is None:
-            made = (
-                RDBStorage(storage)
-                if pool_size is None
-                else RDBStorage(storage, pool_size=pool_size)
-            )
-            found = _storages[key] = made
+            found = _storages[key] = RDBStorage(storage, pool_size=size)
         return found

@@ -320,4 +320,5 @@ def test_the_pool_size_is_checked_and_get_storage_passes_it_on(sqlite_url: str) 
     three = get_storage(sqlite_url, pool_size=3)
     assert three._engine.pool.size() == 3  # type: ignore[attr-defined]
     assert get_storage(sqlite_url, pool_size=3) is three
+    assert get_storage(sqlite_url) is get_storage(sqlite_url, pool_size=2)  # the default
     assert get_storage(sqlite_url)._engine.pool.size() == 2  # type: ignore[attr-defined]

@@ -725,7 +725,7 @@ def test_racing_job_claims_create_exactly_the_jobs_trials(storage: BaseStorage) 
 def test_one_racing_caller_wins_each_wakeup_turn_and_the_back_off_doubles(
     storage: BaseStorage,
 ) -> None:
-    idle = 0.4
+    idle = 0.5  # long enough that a race of 8 callers ends well within it
     study_id = new_study(storage)
     job_id = new_job(storage, study_id, 2)
     assert not storage.take_wakeup_turn(job_id, idle)  # just created: its wake-ups are fresh
