@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, func, insert, select, update
 
 from hpo_queue.exceptions import JobNotFoundError, StudyNotFoundError
-from hpo_queue.storages._base import MAX_WAKEUP_BACKOFF_SECONDS
+from hpo_queue.storages._base import JOB_CANCELLED_REASON, MAX_WAKEUP_BACKOFF_SECONDS
 from hpo_queue.storages._rdb import schema
 from hpo_queue.storages._rdb.clock import utc_now
 from hpo_queue.storages._rdb.codec import job_record
-from hpo_queue.storages._rdb.locking import at_cap
+from hpo_queue.storages._rdb.locking import at_cap, lock_study_row
 from hpo_queue.storages._records import JobProgress, JobRecord
 from hpo_queue.trial._state import TrialState
 
@@ -160,3 +160,29 @@ def take_wakeup_turn(conn: Connection, job_id: str, idle_seconds: float) -> bool
         .values(next_wakeup_at=now + datetime.timedelta(seconds=backoff), wakeup_backoff=backoff)
     )
     return True
+
+
+def cancel_job(conn: Connection, job_id: str, now: datetime.datetime) -> None:
+    """Mark the job cancelled and fail its WAITING trials, under its study's lock."""
+    study_id = read_job_row(conn, job_id).study_id
+    lock_study_row(conn, study_id)  # lock order: study row, then its job and trials
+    conn.execute(update(_J).where(_J.c.job_id == job_id).values(cancelled=1))
+    failed = conn.execute(
+        update(_T)
+        .where(
+            _T.c.study_id == study_id,
+            _T.c.job_id == job_id,
+            _T.c.state == int(TrialState.WAITING),
+        )
+        .values(
+            state=int(TrialState.FAIL),
+            datetime_complete=now,
+            fail_reason=JOB_CANCELLED_REASON,
+        )
+    ).rowcount
+    if failed:
+        conn.execute(
+            update(_S)
+            .where(_S.c.study_id == study_id)
+            .values(n_waiting=_S.c.n_waiting - failed, n_failed=_S.c.n_failed + failed)
+        )

@@ -8,7 +8,6 @@ Leases and job times are on the database's clock (``clock.py``); the jobs' SQL i
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import json
 import logging
@@ -35,7 +34,6 @@ from hpo_queue.exceptions import (
 )
 from hpo_queue.storages._base import (
     DEFAULT_LEASE_SECONDS,
-    JOB_CANCELLED_REASON,
     BaseStorage,
     FixedParamsHook,
 )
@@ -54,6 +52,12 @@ from hpo_queue.storages._rdb.engine import DEFAULT_POOL_SIZE, get_engine
 from hpo_queue.storages._rdb.locking import at_cap, lock_study_row
 from hpo_queue.storages._rdb.retry import run_with_retry
 from hpo_queue.storages._rdb.schema_version import open_schema
+from hpo_queue.storages._rdb.trial_rows import (
+    TrialStart,
+    insert_retry,
+    insert_trial,
+    take_waiting,
+)
 from hpo_queue.storages._records import (
     Claim,
     ClaimStatus,
@@ -364,7 +368,7 @@ class RDBStorage(BaseStorage):
                     )
                 if job.cancelled:
                     return Claim(ClaimStatus.CANCELLED, detail=f"job {job_id!r} was cancelled")
-            start = _Start(
+            start = TrialStart(
                 worker=worker,
                 task_key=task_key,
                 now=utcnow(),
@@ -373,9 +377,9 @@ class RDBStorage(BaseStorage):
                 lease_seconds=float(study.lease_seconds),
                 job_id=job_id,
             )
-            take_waiting = use_waiting and study.n_waiting > 0 and fixed_params is None
-            if take_waiting and job_id is not None:
-                trial = self._take_waiting(conn, study_id, job_id, waiting_number, start)
+            may_take_waiting = use_waiting and study.n_waiting > 0 and fixed_params is None
+            if may_take_waiting and job_id is not None:
+                trial = take_waiting(conn, self._codec, study_id, job_id, waiting_number, start)
                 if trial is not None:
                     return self._claimed(conn, trial, study.db_now)
             if (
@@ -386,8 +390,8 @@ class RDBStorage(BaseStorage):
                     ClaimStatus.NOTHING_OWED,
                     detail=f"job {job_id!r} has all of its {job.n_trials} trial(s)",
                 )
-            if take_waiting:
-                trial = self._take_waiting(conn, study_id, None, waiting_number, start)
+            if may_take_waiting:
+                trial = take_waiting(conn, self._codec, study_id, None, waiting_number, start)
                 if trial is not None:
                     return self._claimed(conn, trial, study.db_now)
             if at_cap(study):
@@ -404,7 +408,7 @@ class RDBStorage(BaseStorage):
                     return Claim(ClaimStatus.EXHAUSTED, detail=str(exc))
             if params is not None:
                 attrs["fixed_params"] = params
-            trial = _insert_trial(
+            trial = insert_trial(
                 conn,
                 study_id,
                 study.next_number,
@@ -415,47 +419,6 @@ class RDBStorage(BaseStorage):
             return self._claimed(conn, trial, study.db_now)
 
         return self._transaction(claim, "claim a trial")
-
-    def _take_waiting(
-        self,
-        conn: Connection,
-        study_id: int,
-        owner: str | None,
-        waiting_number: int | None,
-        start: _Start,
-    ) -> FrozenTrial | None:
-        """Start the oldest WAITING trial of job ``owner`` (None: of no job), if any.
-
-        ``waiting_number`` is taken first if it is one of those. The study row is locked.
-        """
-        waiting = select(_T).where(
-            _T.c.study_id == study_id,
-            _T.c.job_id.is_(None) if owner is None else _T.c.job_id == owner,
-            _T.c.state == int(TrialState.WAITING),
-        )
-        row = None
-        if waiting_number is not None:
-            row = conn.execute(waiting.where(_T.c.number == waiting_number)).one_or_none()
-        if row is None:
-            row = conn.execute(waiting.order_by(_T.c.number).limit(1)).one_or_none()
-        if row is None:
-            return None
-        conn.execute(
-            update(_T)
-            .where(_T.c.trial_id == row.trial_id)
-            .values(state=int(TrialState.RUNNING), **start.columns())
-        )
-        conn.execute(
-            update(_S).where(_S.c.study_id == study_id).values(n_waiting=_S.c.n_waiting - 1)
-        )
-        return dataclasses.replace(
-            self._codec.trial_from_row(row, {}),
-            state=TrialState.RUNNING,
-            worker=start.worker,
-            datetime_start=start.now,
-            lease_expires_at=start.lease_expires_at,
-            job_id=start.job_id,
-        )
 
     @staticmethod
     def _claimed(conn: Connection, trial: FrozenTrial, db_now: datetime.datetime) -> Claim:
@@ -478,7 +441,7 @@ class RDBStorage(BaseStorage):
             study = lock_study_row(conn, study_id)
             if at_cap(study):
                 return None
-            return _insert_trial(
+            return insert_trial(
                 conn,
                 study_id,
                 study.next_number,
@@ -629,46 +592,10 @@ class RDBStorage(BaseStorage):
             )
             retry = None
             if retry_limit > 0:
-                retry = self._insert_retry(conn, study_id, study, trial_id, retry_limit)
+                retry = insert_retry(conn, study_id, study, trial_id, retry_limit)
             return FinishResult(True, retry)
 
         return self._transaction(finish, "finish a trial")
-
-    @staticmethod
-    def _insert_retry(
-        conn: Connection, study_id: int, study: AnyRow, trial_id: int, retry_limit: int
-    ) -> FrozenTrial | None:
-        """The WAITING retry of the trial just failed, unless retried enough or at the cap."""
-        row = conn.execute(
-            select(
-                _T.c.number,
-                _T.c.params_json,
-                _T.c.user_attrs_json,
-                _T.c.system_attrs_json,
-                _T.c.job_id,
-            ).where(_T.c.trial_id == trial_id)
-        ).one()
-        failed_attrs = json.loads(row.system_attrs_json)
-        retries = int(failed_attrs.get("retry_count", 0))
-        if retries >= retry_limit or at_cap(study, n_failed=study.n_failed + 1):
-            return None
-        fixed = dict(failed_attrs.get("fixed_params") or {}) | json.loads(row.params_json)
-        retry = _insert_trial(
-            conn,
-            study_id,
-            study.next_number,
-            TrialState.WAITING,
-            system_attrs={
-                "fixed_params": fixed,
-                "retry_of": row.number,
-                "retry_count": retries + 1,
-            },
-            user_attrs=json.loads(row.user_attrs_json),
-            job_id=row.job_id,
-        )
-        # The retry now stands for the failed trial's share of its job.
-        conn.execute(update(_T).where(_T.c.trial_id == trial_id).values(superseded=1))
-        return retry
 
     def find_expired_leases(self, study_id: int | None = None) -> list[FrozenTrial]:
         """RUNNING trials whose lease has expired by the database's clock (all if None)."""
@@ -724,32 +651,7 @@ class RDBStorage(BaseStorage):
     def cancel_job(self, job_id: str) -> None:
         """Mark a job cancelled; its WAITING trials, which no claim takes any more, FAIL."""
         now = utcnow()
-
-        def cancel(conn: Connection) -> None:
-            study_id = jobs.read_job_row(conn, job_id).study_id
-            lock_study_row(conn, study_id)  # lock order: study row, then its job and trials
-            conn.execute(update(_J).where(_J.c.job_id == job_id).values(cancelled=1))
-            failed = conn.execute(
-                update(_T)
-                .where(
-                    _T.c.study_id == study_id,
-                    _T.c.job_id == job_id,
-                    _T.c.state == int(TrialState.WAITING),
-                )
-                .values(
-                    state=int(TrialState.FAIL),
-                    datetime_complete=now,
-                    fail_reason=JOB_CANCELLED_REASON,
-                )
-            ).rowcount
-            if failed:
-                conn.execute(
-                    update(_S)
-                    .where(_S.c.study_id == study_id)
-                    .values(n_waiting=_S.c.n_waiting - failed, n_failed=_S.c.n_failed + failed)
-                )
-
-        self._transaction(cancel, "cancel a job")
+        self._transaction(lambda conn: jobs.cancel_job(conn, job_id, now), "cancel a job")
 
     def job_progress(self, job_id: str) -> JobProgress:
         return self._transaction(lambda conn: jobs.job_progress(conn, job_id), "read a job")
@@ -844,81 +746,6 @@ def _lost_creation_race(exc: BaseException | None) -> bool:
     # MariaDB (1684): a table "was skipped since its definition is being modified by
     # concurrent DDL statement", when another process creates it in the same moment.
     return "already exists" in str(exc) or "concurrent DDL" in str(exc)
-
-
-@dataclasses.dataclass(frozen=True)
-class _Start:
-    """What a claim writes on the trial it starts: who runs it, since when, its lease."""
-
-    worker: str | None
-    task_key: str | None
-    now: datetime.datetime
-    lease_expires_at: datetime.datetime
-    lease_seconds: float
-    job_id: str | None
-
-    def columns(self) -> dict[str, Any]:
-        """The trial-row columns a start sets."""
-        return {
-            "worker": self.worker,
-            "task_key": self.task_key,
-            "datetime_start": self.now,
-            "lease_expires_at": self.lease_expires_at,
-            "lease_seconds": self.lease_seconds,
-            "job_id": self.job_id,
-        }
-
-
-def _insert_trial(
-    conn: Connection,
-    study_id: int,
-    number: int,
-    state: TrialState,
-    *,
-    system_attrs: dict[str, Any],
-    user_attrs: dict[str, Any] | None = None,
-    start: _Start | None = None,
-    job_id: str | None = None,
-) -> FrozenTrial:
-    """Insert trial ``number`` (RUNNING: with ``start``) and advance the study's counters.
-
-    The study row is locked. ``job_id`` is that of a WAITING trial (a RUNNING one has its
-    start's).
-    """
-    if start is not None:
-        job_id = start.job_id
-        started = start.columns()
-    else:
-        started = {"job_id": job_id}
-    result = conn.execute(
-        insert(_T).values(
-            study_id=study_id,
-            number=number,
-            state=int(state),
-            params_json="{}",
-            distributions_json="{}",
-            user_attrs_json=_dumps(user_attrs or {}),
-            system_attrs_json=_dumps(system_attrs),
-            n_reports=0,
-            superseded=0,
-            **started,
-        )
-    )
-    counters: dict[str, Any] = {"next_number": number + 1}
-    if state == TrialState.WAITING:
-        counters["n_waiting"] = _S.c.n_waiting + 1
-    conn.execute(update(_S).where(_S.c.study_id == study_id).values(**counters))
-    return FrozenTrial(
-        number=number,
-        state=state,
-        user_attrs=dict(user_attrs or {}),
-        system_attrs=system_attrs,
-        datetime_start=None if start is None else start.now,
-        trial_id=inserted_id(result),
-        worker=None if start is None else start.worker,
-        job_id=job_id,
-        lease_expires_at=None if start is None else start.lease_expires_at,
-    )
 
 
 def _short_reason(exc: DBAPIError) -> str:
