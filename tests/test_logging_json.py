@@ -21,7 +21,7 @@ from hpo_queue.logging import (
 )
 from hpo_queue.settings import Settings
 from hpo_queue.study import _lifecycle as lifecycle
-from hpo_queue.study._lifecycle import reap_stale_trials
+from hpo_queue.study._lifecycle import reap_expired_leases
 from hpo_queue.trial import Trial
 
 
@@ -79,14 +79,17 @@ def test_optimize_logs_one_json_line_per_trial(
 def test_a_reaped_trial_is_a_json_line_too(
     sqlite_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    settings = Settings(log_format="json", max_retries=1)
+    settings = Settings(
+        log_format="json", max_retries=1, heartbeat_interval=0.01, heartbeat_grace=0.05
+    )
     study = hq.create_study(study_name="reaped", storage=sqlite_url, settings=settings)
     claim = lifecycle.claim(study)
     assert claim.trial is not None
-    time.sleep(0.05)
+    time.sleep(0.1)  # past the study's 0.05 s lease
     capsys.readouterr()
 
-    (reaped,) = reap_stale_trials(study.storage, grace_seconds=0.01, max_retries=1)
+    (result,) = reap_expired_leases(study.storage, max_retries=1)
+    reaped = result.trial
 
     (record,) = json_lines(capsys.readouterr().err)
     assert record["event"] == "trial_reaped"

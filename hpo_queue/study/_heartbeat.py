@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 import weakref
+from typing import Protocol
 
 from hpo_queue.storages import BaseStorage
 
@@ -15,6 +16,14 @@ THREAD_NAME = "hpo-queue-heartbeat"
 # with the storages a process has used nor keeps one alive: a beater holds its storage weakly.
 _beaters: dict[tuple[int, int], Heartbeat] = {}
 _lock = threading.Lock()  # guards _beaters and every beater's trial set and thread
+
+
+class LeaseKeeper(Protocol):
+    """Keeps the leases of the trials registered with it renewed while they run."""
+
+    def add(self, trial_id: int) -> None: ...
+
+    def remove(self, trial_id: int) -> None: ...
 
 
 class Heartbeat:

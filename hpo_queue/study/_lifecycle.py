@@ -391,18 +391,26 @@ def _write_patiently(
         return changed
 
 
+@dataclasses.dataclass(frozen=True)
+class Reaped:
+    """A trial the reaper failed as lost (as it was when found), and its WAITING retry."""
+
+    trial: FrozenTrial
+    retry: FrozenTrial | None
+
+
 def reap_expired_leases(
     storage: BaseStorage,
     max_retries: int,
     study_id: int | None = None,
-) -> list[FinishResult]:
+) -> list[Reaped]:
     """FAIL every RUNNING trial whose lease expired and queue its parameters again.
 
     The lease is judged on the store's clock, so every node agrees on which trials are lost.
     Safe to call from many processes at once: a trial is failed, and its retry queued (in
     the same transaction), by exactly one of them. Returns one result per trial this call
-    moved to FAIL; ``result.retry`` is its WAITING retry (None: retried enough already, or
-    the study is at its cap).
+    moved to FAIL, with its WAITING retry (None: retried enough already, or the study is at
+    its cap).
     """
     reaped = []
     names: dict[int, str] = {}
@@ -417,8 +425,8 @@ def reap_expired_leases(
         )
         if not result:
             continue  # finished meanwhile, or another reaper got there first
-        reaped.append(result)
         retry = result.retry
+        reaped.append(Reaped(trial, retry))
         _logger.warning(
             "Trial %d failed: %s %s",
             trial.number,

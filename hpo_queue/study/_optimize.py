@@ -20,7 +20,7 @@ from hpo_queue.exceptions import (
 )
 from hpo_queue.logging import get_logger
 from hpo_queue.study import _lifecycle as lifecycle
-from hpo_queue.study._heartbeat import Heartbeat, heartbeat_for
+from hpo_queue.study._heartbeat import LeaseKeeper, heartbeat_for
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._trial import Trial
 
@@ -38,7 +38,7 @@ def run_trial(
     trial: Trial,
     objective: Objective,
     catch: tuple[type[BaseException], ...] = (),
-    heartbeat: Heartbeat | None = None,
+    heartbeat: LeaseKeeper | None = None,
     failed_trial_max_retries: int | None = None,
     interruption_is_lost: bool = False,
 ) -> FrozenTrial:

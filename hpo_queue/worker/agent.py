@@ -3,8 +3,11 @@
 It runs beside Celery's consumer, outside the pool processes that run objectives, so an
 objective that holds the GIL in a long C call cannot starve it. Every tick it:
 
-- renews the leases of the trials its live pool processes run (a process that died stops
-  being renewed, and its trials' leases run out on the store's clock);
+- renews the leases of the trials its live pool processes run: each process lists the
+  trials it runs in a small file of its own (:class:`RunningTrialsFile`), written when a
+  trial starts and ends, so a process that died, or one that claimed a trial it never ran
+  (the claim's reply was lost), stops being renewed, and those leases run out on the
+  store's clock;
 - re-queues the trials of every study whose lease expired (a lost node, a killed process),
   in the same transaction as their FAIL, and sends a wake-up for each;
 - re-sends the wake-ups of jobs whose owed work nobody has claimed for longer than the
@@ -19,10 +22,10 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from celery import Celery
 
@@ -42,10 +45,50 @@ REAP_INTERVAL = 1.0
 STUDY_CACHE_SECONDS = 30.0
 
 
-def worker_names_of(pids: set[int]) -> set[str]:
-    """The names trials record for the processes ``pids`` (hostname:pid)."""
-    host = socket.gethostname()
-    return {f"{host}:{pid}" for pid in pids}
+class RunningTrialsFile:
+    """This process's running trials, in a file its node agent reads to renew their leases.
+
+    Writing a few bytes on a trial's start and end is all a pool process does for its
+    leases: the renewals happen in the worker's main process, which an objective holding
+    the GIL cannot starve.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.pid = os.getpid()
+        self._path = directory / str(self.pid)
+        self._ids: set[int] = set()
+        self._lock = threading.Lock()
+
+    def add(self, trial_id: int) -> None:
+        with self._lock:
+            self._ids.add(trial_id)
+            self._write()
+
+    def remove(self, trial_id: int) -> None:
+        with self._lock:
+            self._ids.discard(trial_id)
+            self._write()
+
+    def _write(self) -> None:
+        temporary = self._path.with_suffix(".tmp")
+        temporary.write_text(" ".join(str(i) for i in sorted(self._ids)))
+        os.replace(temporary, self._path)  # the agent never reads a half-written list
+
+
+def read_running_trials(directory: Path, pids: set[int]) -> set[int]:
+    """The trial ids the live processes ``pids`` run; files of other processes are removed."""
+    ids: set[int] = set()
+    for path in directory.iterdir():
+        if not path.name.isdigit():
+            continue
+        if int(path.name) not in pids:
+            path.unlink(missing_ok=True)  # a process that is gone: its trials are not renewed
+            continue
+        try:
+            ids.update(int(part) for part in path.read_text().split())
+        except (OSError, ValueError):
+            continue  # being replaced this instant: read at the next round
+    return ids
 
 
 class NodeAgent:
@@ -57,6 +100,7 @@ class NodeAgent:
         settings: the worker's settings (heartbeat interval, max_retries).
         live_pids: the pids whose trials this node keeps alive (its pool processes, and
             itself for a solo or threads pool).
+        running_dir: where those processes keep their :class:`RunningTrialsFile`.
     """
 
     def __init__(
@@ -65,7 +109,9 @@ class NodeAgent:
         storage: BaseStorage,
         settings: Settings,
         live_pids: Callable[[], set[int]],
+        running_dir: Path,
     ) -> None:
+        self._running_dir = running_dir
         self._app = app
         self._storage = storage
         self._settings = settings
@@ -130,8 +176,10 @@ class NodeAgent:
 
     def renew(self) -> int:
         """Renew the leases of the trials this node's live processes run."""
-        workers = worker_names_of(self._live_pids())
-        return self._storage.renew_leases_of_workers(workers) if workers else 0
+        ids = read_running_trials(self._running_dir, self._live_pids())
+        if ids:
+            self._storage.renew_leases(ids)
+        return len(ids)
 
     def reap(self) -> int:
         """Re-queue every study's trials whose lease expired; one wake-up per retry."""

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from celery import Celery
@@ -31,12 +34,15 @@ from hpo_queue.storages import BaseStorage, get_storage, mask_url
 from hpo_queue.study import _lifecycle as lifecycle
 from hpo_queue.study._study import load_study
 from hpo_queue.trial._state import TrialState
-from hpo_queue.worker.agent import NodeAgent
+from hpo_queue.worker.agent import NodeAgent, RunningTrialsFile
 
 _logger = logging.getLogger("hpo_queue.worker")
-# The pid of the process whose node agent renews leases; pool processes forked from it see
-# it as their parent, and then run no heartbeat thread of their own.
+# The pid of the process whose node agent renews leases, and the directory where each pool
+# process lists its running trials; pool processes forked from it inherit both, and then run
+# no heartbeat thread of their own.
 _agent_pid: int | None = None
+_running_dir: Path | None = None
+_running_file: RunningTrialsFile | None = None
 _agents: dict[int, NodeAgent] = {}
 _storages: dict[int, BaseStorage] = {}
 
@@ -44,6 +50,16 @@ _storages: dict[int, BaseStorage] = {}
 def leases_renewed_by_agent() -> bool:
     """True in a worker process whose leases the node agent renews (it or its parent)."""
     return _agent_pid is not None and _agent_pid in (os.getpid(), os.getppid())
+
+
+def running_trials_file() -> RunningTrialsFile | None:
+    """This process's list of running trials for its node agent, or None without an agent."""
+    global _running_file
+    if not leases_renewed_by_agent() or _running_dir is None:
+        return None
+    if _running_file is None or _running_file.pid != os.getpid():
+        _running_file = RunningTrialsFile(_running_dir)
+    return _running_file
 
 
 def connect() -> None:
@@ -58,7 +74,7 @@ def open_worker_store(settings: Settings) -> BaseStorage:
     """The worker's store, opened and checked; raises HpoQueueError with what is wrong."""
     if not settings.storage_url:
         raise HpoQueueError("no store is configured: set HPO_STORAGE_URL")
-    storage = get_storage(settings.storage_url)
+    storage = get_storage(settings.storage_url, pool_size=settings.db_pool_size)
     storage.ping()
     return storage
 
@@ -83,6 +99,8 @@ def _on_worker_init(sender: Any = None, **_: Any) -> None:
         print(message, file=sys.stderr, flush=True)
         raise SystemExit(1) from None
     _storages[id(app)] = storage
+    global _running_dir
+    _running_dir = Path(tempfile.mkdtemp(prefix="hpo-queue-running-"))
     _agent_pid = os.getpid()
 
 
@@ -93,7 +111,8 @@ def _on_worker_ready(sender: Any = None, **_: Any) -> None:
     if settings is None or storage is None or app is None:
         return
     controller = getattr(sender, "controller", None)
-    agent = NodeAgent(app, storage, settings, lambda: _live_pids(controller))
+    assert _running_dir is not None
+    agent = NodeAgent(app, storage, settings, lambda: _live_pids(controller), _running_dir)
     _agents[id(app)] = agent
     agent.start()
     _logger.info("hpo-queue node agent started: renewing leases, re-queueing lost work.")
@@ -103,6 +122,8 @@ def _on_shutdown(sender: Any = None, **_: Any) -> None:
     for agent in list(_agents.values()):
         agent.stop()
     _agents.clear()
+    if _running_dir is not None and os.getpid() == _agent_pid:
+        shutil.rmtree(_running_dir, ignore_errors=True)
 
 
 def _live_pids(controller: Any) -> set[int]:

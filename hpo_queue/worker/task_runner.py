@@ -22,7 +22,7 @@ from hpo_queue.logging import get_logger
 from hpo_queue.settings import Settings
 from hpo_queue.storages import Claim, ClaimStatus, get_storage
 from hpo_queue.study import _lifecycle as lifecycle
-from hpo_queue.study._heartbeat import heartbeat_for
+from hpo_queue.study._heartbeat import LeaseKeeper, heartbeat_for
 from hpo_queue.study._lifecycle import reap_expired_leases, was_lost, worker_name
 from hpo_queue.study._optimize import lease_renewal_interval, run_trial
 from hpo_queue.study._study import Study, load_study
@@ -48,7 +48,7 @@ def run_trial_task(
     *,
     job_id: str | None = None,
     error_retries: int = 0,
-    keep_alive: bool = True,
+    lease_keeper: LeaseKeeper | None = None,
     send_wakeups: WakeupSender | None = None,
 ) -> dict[str, Any]:
     """Run the trial a wake-up is for; return a small JSON result.
@@ -61,8 +61,8 @@ def run_trial_task(
     Args:
         task_key: the message's id, recorded on the trial: a redelivered message finds the
             trial its first delivery claimed.
-        keep_alive: renew the trial's lease from a thread of this process; False when the
-            worker's node agent renews it from the main process.
+        lease_keeper: what keeps the running trial's lease renewed: the worker's node agent
+            (through this process's running-trials file); None for a heartbeat thread here.
         send_wakeups: ``send_wakeups(study, job_id, n)`` sends wake-ups for a job; called
             when this process is being stopped with a trial re-queued (another worker
             must pick it up).
@@ -85,7 +85,7 @@ def run_trial_task(
     except ObjectiveNotAllowedError as exc:
         return {**base, **_record_refusal(study, task_key, job_id, objective_ref, str(exc))}
 
-    heartbeat = heartbeat_for(study.storage, lease_renewal_interval(study)) if keep_alive else None
+    heartbeat = lease_keeper or heartbeat_for(study.storage, lease_renewal_interval(study))
     retry_number: int | None = None
     for attempt in range(settings.max_retries + error_retries + 1):
         key = task_key if attempt == 0 else f"{task_key}#{attempt}"
@@ -169,7 +169,9 @@ def _load_study(settings: Settings, study_name: str) -> Study:
         study = _studies.get(key)
     if study is None:
         study = load_study(
-            study_name=study_name, storage=get_storage(settings.storage_url), settings=settings
+            study_name=study_name,
+            storage=get_storage(settings.storage_url, pool_size=settings.db_pool_size),
+            settings=settings,
         )
         with _studies_lock:
             _studies[key] = study

@@ -10,7 +10,7 @@ from hpo_queue.broker.wakeups import send_wakeups
 from hpo_queue.exceptions import StorageError
 from hpo_queue.execution.task_message import RUN_TRIAL_TASK
 from hpo_queue.study._study import Study
-from hpo_queue.worker.node import leases_renewed_by_agent
+from hpo_queue.worker.node import running_trials_file
 from hpo_queue.worker.task_runner import run_trial_task
 
 # Flower shows a task's result as the repr of this dict: what a reader looks for comes first.
@@ -64,7 +64,7 @@ def register_tasks(app: Celery) -> None:
             self.request.id,
             job_id=job_id,
             error_retries=error_retries,
-            keep_alive=not leases_renewed_by_agent(),
+            lease_keeper=running_trials_file(),
             send_wakeups=wake,
         )
         return readable_result(result)

@@ -116,7 +116,7 @@ def test_rabbitmq_broker_runs_a_study_to_completion(
         start_worker(concurrency=2, env=env, queues=queue)
         assert job.wait(timeout=60) == {"COMPLETE": 6}
         assert study.storage.count_trials_by_state(study.study_id) == {TrialState.COMPLETE: 6}
-        assert all(r["values"] is not None for r in job.results())
+        assert all(t.values is not None for t in study.trials)
     finally:
         with job.app.connection_for_write() as connection:
             connection.default_channel.queue_delete(queue)
