@@ -7,11 +7,12 @@ measures the process CPU time it took (every thread of the process counts). The 
 suggests a float x in [-10, 10], an int n in [1, 20] and a categorical c in {a, b, c}; the
 "report" workload also calls ``trial.report`` + ``should_prune`` ``--steps`` times per trial.
 Logging of both libraries is set to WARNING, so it is not measured. Printed: the median CPU
-seconds of each library per workload, and the ratio hpo-queue / Optuna.
+seconds of each library per workload, and the ratio hpo-queue / Optuna. ``--sampler random``
+runs both with ``RandomSampler(seed=0)`` instead: what a study costs besides its TPE.
 
     pip install -e .[bench]
     python benchmarks/in_memory_speed.py [--trials 300] [--steps 20] [--repeats 7]
-        [--workloads plain,report]
+        [--workloads plain,report] [--sampler tpe|random]
 """
 
 from __future__ import annotations
@@ -53,28 +54,31 @@ def cpu_seconds(run: Callable[[], None]) -> float:
     return time.process_time() - start
 
 
-def hpo_queue_run(n_trials: int, n_steps: int) -> Callable[[], None]:
+def hpo_queue_run(n_trials: int, n_steps: int, sampler: str = "tpe") -> Callable[[], None]:
     import hpo_queue as hq
     from hpo_queue.pruners import MedianPruner
-    from hpo_queue.samplers import TPESampler
+    from hpo_queue.samplers import RandomSampler, TPESampler
 
     objective = make_objective(n_steps, hq.TrialPruned)
+    make_sampler = TPESampler if sampler == "tpe" else RandomSampler
 
     def run() -> None:
-        study = hq.create_study(sampler=TPESampler(seed=0), pruner=MedianPruner())
+        study = hq.create_study(sampler=make_sampler(seed=0), pruner=MedianPruner())
         study.optimize(objective, n_trials=n_trials)
 
     return run
 
 
-def optuna_run(n_trials: int, n_steps: int) -> Callable[[], None]:
+def optuna_run(n_trials: int, n_steps: int, sampler: str = "tpe") -> Callable[[], None]:
     import optuna
 
     objective = make_objective(n_steps, optuna.TrialPruned)
+    samplers = optuna.samplers
+    make_sampler = samplers.TPESampler if sampler == "tpe" else samplers.RandomSampler
 
     def run() -> None:
         study = optuna.create_study(
-            sampler=optuna.samplers.TPESampler(seed=0), pruner=optuna.pruners.MedianPruner()
+            sampler=make_sampler(seed=0), pruner=optuna.pruners.MedianPruner()
         )
         study.optimize(objective, n_trials=n_trials)
 
@@ -97,14 +101,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=20, help="reports per trial (report)")
     parser.add_argument("--repeats", type=int, default=7, help="studies per library")
     parser.add_argument("--workloads", default="plain,report", help="plain, report or both")
+    parser.add_argument(
+        "--sampler", choices=("tpe", "random"), default="tpe", help="both libraries' sampler"
+    )
     args = parser.parse_args(argv)
     workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
     if args.trials < 1 or args.repeats < 1 or not set(workloads) <= {"plain", "report"}:
         parser.error("--trials and --repeats must be >= 1; --workloads: plain and/or report")
     quiet_logs()
 
+    sampler_name = "TPESampler" if args.sampler == "tpe" else "RandomSampler"
     print(
-        f"{args.trials} trials, TPESampler(seed=0) + MedianPruner, storage=None; "
+        f"{args.trials} trials, {sampler_name}(seed=0) + MedianPruner, storage=None; "
         f"process CPU seconds of create_study + optimize, median of {args.repeats}"
     )
     print()
@@ -113,12 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     for workload in workloads:
         steps = args.steps if workload == "report" else 0
         runs = {
-            "hpo-queue": hpo_queue_run(args.trials, steps),
-            "Optuna": optuna_run(args.trials, steps),
+            "hpo-queue": hpo_queue_run(args.trials, steps, args.sampler),
+            "Optuna": optuna_run(args.trials, steps, args.sampler),
         }
         # A short untimed run each first: lazy imports and first-call caches are not measured.
         for make in (hpo_queue_run, optuna_run):
-            make(20, steps)()
+            make(20, steps, args.sampler)()
         times: dict[str, list[float]] = {name: [] for name in runs}
         for repeat in range(args.repeats):
             order = list(runs) if repeat % 2 == 0 else list(reversed(runs))

@@ -7,6 +7,7 @@ from typing import Any
 
 from hpo_queue.cli import _common
 from hpo_queue.exceptions import NoCompletedTrialsError
+from hpo_queue.samplers import SAMPLER_METHOD_KEY
 from hpo_queue.study import Study, load_study
 from hpo_queue.trial import FrozenTrial, TrialState
 
@@ -36,6 +37,8 @@ def trial_row(trial: FrozenTrial, n_objectives: int, *, details: bool = True) ->
         row["duration"] = trial.duration
         row["started"] = trial.datetime_start
         row["worker"] = trial.worker
+        # Which method chose the params (the default sampler switches between several).
+        row["method"] = trial.system_attrs.get(SAMPLER_METHOD_KEY)
     return row
 
 
@@ -54,7 +57,7 @@ def _register_trials(subparsers: Any) -> None:
     parser = _common.add_command(
         subparsers,
         "trials",
-        summary="list a study's trials: state, values, params, duration, worker",
+        summary="list a study's trials: state, values, params, duration, worker, sampler method",
         description="List the trials of a study, ordered by number.",
         examples="""\
   hpo-queue trials --storage sqlite:///hpo.db --study-name mnist

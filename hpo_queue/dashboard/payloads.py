@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from hpo_queue.samplers import SAMPLER_METHOD_KEY
 from hpo_queue.storages import RDBStorage, StudySummary
 from hpo_queue.study._pareto import pareto_front
 from hpo_queue.trial import FrozenTrial, TrialState
@@ -52,6 +53,7 @@ def trial_row(trial: FrozenTrial) -> dict[str, Any]:
         "values": trial.values,
         "params": trial.params,
         "worker": trial.worker,
+        "method": trial.system_attrs.get(SAMPLER_METHOD_KEY),
         "datetime_start": trial.datetime_start,
         "datetime_complete": trial.datetime_complete,
         "duration_seconds": duration.total_seconds() if duration is not None else None,

@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from hpo_queue._registry import build_from_config
-from hpo_queue.samplers._base import BaseSampler
+from hpo_queue.samplers._auto import AutoSampler
+from hpo_queue.samplers._base import SAMPLER_METHOD_KEY, BaseSampler
+from hpo_queue.samplers._cmaes import CmaEsSampler
+from hpo_queue.samplers._gp import GPSampler
 from hpo_queue.samplers._grid import GridSampler
+from hpo_queue.samplers._nsga2 import NSGAIISampler
+from hpo_queue.samplers._qmc import QMCSampler
 from hpo_queue.samplers._random import RandomSampler
 from hpo_queue.samplers._tpe import TPESampler
 
@@ -14,6 +19,11 @@ _REGISTRY: dict[str, type[BaseSampler]] = {
     "RandomSampler": RandomSampler,
     "TPESampler": TPESampler,
     "GridSampler": GridSampler,
+    "GPSampler": GPSampler,
+    "CmaEsSampler": CmaEsSampler,
+    "NSGAIISampler": NSGAIISampler,
+    "QMCSampler": QMCSampler,
+    "AutoSampler": AutoSampler,
 }
 
 
@@ -26,4 +36,16 @@ def sampler_from_config(config: dict[str, Any]) -> BaseSampler:
     return build_from_config(config, _REGISTRY, "sampler")
 
 
-__all__ = ["BaseSampler", "GridSampler", "RandomSampler", "TPESampler", "sampler_from_config"]
+__all__ = [
+    "SAMPLER_METHOD_KEY",
+    "AutoSampler",
+    "BaseSampler",
+    "CmaEsSampler",
+    "GPSampler",
+    "GridSampler",
+    "NSGAIISampler",
+    "QMCSampler",
+    "RandomSampler",
+    "TPESampler",
+    "sampler_from_config",
+]

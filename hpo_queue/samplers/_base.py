@@ -12,6 +12,9 @@ from hpo_queue.distributions import BaseDistribution
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
 
+# The trial system attr that names the method which chose a trial's params ("gp", "tpe", ...).
+SAMPLER_METHOD_KEY = "sampler_method"
+
 
 class BaseSampler(ABC):
     """Suggests parameter values from the shared history.
@@ -52,6 +55,14 @@ class BaseSampler(ABC):
         distribution: BaseDistribution,
     ) -> Any:
         """Sample one parameter; returns its external value."""
+
+    def trial_system_attrs(self, history: TrialHistory, trial: FrozenTrial) -> dict[str, Any]:
+        """System attrs to store on ``trial`` once, at its first sampled suggestion.
+
+        Called right after :meth:`infer_relative_search_space` with the same history; a
+        sampler that switches methods records which one chose the trial (``sampler_method``).
+        """
+        return {}
 
     def fixed_params_for_new_trial(self, history: TrialHistory) -> dict[str, Any] | None:
         """Called while a new trial is created, under the study lock.

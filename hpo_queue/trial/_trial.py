@@ -6,6 +6,7 @@ import logging
 import math
 import numbers
 import threading
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,20 @@ _logger = logging.getLogger("hpo_queue.trial")
 # calls at the top of an objective costs one write; a trial that ends sooner writes them
 # with its result instead. Other workers see a running trial's params after this delay.
 PARAM_WRITE_DELAY = 0.05
+
+# Trials of this process whose suggested params are not written yet. Any trial's first
+# history read writes them first, so what a sampler sees of this process's own running
+# trials never depends on whether a timer has fired (a seeded ask/tell loop repeats exactly).
+_unwritten: weakref.WeakSet[Trial] = weakref.WeakSet()
+_unwritten_lock = threading.Lock()
+
+
+def _write_unwritten_params() -> None:
+    """Write the pending params of every trial of this process (before a history read)."""
+    with _unwritten_lock:
+        pending = list(_unwritten)
+    for trial in pending:
+        trial._write_params()
 
 
 class Trial:
@@ -123,6 +138,8 @@ class Trial:
                 self._write_timer = threading.Timer(PARAM_WRITE_DELAY, self._write_params)
                 self._write_timer.daemon = True
                 self._write_timer.start()
+                with _unwritten_lock:
+                    _unwritten.add(self)
         if write_now:
             self._write_params()
         return value
@@ -130,7 +147,11 @@ class Trial:
     def _write_params(self) -> None:
         """Write the parameters suggested so far (from the delayed-write timer)."""
         with self._write_lock:
+            if self._write_timer is not None:
+                self._write_timer.cancel()  # when called before the timer fires
             self._write_timer = None
+            with _unwritten_lock:
+                _unwritten.discard(self)
             if not self._params_dirty:
                 return
             self._params_dirty = False
@@ -148,6 +169,8 @@ class Trial:
             if self._write_timer is not None:
                 self._write_timer.cancel()
                 self._write_timer = None
+            with _unwritten_lock:
+                _unwritten.discard(self)
             if not self._params and not self._params_dirty:
                 return None
             self._params_dirty = False
@@ -166,15 +189,30 @@ class Trial:
                 distribution.low if not isinstance(distribution, CategoricalDistribution) else 0
             )
         sampler = self.study.sampler
+        snapshot = None  # one per change of the trial, not one per sampler call
         if self._relative_space is None:
-            self._relative_space = sampler.infer_relative_search_space(history, self._snapshot())
+            snapshot = self._snapshot()
+            self._relative_space = sampler.infer_relative_search_space(history, snapshot)
+            attrs = sampler.trial_system_attrs(history, snapshot)
+            if attrs:
+                self._set_sampler_attrs(attrs)
+                snapshot = self._snapshot()
             if self._relative_space:
                 self._relative_params = sampler.sample_relative(
-                    history, self._snapshot(), self._relative_space
+                    history, snapshot, self._relative_space
                 )
         if name in self._relative_params and self._relative_space.get(name) == distribution:
             return self._relative_params[name]
-        return sampler.sample_independent(history, self._snapshot(), name, distribution)
+        if snapshot is None:
+            snapshot = self._snapshot()
+        return sampler.sample_independent(history, snapshot, name, distribution)
+
+    def _set_sampler_attrs(self, attrs: dict[str, Any]) -> None:
+        """Store what the sampler records on the trial (the method that chose it), in one write."""
+        if attrs:
+            updated = {**self._system_attrs, **attrs}
+            self.study._storage.set_trial_attrs(self._trial_id, "system", updated)
+            self._system_attrs = updated
 
     def _check_against_history(
         self, name: str, distribution: BaseDistribution, history: TrialHistory
@@ -190,6 +228,7 @@ class Trial:
         # Read once per trial: its first suggestion sees every trial started before it.
         # Samplers skip the asking trial themselves, so the cached list is passed as is.
         if self._history is None:
+            _write_unwritten_params()
             self._history = self.study._history()
         return self._history
 

@@ -36,7 +36,17 @@ def test_trials_table(study_url: str, capsys: pytest.CaptureFixture[str]) -> Non
     out = _run(capsys, "trials", "--storage", study_url, "--study-name", "s")
     lines = out.splitlines()
     header = lines[0].split()
-    for column in ("number", "state", "value", "params_x", "params_kind", "duration", "worker"):
+    columns = (
+        "number",
+        "state",
+        "value",
+        "params_x",
+        "params_kind",
+        "duration",
+        "worker",
+        "method",
+    )
+    for column in columns:
         assert column in header
     assert len(lines) == 2 + 4
     assert lines[2].split()[:3] == ["0", "COMPLETE", "2"]
@@ -54,6 +64,8 @@ def test_trials_json(study_url: str, capsys: pytest.CaptureFixture[str]) -> None
     assert data[0]["params"]["kind"] in ("a", "b")
     assert isinstance(data[0]["duration"], float) and data[0]["duration"] >= 0
     assert data[0]["started"].startswith("20")
+    # The default sampler records the method that chose each trial (start-up: Sobol points).
+    assert [t["method"] for t in data] == ["qmc"] * 4
 
 
 def test_trials_csv_and_state_filter(study_url: str, capsys: pytest.CaptureFixture[str]) -> None:

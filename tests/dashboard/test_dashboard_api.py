@@ -85,6 +85,7 @@ def test_trials_table(dashboard_url: str) -> None:
     assert set(first["params"]) == {"layers", "lr", "optimizer", "x"}
     assert first["duration_seconds"] >= 0
     assert first["datetime_start"].endswith("+00:00")
+    assert "method" in first  # the sampler method (a system attr), shown in the table
 
     complete = get_json(f"{base}?state=complete&limit=3&order=asc")
     assert complete["returned"] == 3

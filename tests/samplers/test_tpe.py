@@ -307,19 +307,19 @@ def test_large_history_is_read_once_and_g_is_fitted_to_a_capped_subset(
 
     def counting_param_column(
         rows: list[FrozenTrial], name: str, distribution: BaseDistribution
-    ) -> np.ndarray:
+    ) -> list[float]:
         converted.append(len(rows))
         return real_param_column(rows, name, distribution)
 
     fitted: list[int] = []  # observations per Parzen estimator (g's are the large ones)
-    real_estimator = _sampler.ParzenEstimator
+    real_estimator = _sampler.ParzenPair
 
     def counting_estimator(*args: Any) -> Any:
-        fitted.append(len(args[2]))  # the weights: one per observation
+        fitted.extend((len(args[3]), len(args[4])))  # the weights: one per observation
         return real_estimator(*args)
 
     monkeypatch.setattr(_columns, "_param_column", counting_param_column)
-    monkeypatch.setattr(_sampler, "ParzenEstimator", counting_estimator)
+    monkeypatch.setattr(_sampler, "ParzenPair", counting_estimator)
     sampler = TPESampler(seed=0)
     assert sampler.max_bad_trials == 500
     params = _suggest(sampler, trials, space)

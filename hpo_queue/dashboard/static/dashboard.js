@@ -192,7 +192,7 @@
   function showTrials(data) {
     document.getElementById("trials-count").textContent =
       "(" + data.returned + " of " + data.total + ")";
-    var head = ["#", "State", "Value"].concat(data.param_names, ["Worker", "Duration", "Last step"]);
+    var head = ["#", "State", "Value"].concat(data.param_names, ["Method", "Worker", "Duration", "Last step"]);
     var thead = document.querySelector("#trials-table thead");
     var headRow = rowOf(head.map(function (h) { return el("th", h); }));
     thead.replaceChildren(headRow);
@@ -205,6 +205,7 @@
       data.param_names.forEach(function (name) {
         cells.push(el("td", name in t.params ? fmt(t.params[name]) : "–"));
       });
+      cells.push(el("td", t.method || "–"));
       cells.push(el("td", t.worker || "–"));
       cells.push(el("td", fmtDuration(t.duration_seconds), "num"));
       cells.push(el("td", t.last_step === null ? "–" : t.last_step, "num"));

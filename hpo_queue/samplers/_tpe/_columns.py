@@ -62,14 +62,16 @@ class _TrialStore:
 
     def __init__(self, directions: tuple[StudyDirection, ...]) -> None:
         self.directions = directions
-        self.signs = np.array([-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in directions])
+        self.signs = [-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in directions]
         self.trials: list[FrozenTrial] = []
         self.row_of: dict[int, int] = {}  # id(trial) -> row; the store keeps the trial alive
-        n_obj = len(directions)
+        # Columns are buffers with room to grow (rows past len(trials) are unused), so that a
+        # new trial is written in place; snapshots see their first len(trials) rows only.
+        self.capacity = 0
         self.numbers = np.zeros(0, dtype=np.int64)
         self.is_complete = np.zeros(0, dtype=bool)
         self.is_pruned = np.zeros(0, dtype=bool)
-        self.losses = np.zeros((0, n_obj))
+        self.losses = np.zeros((0, len(directions)))
         self.violation = np.zeros(0)
         self.pruned_step = np.zeros(0)
         self.pruned_loss = np.zeros(0)
@@ -79,6 +81,7 @@ class _TrialStore:
         # With a store's append-only log of finished trials: the log, and how far it is read.
         self.log: Sequence[FrozenTrial] | None = None
         self.log_position = 0
+        self.last_snapshot: FinishedColumns | None = None  # reused until a trial is added
 
     def sync(self, finished: Sequence[FrozenTrial]) -> FinishedColumns | None:
         """Append the trials not seen yet; None if the store holds a trial ``finished`` lacks."""
@@ -102,56 +105,82 @@ class _TrialStore:
             return self._snapshot()
 
     def _snapshot(self) -> FinishedColumns:
-        return FinishedColumns(
+        size = len(self.trials)
+        last = self.last_snapshot
+        if last is not None and last.size == size:
+            return last
+        self.last_snapshot = FinishedColumns(
             store=self,
-            size=len(self.trials),
-            numbers=self.numbers,
-            is_complete=self.is_complete,
-            is_pruned=self.is_pruned,
-            losses=self.losses,
-            violation=self.violation,
-            pruned_step=self.pruned_step,
-            pruned_loss=self.pruned_loss,
+            size=size,
+            numbers=self.numbers[:size],
+            is_complete=self.is_complete[:size],
+            is_pruned=self.is_pruned[:size],
+            losses=self.losses[:size],
+            violation=self.violation[:size],
+            pruned_step=self.pruned_step[:size],
+            pruned_loss=self.pruned_loss[:size],
             space=None if self.space is None else dict(self.space),
         )
+        return self.last_snapshot
 
     def param(self, name: str, distribution: BaseDistribution) -> np.ndarray:
+        """The column of ``name`` (its first len(trials) rows are the values)."""
         with self.lock:
             key = (name, distribution)
             column = self.params.get(key)
             if column is None:
-                column = _param_column(self.trials, name, distribution)
+                column = np.full(self.capacity, np.nan)
+                column[: len(self.trials)] = _param_column(self.trials, name, distribution)
                 self.params[key] = column
             return column
+
+    def _reserve(self, size: int) -> None:
+        """Grow the buffers to hold ``size`` rows (doubling, so appends cost O(1) on average)."""
+        if size <= self.capacity:
+            return
+        capacity = max(size, 2 * self.capacity, 64)
+        used = len(self.trials)
+
+        def grown(column: np.ndarray, fill: float) -> np.ndarray:
+            bigger = np.full((capacity, *column.shape[1:]), fill, dtype=column.dtype)
+            bigger[:used] = column[:used]
+            return bigger
+
+        self.numbers = grown(self.numbers, 0)
+        self.is_complete = grown(self.is_complete, False)
+        self.is_pruned = grown(self.is_pruned, False)
+        self.losses = grown(self.losses, math.inf)
+        self.violation = grown(self.violation, 0.0)
+        self.pruned_step = grown(self.pruned_step, math.inf)
+        self.pruned_loss = grown(self.pruned_loss, math.inf)
+        self.params = {key: grown(column, math.nan) for key, column in self.params.items()}
+        self.capacity = capacity
 
     def _append(self, new: list[FrozenTrial]) -> None:
         n_obj = len(self.directions)
         start = len(self.trials)
-        for offset, trial in enumerate(new):
-            self.row_of[id(trial)] = start + offset
-        self.trials.extend(new)
-        self.numbers = np.append(self.numbers, [t.number for t in new])
-        complete = [
-            t.state == TrialState.COMPLETE and t.values is not None and len(t.values) == n_obj
-            for t in new
-        ]
-        self.is_complete = np.append(self.is_complete, complete)
-        self.is_pruned = np.append(self.is_pruned, [t.state == TrialState.PRUNED for t in new])
-        rows = np.full((len(new), n_obj), np.inf)
-        for i, (trial, ok) in enumerate(zip(new, complete, strict=True)):
-            if ok:
-                rows[i] = np.asarray(trial.values, dtype=float) * self.signs
-        rows[np.isnan(rows)] = np.inf
-        self.losses = np.concatenate([self.losses, rows])
-        self.violation = np.append(self.violation, [violation(t) for t in new])
-        sign = float(self.signs[0])
-        ranks = [pruned_rank(t, sign) for t in new]
-        self.pruned_step = np.append(self.pruned_step, [r[0] for r in ranks])
-        self.pruned_loss = np.append(self.pruned_loss, [r[1] for r in ranks])
-        for (name, distribution), column in self.params.items():
-            self.params[name, distribution] = np.append(
-                column, _param_column(new, name, distribution)
+        self._reserve(start + len(new))
+        signs = self.signs
+        for row, trial in enumerate(new, start):
+            self.row_of[id(trial)] = row
+            self.numbers[row] = trial.number
+            values = trial.values
+            complete = (
+                trial.state == TrialState.COMPLETE and values is not None and len(values) == n_obj
             )
+            self.is_complete[row] = complete
+            self.is_pruned[row] = trial.state == TrialState.PRUNED
+            if complete:
+                assert values is not None
+                for i, (value, sign) in enumerate(zip(values, signs, strict=True)):
+                    loss = float(value) * sign
+                    self.losses[row, i] = math.inf if math.isnan(loss) else loss
+            self.violation[row] = violation(trial)
+            self.pruned_step[row], self.pruned_loss[row] = pruned_rank(trial, signs[0])
+        self.trials.extend(new)
+        end = len(self.trials)
+        for (name, distribution), column in self.params.items():
+            column[start:end] = _param_column(new, name, distribution)
         space = self.space
         for trial in new:
             if space is None:
@@ -213,13 +242,12 @@ class ColumnCache:
 
 def _param_column(
     trials: Sequence[FrozenTrial], name: str, distribution: BaseDistribution
-) -> np.ndarray:
-    column = np.full(len(trials), np.nan)
-    for i, trial in enumerate(trials):
-        if name in trial.params:
-            value = internal_value(distribution, trial.params[name])
-            if value is not None:
-                column[i] = value
+) -> list[float]:
+    """Internal values of ``name`` under ``distribution``; NaN where a trial lacks it."""
+    column = []
+    for trial in trials:
+        value = internal_value(distribution, trial.params[name]) if name in trial.params else None
+        column.append(math.nan if value is None else value)
     return column
 
 

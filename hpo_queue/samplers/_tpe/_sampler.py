@@ -13,8 +13,8 @@ from hpo_queue.samplers._base import BaseSampler
 from hpo_queue.samplers._random import check_seed, sample_uniform
 from hpo_queue.samplers._tpe._columns import FINISHED, ColumnCache, FinishedColumns
 from hpo_queue.samplers._tpe._parzen_estimator import (
-    ParzenEstimator,
     ParzenOptions,
+    ParzenPair,
     default_weights,
     n_below,
 )
@@ -209,43 +209,52 @@ class TPESampler(BaseSampler):
         finished_rows = np.column_stack(
             [columns.param(name, dist) for name, dist in search_space.items()]
         ).reshape(columns.size, len(names))
-        running_rows = np.array(
-            [[_internal_or_nan(d, t.params, n) for n, d in search_space.items()] for t in running],
-            dtype=float,
-        ).reshape(len(running), len(names))
-        running_numbers = np.array([t.number for t in running], dtype=np.int64)
-
-        below_obs = _observations(finished_rows[below], columns.numbers[below], names)
-        above_numbers = np.concatenate([columns.numbers[above], running_numbers])
-        above_obs = _observations(
-            np.concatenate([finished_rows[above], running_rows]), above_numbers, names
-        )
+        good_rows = _rows_by_number(finished_rows, columns.numbers, below)
+        below_obs = _observations(finished_rows[good_rows], names)
+        if running:
+            running_rows = np.array(
+                [
+                    [_internal_or_nan(d, t.params, n) for n, d in search_space.items()]
+                    for t in running
+                ],
+                dtype=float,
+            ).reshape(len(running), len(names))
+            running_numbers = np.array([t.number for t in running], dtype=np.int64)
+            bad_matrix = np.concatenate([finished_rows[above], running_rows])
+            above_numbers = np.concatenate([columns.numbers[above], running_numbers])
+            above_obs = _observations(
+                bad_matrix[_rows_by_number(bad_matrix, above_numbers, None)], names
+            )
+        else:
+            above_obs = _observations(
+                finished_rows[_rows_by_number(finished_rows, columns.numbers, above)], names
+            )
         n_good = len(below_obs[names[0]])
         n_bad = len(above_obs[names[0]])
         good_weights = np.ones(n_good) if history.is_multi_objective else default_weights(n_good)
         bad_weights = default_weights(n_bad)
         if len(running) and self.running_weight != 1.0:
             # Observations are ordered by number; mark which of them are RUNNING trials.
-            full = ~np.isnan(np.concatenate([finished_rows[above], running_rows])).any(axis=1)
+            full = ~np.isnan(bad_matrix).any(axis=1)
             is_running = np.isin(np.sort(above_numbers[full], kind="stable"), running_numbers)
             bad_weights = bad_weights * np.where(is_running, self.running_weight, 1.0)
-        good = ParzenEstimator(below_obs, search_space, good_weights, self._options)
-        bad = ParzenEstimator(above_obs, search_space, bad_weights, self._options)
+        densities = ParzenPair(
+            below_obs, above_obs, search_space, good_weights, bad_weights, self._options
+        )
 
         rng = self.rng(trial, *salt)
         incumbent = None
         if not history.is_multi_objective:
-            incumbent = _incumbent(columns, below, finished_rows)
+            incumbent = _incumbent(columns, good_rows)
         n_local = min(self.n_local_candidates, self.n_ei_candidates // 2)
         if incumbent is None:
             n_local = 0
-        candidates = good.sample(rng, self.n_ei_candidates - n_local)
+        candidates = densities.sample(rng, self.n_ei_candidates - n_local)
         if n_local:
             assert incumbent is not None
-            local = good.sample_local(rng, incumbent, n_local)
+            local = densities.sample_local(rng, incumbent, n_local)
             candidates = {k: np.concatenate([candidates[k], local[k]]) for k in names}
-        with np.errstate(invalid="ignore"):
-            scores = good.log_pdf(candidates) - bad.log_pdf(candidates)
+        scores = densities.log_ratio(candidates)
         scores = np.where(np.isnan(scores), -np.inf, scores)
         best = int(np.argmax(scores))
         return {
@@ -266,7 +275,7 @@ class TPESampler(BaseSampler):
         feasible = columns.violation == 0.0
         usable = columns.is_complete | columns.is_pruned
         fraction = 0.1 if self.gamma is None else self.gamma
-        n_good = n_below(int(usable.sum()), fraction, _N_BELOW_CAP)
+        n_good = n_below(int(np.count_nonzero(usable)), fraction, _N_BELOW_CAP)
         numbers = columns.numbers
 
         complete = np.flatnonzero(columns.is_complete & feasible)
@@ -277,19 +286,20 @@ class TPESampler(BaseSampler):
             good = [complete[np.lexsort((numbers[complete], losses[:, 0]))[:n_good]]]
         n_left = n_good - len(good[0])
 
-        pruned = np.flatnonzero(columns.is_pruned & feasible)
+        # (The usual case, enough feasible COMPLETE trials, skips the fallbacks' work.)
+        pruned = np.flatnonzero(columns.is_pruned & feasible) if n_left > 0 else good[0][:0]
         if n_left > 0 and not multi_objective and len(pruned) > 0:
             by_rank = (numbers[pruned], columns.pruned_loss[pruned], columns.pruned_step[pruned])
             good.append(pruned[np.lexsort(by_rank)[:n_left]])
             n_left -= len(good[-1])
 
-        infeasible = np.flatnonzero(usable & ~feasible)
+        infeasible = np.flatnonzero(usable & ~feasible) if n_left > 0 else good[0][:0]
         if n_left > 0 and len(infeasible) > 0:
             by_violation = (numbers[infeasible], columns.violation[infeasible])
             good.append(infeasible[np.lexsort(by_violation)[:n_left]])
 
         is_good = np.zeros(columns.size, dtype=bool)
-        is_good[np.concatenate(good)] = True
+        is_good[good[0] if len(good) == 1 else np.concatenate(good)] = True
         return np.flatnonzero(is_good), np.flatnonzero(usable & ~is_good)
 
     def _split_trials(
@@ -332,24 +342,13 @@ def _running(history: TrialHistory, trial: FrozenTrial) -> list[FrozenTrial]:
     return [t for t in pool if t.state is TrialState.RUNNING and t.number != trial.number]
 
 
-def _incumbent(
-    columns: FinishedColumns,
-    below: np.ndarray,
-    rows: np.ndarray,
-) -> int | None:
-    """Index in ``below_obs`` of the best feasible COMPLETE trial of the good group, if any."""
-    usable = below[
-        columns.is_complete[below]
-        & (columns.violation[below] == 0.0)
-        & ~np.isnan(rows[below]).any(axis=1)
-    ]
+def _incumbent(columns: FinishedColumns, good_rows: np.ndarray) -> int | None:
+    """Position in ``good_rows`` of its best feasible COMPLETE trial, if any."""
+    usable = np.flatnonzero(columns.is_complete[good_rows] & (columns.violation[good_rows] == 0.0))
     if len(usable) == 0:
         return None
-    best_row = usable[np.lexsort((columns.numbers[usable], columns.losses[usable, 0]))[0]]
-    # below_obs holds the good rows with every parameter, ordered by trial number.
-    kept = below[~np.isnan(rows[below]).any(axis=1)]
-    ordered_numbers = np.sort(columns.numbers[kept], kind="stable")
-    return int(np.searchsorted(ordered_numbers, columns.numbers[best_row]))
+    rows = good_rows[usable]
+    return int(usable[np.lexsort((columns.numbers[rows], columns.losses[rows, 0]))[0]])
 
 
 def _internal_or_nan(distribution: BaseDistribution, params: dict[str, Any], name: str) -> float:
@@ -359,12 +358,15 @@ def _internal_or_nan(distribution: BaseDistribution, params: dict[str, Any], nam
     return math.nan if internal is None else internal
 
 
-def _observations(
-    matrix: np.ndarray, numbers: np.ndarray, names: list[str]
-) -> dict[str, np.ndarray]:
-    """The columns of the rows that hold every parameter, ordered by trial number."""
-    keep = ~np.isnan(matrix).any(axis=1)
-    matrix = matrix[keep][np.argsort(numbers[keep], kind="stable")]
+def _rows_by_number(matrix: np.ndarray, numbers: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    """Those of ``rows`` (default: all) that hold every parameter, ordered by trial number."""
+    if rows is None:
+        rows = np.arange(len(matrix))
+    kept = rows[~np.isnan(matrix[rows]).any(axis=1)]
+    return kept[np.argsort(numbers[kept], kind="stable")]
+
+
+def _observations(matrix: np.ndarray, names: list[str]) -> dict[str, np.ndarray]:
     return {name: matrix[:, i] for i, name in enumerate(names)}
 
 

@@ -1,0 +1,427 @@
+"""Sampler methods benchmark: our GP, CMA-ES, QMC, NSGA-II, TPE and default samplers vs Optuna 5's.
+
+Each run simulates an asynchronous worker pool, as ``sampler_quality.py`` does: ``--in-flight``
+trials are always running, a random one of them finishes next, is told, and a new trial is
+asked, until ``--trials`` have finished; a RUNNING trial is visible with its params. A run's
+score is its regret (best value found minus the known optimum). Six problems: the five of
+``sampler_quality.py`` (Branin, Hartmann6, Rosenbrock, Styblinski-Tang, a mixed log/int/
+categorical space) and a conditional space.
+
+    pip install -e .[bench]; pip install torch  # Optuna's GPSampler needs torch
+    python benchmarks/sampler_methods.py quality [--seeds 20] [--first-seed 0] [--in-flight 8]
+        [--samplers "ours GP,Optuna GP"] [--out results.json]
+    python benchmarks/sampler_methods.py speed [--sizes 100 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import sampler_quality as sq
+
+from hpo_queue.directions import StudyDirection
+from hpo_queue.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from hpo_queue.samplers import (
+    AutoSampler,
+    BaseSampler,
+    CmaEsSampler,
+    GPSampler,
+    NSGAIISampler,
+    QMCSampler,
+    RandomSampler,
+    TPESampler,
+)
+from hpo_queue.samplers._random import sample_uniform
+from hpo_queue.trial._frozen import FrozenTrial
+from hpo_queue.trial._history import TrialHistory
+from hpo_queue.trial._state import TrialState
+
+Suggest = Callable[[str, BaseDistribution], Any]
+
+
+@dataclass(frozen=True)
+class Problem:
+    name: str
+    objective: Callable[[Suggest], float]
+    optimum: float
+
+
+def _flat(problem: sq.Problem) -> Problem:
+    def objective(suggest: Suggest) -> float:
+        return problem.func({name: suggest(name, d) for name, d in problem.space.items()})
+
+    return Problem(problem.name, objective, problem.optimum)
+
+
+def _conditional(suggest: Suggest) -> float:
+    # Three model families with their own parameters; only "quadratic" reaches 0.
+    kind = suggest("kind", CategoricalDistribution(["quadratic", "log", "int"]))
+    if kind == "quadratic":
+        x = suggest("q_x", FloatDistribution(-5.0, 5.0))
+        y = suggest("q_y", FloatDistribution(-5.0, 5.0))
+        return (x - 1.0) ** 2 + (y + 2.0) ** 2
+    if kind == "log":
+        u = suggest("l_u", FloatDistribution(1e-3, 1e3, log=True))
+        return (math.log10(u) - 1.0) ** 2 + 0.5
+    n = suggest("i_n", IntDistribution(1, 20))
+    w = suggest("i_w", FloatDistribution(0.0, 1.0))
+    return ((n - 13) / 4) ** 2 + (w - 0.3) ** 2 + 1.0
+
+
+PROBLEMS = [_flat(p) for p in sq.PROBLEMS] + [
+    Problem("Conditional (3 branches, 1-2 params each)", _conditional, 0.0)
+]
+
+OURS: dict[str, Callable[[int], BaseSampler]] = {
+    "ours default": lambda seed: AutoSampler(seed=seed),
+    "ours GP": lambda seed: GPSampler(seed=seed),
+    "ours GP liar": lambda seed: GPSampler(seed=seed, running_trials="constant_liar"),
+    "ours GP ignore": lambda seed: GPSampler(seed=seed, running_trials="ignore"),
+    "ours TPE": lambda seed: TPESampler(seed=seed),
+    "ours CMA-ES": lambda seed: CmaEsSampler(seed=seed),
+    "ours QMC": lambda seed: QMCSampler(seed=seed, scramble=True),
+    "ours NSGA-II": lambda seed: NSGAIISampler(seed=seed, population_size=20),
+    "ours Random": lambda seed: RandomSampler(seed=seed),
+}
+OPTUNA = ("Optuna GP", "Optuna TPE", "Optuna CMA-ES", "Optuna Random")
+
+
+class _OursTrial:
+    """What an objective sees, driven the way Trial drives a sampler."""
+
+    def __init__(self, sampler: BaseSampler, history: TrialHistory, number: int) -> None:
+        self.sampler, self.history = sampler, history
+        self.frozen = FrozenTrial(number=number, state=TrialState.RUNNING)
+        self.relative: dict[str, Any] | None = None
+        self.space: dict[str, BaseDistribution] = {}
+        self.method = ""
+
+    def suggest(self, name: str, dist: BaseDistribution) -> Any:
+        if self.relative is None:
+            self.space = self.sampler.infer_relative_search_space(self.history, self.frozen)
+            self.method = self.sampler.trial_system_attrs(self.history, self.frozen).get(
+                "sampler_method", ""
+            )
+            self.relative = (
+                self.sampler.sample_relative(self.history, self.frozen, self.space)
+                if self.space
+                else {}
+            )
+        if name in self.relative and self.space.get(name) == dist:
+            value = self.relative[name]
+        else:
+            value = self.sampler.sample_independent(self.history, self.frozen, name, dist)
+        self.frozen = replace(
+            self.frozen,
+            params={**self.frozen.params, name: value},
+            distributions={**self.frozen.distributions, name: dist},
+        )
+        return value
+
+
+def run_ours(
+    sampler: BaseSampler, problem: Problem, n_trials: int, seed: int, n_in_flight: int
+) -> tuple[float, float, dict[str, int]]:
+    """(best value, sampler seconds, trials per method) of one async run."""
+    order_rng = np.random.default_rng([seed, 999])
+    trials: list[FrozenTrial] = []
+    values: dict[int, float] = {}
+    in_flight: list[int] = []
+    methods: dict[str, int] = {}
+    clock = 0
+    sampler_seconds = 0.0
+    finished = 0
+    best = math.inf
+    epoch = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    while finished < n_trials:
+        while len(in_flight) < n_in_flight and len(trials) < n_trials:
+            number = len(trials)
+            history = TrialHistory((StudyDirection.MINIMIZE,), list(trials))
+            trial = _OursTrial(sampler, history, number)
+            start = time.perf_counter()
+            values[number] = problem.objective(trial.suggest)
+            sampler_seconds += time.perf_counter() - start
+            methods[trial.method] = methods.get(trial.method, 0) + 1
+            trials.append(trial.frozen)
+            in_flight.append(number)
+        number = in_flight.pop(int(order_rng.integers(len(in_flight))))
+        clock += 1
+        trials[number] = replace(
+            trials[number],
+            state=TrialState.COMPLETE,
+            values=[values[number]],
+            datetime_complete=epoch + datetime.timedelta(seconds=clock),
+        )
+        best = min(best, values[number])
+        finished += 1
+    return best, sampler_seconds, methods
+
+
+def _optuna_sampler(name: str, seed: int) -> Any:
+    import optuna
+
+    if name == "Optuna GP":
+        return optuna.samplers.GPSampler(seed=seed)
+    if name == "Optuna TPE":
+        return optuna.samplers.TPESampler(seed=seed)
+    if name == "Optuna CMA-ES":
+        return optuna.samplers.CmaEsSampler(seed=seed)
+    return optuna.samplers.RandomSampler(seed=seed)
+
+
+def _to_optuna(dist: BaseDistribution) -> Any:
+    import optuna
+
+    if isinstance(dist, CategoricalDistribution):
+        return optuna.distributions.CategoricalDistribution(list(dist.choices))
+    if isinstance(dist, IntDistribution):
+        return optuna.distributions.IntDistribution(
+            dist.low, dist.high, log=dist.log, step=dist.step
+        )
+    return optuna.distributions.FloatDistribution(dist.low, dist.high, log=dist.log, step=dist.step)
+
+
+def run_optuna(
+    name: str, problem: Problem, n_trials: int, seed: int, n_in_flight: int
+) -> tuple[float, float, dict[str, int]]:
+    """The same async loop on an in-memory Optuna study (ask, suggest at once, tell later)."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    warnings.simplefilter("ignore")
+    study = optuna.create_study(sampler=_optuna_sampler(name, seed))
+    order_rng = np.random.default_rng([seed, 999])
+    in_flight: list[tuple[Any, float]] = []
+    asked = finished = 0
+    best = math.inf
+    sampler_seconds = 0.0
+    while finished < n_trials:
+        while len(in_flight) < n_in_flight and asked < n_trials:
+            start = time.perf_counter()
+            trial = study.ask()
+
+            def suggest(param: str, dist: BaseDistribution, trial: Any = trial) -> Any:
+                return trial._suggest(param, _to_optuna(dist))
+
+            value = problem.objective(suggest)
+            sampler_seconds += time.perf_counter() - start
+            in_flight.append((trial, value))
+            asked += 1
+        trial, value = in_flight.pop(int(order_rng.integers(len(in_flight))))
+        study.tell(trial, value)
+        best = min(best, value)
+        finished += 1
+    return best, sampler_seconds, {}
+
+
+def _one_run(job: tuple[str, int, int, int, int]) -> dict[str, Any]:
+    name, index, seed, n_trials, n_in_flight = job
+    problem = PROBLEMS[index]
+    if name in OURS:
+        best, seconds, methods = run_ours(OURS[name](seed), problem, n_trials, seed, n_in_flight)
+    else:
+        best, seconds, methods = run_optuna(name, problem, n_trials, seed, n_in_flight)
+    return {
+        "sampler": name,
+        "problem": index,
+        "seed": seed,
+        "in_flight": n_in_flight,
+        "regret": best - problem.optimum,
+        "seconds": seconds,
+        "methods": methods,
+    }
+
+
+def quality(args: argparse.Namespace) -> None:
+    names = [s.strip() for s in args.samplers.split(",")]
+    for name in names:
+        if name not in OURS and name not in OPTUNA:
+            raise SystemExit(f"unknown sampler {name!r}; known: {', '.join([*OURS, *OPTUNA])}")
+    problems = range(len(PROBLEMS)) if args.problems is None else args.problems
+    jobs = [
+        (name, p, seed, args.trials, args.in_flight)
+        for p in problems
+        for seed in range(args.first_seed, args.first_seed + args.seeds)
+        for name in names
+    ]
+    results: list[dict[str, Any]] = []
+    if args.out and Path(args.out).exists():
+        results = json.loads(Path(args.out).read_text())
+        done = {(r["sampler"], r["problem"], r["seed"], r["in_flight"]) for r in results}
+        jobs = [j for j in jobs if (j[0], j[1], j[2], j[4]) not in done]
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        for result in pool.map(_one_run, jobs):
+            results.append(result)
+            if args.out:
+                Path(args.out).write_text(json.dumps(results))
+    print(f"{len(jobs)} runs in {time.perf_counter() - start:.0f} s")
+    print(table(results, names, args.first_seed, args.seeds, args.in_flight))
+
+
+def table(
+    results: list[dict[str, Any]], names: list[str], first_seed: int, n_seeds: int, in_flight: int
+) -> str:
+    """Median regret per problem and sampler (markdown), plus mean sampler ms per trial."""
+    seeds = range(first_seed, first_seed + n_seeds)
+    lines = ["| Function | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    for index, problem in enumerate(PROBLEMS):
+        cells = []
+        for name in names:
+            regrets = [
+                r["regret"]
+                for r in results
+                if r["sampler"] == name
+                and r["problem"] == index
+                and r["seed"] in seeds
+                and r["in_flight"] == in_flight
+            ]
+            cells.append(f"{np.median(regrets):.3g}" if regrets else "-")
+        lines.append(f"| {problem.name} | " + " | ".join(cells) + " |")
+    cells = []
+    for name in names:
+        runs = [
+            r
+            for r in results
+            if r["sampler"] == name and r["seed"] in seeds and r["in_flight"] == in_flight
+        ]
+        ms = 1000 * sum(r["seconds"] for r in runs) / max(1, 100 * len(runs))
+        cells.append(f"{ms:.1f}" if runs else "-")
+    lines.append("| sampler ms per trial (mean) | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _history(space: dict[str, BaseDistribution], n: int, n_running: int) -> list[FrozenTrial]:
+    rng = np.random.default_rng(0)
+    func = sq.PROBLEMS[4].func if "optimizer" in space else sq.PROBLEMS[1].func
+    trials = []
+    for i in range(n + n_running):
+        params = {k: sample_uniform(rng, d) for k, d in space.items()}
+        done = i < n
+        trials.append(
+            FrozenTrial(
+                number=i,
+                state=TrialState.COMPLETE if done else TrialState.RUNNING,
+                params=params,
+                distributions=dict(space),
+                values=[func(params)] if done else None,
+            )
+        )
+    return trials
+
+
+def speed(args: argparse.Namespace) -> None:
+    """CPU milliseconds per suggestion (one trial's params) on a random history.
+
+    CPU time of this process (run with one BLAS/torch thread), so that other load on the
+    machine does not inflate it; with one thread it is the wall time on an idle core.
+    """
+    spaces = {"Hartmann6 (6 floats)": sq.PROBLEMS[1].space, "Mixed (4 kinds)": sq.PROBLEMS[4].space}
+    names = [s.strip() for s in args.samplers.split(",")]
+    print("| Sampler | space | " + " | ".join(f"{n} trials" for n in args.sizes) + " |")
+    print("|---" * (2 + len(args.sizes)) + "|")
+    for name in names:
+        for label, space in spaces.items():
+            cells = []
+            for n in args.sizes:
+                trials = _history(space, n, 7)
+                if name in OURS:
+                    sampler = OURS[name](0)
+                    times = []
+                    for rep in range(args.repeats):
+                        frozen = FrozenTrial(number=len(trials) + rep, state=TrialState.RUNNING)
+                        history = TrialHistory((StudyDirection.MINIMIZE,), trials)
+                        start = time.process_time()
+                        trial = _OursTrial(sampler, history, frozen.number)
+                        for k, d in space.items():
+                            trial.suggest(k, d)
+                        times.append(time.process_time() - start)
+                else:
+                    times = _optuna_speed(name, space, trials, args.repeats)
+                cells.append(f"{1000 * float(np.median(times)):.1f}")
+            print(f"| {name} | {label} | " + " | ".join(cells) + " |", flush=True)
+
+
+def _optuna_speed(
+    name: str, space: dict[str, BaseDistribution], trials: list[FrozenTrial], repeats: int
+) -> list[float]:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    warnings.simplefilter("ignore")
+    study = optuna.create_study(sampler=_optuna_sampler(name, 0))
+    dists = {k: _to_optuna(d) for k, d in space.items()}
+    for t in trials:
+        if t.state is TrialState.COMPLETE:
+            study.add_trial(
+                optuna.trial.create_trial(
+                    params=dict(t.params), distributions=dists, value=t.values[0]
+                )  # type: ignore[index]
+            )
+        else:
+            running = study.ask()
+            for k, v in t.params.items():
+                running._suggest(k, dists[k])
+                del v
+    times = []
+    for _ in range(repeats):
+        start = time.process_time()
+        trial = study.ask()
+        for k, d in dists.items():
+            trial._suggest(k, d)
+        times.append(time.process_time() - start)
+        study.tell(trial, state=optuna.trial.TrialState.FAIL)
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    q = sub.add_parser("quality", help="median regret per problem and sampler")
+    q.add_argument("--seeds", type=int, default=20)
+    q.add_argument("--first-seed", type=int, default=0)
+    q.add_argument("--trials", type=int, default=100)
+    q.add_argument("--in-flight", type=int, default=8)
+    q.add_argument("--jobs", type=int, default=2)
+    q.add_argument("--problems", type=int, nargs="*", default=None, help="indices (default: all)")
+    q.add_argument(
+        "--samplers",
+        default="ours default,ours GP,ours TPE,ours CMA-ES,ours QMC,ours Random,"
+        "Optuna GP,Optuna TPE,Optuna CMA-ES,Optuna Random",
+    )
+    q.add_argument("--out", help="JSON results file (resumed if it exists)")
+    q.set_defaults(handler=quality)
+    s = sub.add_parser("speed", help="ms per suggestion on a random history")
+    s.add_argument("--sizes", type=int, nargs="+", default=[100, 500])
+    s.add_argument("--repeats", type=int, default=5)
+    s.add_argument(
+        "--samplers", default="ours default,ours GP,ours TPE,ours CMA-ES,Optuna GP,Optuna TPE"
+    )
+    s.set_defaults(handler=speed)
+    args = parser.parse_args(argv)
+    args.handler(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

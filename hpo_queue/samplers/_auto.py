@@ -1,0 +1,138 @@
+"""AutoSampler: the default sampler; picks a method per study and per point of the study's life.
+
+The choice is a pure function of the history (never of process state), so every worker
+makes the same one for a given trial, and each trial records it as its ``sampler_method``
+system attr (shown by ``hpo-queue trials`` and the dashboard).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hpo_queue.distributions import BaseDistribution, CategoricalDistribution
+from hpo_queue.samplers._arguments import check_int
+from hpo_queue.samplers._base import SAMPLER_METHOD_KEY, BaseSampler
+from hpo_queue.samplers._gp import GPSampler
+from hpo_queue.samplers._nsga2 import NSGAIISampler
+from hpo_queue.samplers._random import check_seed
+from hpo_queue.samplers._tpe import TPESampler
+from hpo_queue.samplers._tpe._search_space import intersection_search_space
+from hpo_queue.trial._frozen import FrozenTrial
+from hpo_queue.trial._history import TrialHistory
+from hpo_queue.trial._state import TrialState
+
+
+class AutoSampler(BaseSampler):
+    """Chooses, for each new trial, the method that fits the study at that point.
+
+    Single objective:
+
+    * ``"qmc"`` while fewer than ``n_startup_trials`` trials are COMPLETE: scrambled Sobol
+      points over the parameters seen so far (spread evenly, even across workers);
+    * ``"gp"`` (GPSampler) while the space is small and mostly continuous and the history
+      short: at most ``gp_max_dim`` parameters, no conditional ones (every finished trial
+      has the same parameters), no more categorical than numeric ones, fewer than
+      ``gp_max_trials`` COMPLETE trials and no more PRUNED than COMPLETE ones;
+    * ``"tpe"`` (TPESampler) otherwise: conditional, categorical-heavy, high-dimensional,
+      pruned-heavy or long studies.
+
+    Several objectives: ``"tpe"`` (multi-objective TPE) until ``nsga2_after_trials``
+    trials are COMPLETE, then ``"nsga2"`` (NSGAIISampler), whose cost stays flat.
+
+    Args:
+        seed: Makes suggestions reproducible; each trial number gets its own stream.
+        n_startup_trials: Quasi-random trials before a model is used.
+        gp_max_dim: Most parameters the GP takes.
+        gp_max_trials: COMPLETE trials after which TPE takes over from the GP.
+        nsga2_after_trials: COMPLETE trials after which NSGA-II takes over (several objectives).
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int | None = None,
+        n_startup_trials: int = 10,
+        gp_max_dim: int = 16,
+        gp_max_trials: int = 400,
+        nsga2_after_trials: int = 500,
+    ) -> None:
+        self.seed = check_seed(seed)
+        self.n_startup_trials = check_int("n_startup_trials", n_startup_trials, 2)
+        self.gp_max_dim = check_int("gp_max_dim", gp_max_dim, 1)
+        self.gp_max_trials = check_int("gp_max_trials", gp_max_trials, n_startup_trials)
+        self.nsga2_after_trials = check_int("nsga2_after_trials", nsga2_after_trials, 0)
+        self._gp = GPSampler(seed=seed, n_startup_trials=n_startup_trials)
+        self._tpe = TPESampler(seed=seed, n_startup_trials=n_startup_trials)
+        self._nsga2 = NSGAIISampler(seed=seed)
+
+    def to_config(self) -> dict[str, Any]:
+        return {
+            "name": "AutoSampler",
+            "seed": self.seed,
+            "n_startup_trials": self.n_startup_trials,
+            "gp_max_dim": self.gp_max_dim,
+            "gp_max_trials": self.gp_max_trials,
+            "nsga2_after_trials": self.nsga2_after_trials,
+        }
+
+    def select_method(self, history: TrialHistory, trial: FrozenTrial) -> str:
+        """``"qmc"``, ``"gp"``, ``"tpe"`` or ``"nsga2"``: the method for ``trial``."""
+        n_complete = n_pruned = 0
+        names: set[str] = set()
+        for t in history.trials:
+            if t.number == trial.number:
+                continue
+            if t.state is TrialState.COMPLETE:
+                n_complete += 1
+            elif t.state is TrialState.PRUNED:
+                n_pruned += 1
+            else:
+                continue
+            names.update(n for n, d in t.distributions.items() if not d.single())
+        if history.is_multi_objective:
+            return "nsga2" if n_complete >= self.nsga2_after_trials else "tpe"
+        if n_complete < self.n_startup_trials:
+            return "qmc"
+        space = intersection_search_space(history.trials, exclude_number=trial.number)
+        n_categorical = sum(isinstance(d, CategoricalDistribution) for d in space.values())
+        if (
+            not space
+            or set(space) != names
+            or len(space) > self.gp_max_dim
+            or n_categorical > len(space) - n_categorical
+            or n_complete >= self.gp_max_trials
+            or n_pruned > n_complete
+        ):
+            return "tpe"
+        return "gp"
+
+    def _sampler(self, history: TrialHistory, trial: FrozenTrial) -> BaseSampler:
+        method = self.select_method(history, trial)
+        if method in ("qmc", "gp"):
+            return self._gp  # GPSampler's own start-up is the Sobol sequence
+        return self._nsga2 if method == "nsga2" else self._tpe
+
+    def trial_system_attrs(self, history: TrialHistory, trial: FrozenTrial) -> dict[str, Any]:
+        return {SAMPLER_METHOD_KEY: self.select_method(history, trial)}
+
+    def infer_relative_search_space(
+        self, history: TrialHistory, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        return self._sampler(history, trial).infer_relative_search_space(history, trial)
+
+    def sample_relative(
+        self,
+        history: TrialHistory,
+        trial: FrozenTrial,
+        search_space: dict[str, BaseDistribution],
+    ) -> dict[str, Any]:
+        return self._sampler(history, trial).sample_relative(history, trial, search_space)
+
+    def sample_independent(
+        self,
+        history: TrialHistory,
+        trial: FrozenTrial,
+        name: str,
+        distribution: BaseDistribution,
+    ) -> Any:
+        return self._sampler(history, trial).sample_independent(history, trial, name, distribution)

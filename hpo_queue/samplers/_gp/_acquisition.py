@@ -1,0 +1,180 @@
+"""Log expected improvement (times the probability of feasibility) and its maximization.
+
+Everything minimizes standardized losses: the improvement at x is ``max(best - f(x), 0)``.
+The acquisition is maximized over the unit cube by scoring scrambled Sobol candidates, then
+running L-BFGS-B (analytic gradients, continuous columns only) from the best few of them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.optimize
+import scipy.special
+from scipy.stats import qmc
+
+from hpo_queue.samplers._gp._model import Posterior
+
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+_SQRT_HALF_PI = math.sqrt(0.5 * math.pi)
+
+
+def log_h(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """log(phi(z) + z Phi(z)) and its derivative Phi(z) / (phi(z) + z Phi(z)), stably.
+
+    For z < 0, Phi(z) / phi(z) is the Mills ratio sqrt(pi / 2) erfcx(-z / sqrt 2), so
+    h(z) = phi(z) (1 + z m) with no underflow; for z < -1e3 its asymptote 1 / z^2 is used.
+    """
+    z = np.asarray(z, dtype=float)
+    log_phi = -0.5 * z * z - _LOG_SQRT_2PI
+    value = np.empty_like(z)
+    grad = np.empty_like(z)
+    pos = z >= 0
+    if pos.any():
+        zp = z[pos]
+        h = np.exp(log_phi[pos]) + zp * scipy.special.ndtr(zp)
+        value[pos] = np.log(h)
+        grad[pos] = scipy.special.ndtr(zp) / h
+    neg = ~pos
+    if neg.any():
+        zn = z[neg]
+        mills = _SQRT_HALF_PI * scipy.special.erfcx(-zn / math.sqrt(2.0))
+        one_plus = 1.0 + zn * mills  # h / phi, in (0, 1]
+        far = zn < -1e3
+        one_plus = np.where(far, 1.0 / np.maximum(zn * zn, 1.0), np.maximum(one_plus, 1e-300))
+        value[neg] = log_phi[neg] + np.log(one_plus)
+        grad[neg] = np.where(far, -1.0 / np.minimum(zn, -1.0), mills / one_plus)
+    return value, grad
+
+
+def log_ndtr_with_grad(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """log Phi(z) and its derivative phi(z) / Phi(z)."""
+    value = scipy.special.log_ndtr(z)
+    grad = np.exp(-0.5 * z * z - _LOG_SQRT_2PI - value)
+    return value, grad
+
+
+@dataclass
+class Acquisition:
+    """log EI of the objective model (if ``best`` is set) + sum of log P(constraint <= 0).
+
+    ``objective`` predicts standardized losses; each constraint model predicts standardized
+    constraint values whose feasibility threshold (0 in raw units) is in ``thresholds``.
+    """
+
+    objective: Posterior | None
+    best: float
+    constraints: list[Posterior] = field(default_factory=list)
+    thresholds: list[float] = field(default_factory=list)
+
+    def value(self, xs: np.ndarray) -> np.ndarray:
+        total = np.zeros(len(xs))
+        if self.objective is not None:
+            mean, var = self.objective.predict(xs)
+            sd = np.sqrt(var)
+            total += log_h((self.best - mean) / sd)[0] + np.log(sd)
+        for model, threshold in zip(self.constraints, self.thresholds, strict=True):
+            mean, var = model.predict(xs)
+            total += log_ndtr_with_grad((threshold - mean) / np.sqrt(var))[0]
+        return total
+
+    def value_and_grad(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        total = np.zeros(len(xs))
+        grad = np.zeros_like(xs)
+        if self.objective is not None:
+            mean, var, dmean, dvar = self.objective.predict_with_grad(xs)
+            sd = np.sqrt(var)
+            z = (self.best - mean) / sd
+            value, dz = log_h(z)
+            total += value + np.log(sd)
+            # z = (best - mean) / sd; d sd = d var / (2 sd).
+            dsd = dvar / (2 * sd[:, None])
+            dz_dx = -dmean / sd[:, None] - (z / sd)[:, None] * dsd
+            grad += dz[:, None] * dz_dx + dsd / sd[:, None]
+        for model, threshold in zip(self.constraints, self.thresholds, strict=True):
+            mean, var, dmean, dvar = model.predict_with_grad(xs)
+            sd = np.sqrt(var)
+            z = (threshold - mean) / sd
+            value, dz = log_ndtr_with_grad(z)
+            total += value
+            dsd = dvar / (2 * sd[:, None])
+            grad += dz[:, None] * (-dmean / sd[:, None] - (z / sd)[:, None] * dsd)
+        return total, grad
+
+
+def maximize(
+    acquisition: Acquisition,
+    dim: int,
+    is_categorical: np.ndarray,
+    n_choices: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    n_candidates: int,
+    n_local: int,
+    round_row: Callable[[np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """The best point found: Sobol candidates, then L-BFGS-B from the ``n_local`` best."""
+    sobol = qmc.Sobol(dim, scramble=True, rng=rng)
+    m = 1 << max(0, math.ceil(math.log2(n_candidates)))
+    candidates = sobol.random(m)
+    cat = is_categorical
+    if cat.any():
+        candidates[:, cat] = np.minimum(
+            np.floor(candidates[:, cat] * n_choices[cat]), n_choices[cat] - 1
+        )
+    scores = acquisition.value(candidates)
+    order = np.argsort(-scores, kind="stable")[:n_local]
+    starts = candidates[order]
+    best_x, best_score = candidates[order[0]], float(scores[order[0]])
+    cont = ~cat
+    if cont.any() and n_local > 0:
+        k = len(starts)
+        fixed = starts.copy()
+
+        def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
+            xs = fixed.copy()
+            xs[:, cont] = flat.reshape(k, int(cont.sum()))
+            value, grad = acquisition.value_and_grad(xs)
+            return -float(value.sum()), -grad[:, cont].ravel()
+
+        result = scipy.optimize.minimize(
+            objective,
+            starts[:, cont].ravel(),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(0.0, 1.0)] * (k * int(cont.sum())),
+            options={"maxiter": 100},
+        )
+        locals_ = fixed.copy()
+        locals_[:, cont] = np.clip(result.x.reshape(k, int(cont.sum())), 0.0, 1.0)
+        # Score the points the sampler would actually suggest (grid and choice rounding).
+        rounded = np.array([round_row(row) for row in locals_])
+        local_scores = acquisition.value(rounded)
+        i = int(np.argmax(local_scores))
+        if local_scores[i] > best_score:
+            best_x, best_score = rounded[i], float(local_scores[i])
+    if cat.any():
+        best_x = _improve_categories(acquisition, best_x, best_score, cat, n_choices)
+    return best_x
+
+
+def _improve_categories(
+    acquisition: Acquisition,
+    x: np.ndarray,
+    score: float,
+    is_categorical: np.ndarray,
+    n_choices: np.ndarray,
+) -> np.ndarray:
+    """One pass of coordinate search over each categorical column's choices."""
+    x = x.copy()
+    for column in np.flatnonzero(is_categorical):
+        options = np.repeat(x[None, :], int(n_choices[column]), axis=0)
+        options[:, column] = np.arange(int(n_choices[column]))
+        scores = acquisition.value(options)
+        i = int(np.argmax(scores))
+        if scores[i] > score:
+            x, score = options[i], float(scores[i])
+    return x

@@ -1,0 +1,209 @@
+"""The Gaussian process: a Matérn-5/2 ARD kernel, its marginal likelihood and the fitted posterior.
+
+Inputs live in the unit cube (see UnitSpace); categorical columns hold choice indices and
+contribute a Hamming term (1 where the choices differ) to the squared distance. Kernel
+hyperparameters are ``theta = [log inverse squared length scales (d), log kernel scale,
+log noise variance]``, fitted by maximizing the log marginal likelihood plus log priors
+(Optuna's GPSampler priors) with L-BFGS-B on analytic gradients.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+import scipy.linalg.lapack
+import scipy.optimize
+
+SQRT5 = math.sqrt(5.0)
+MIN_NOISE = 1e-6
+_LOG_BOUNDS_LENGTH = (math.log(1e-3), math.log(1e4))
+_LOG_BOUNDS_SCALE = (math.log(1e-2), math.log(1e2))
+_LOG_BOUNDS_NOISE = (math.log(MIN_NOISE), math.log(1.0))
+
+
+def squared_differences(a: np.ndarray, b: np.ndarray, is_categorical: np.ndarray) -> np.ndarray:
+    """Per-dimension squared distances, shape (len(a), len(b), d); categorical: 0 or 1."""
+    diff = a[:, None, :] - b[None, :, :]
+    sq = diff * diff
+    if is_categorical.any():
+        sq[:, :, is_categorical] = (diff[:, :, is_categorical] != 0.0).astype(float)
+    return sq
+
+
+def matern52(r2: np.ndarray) -> np.ndarray:
+    """Matérn-5/2 correlation as a function of the squared scaled distance."""
+    r = np.sqrt(r2)
+    return (1.0 + SQRT5 * r + (5.0 / 3.0) * r2) * np.exp(-SQRT5 * r)
+
+
+def matern52_grad_r2(r2: np.ndarray) -> np.ndarray:
+    """d matern52 / d r2 (finite at r2 = 0)."""
+    r = np.sqrt(r2)
+    return -(5.0 / 6.0) * (1.0 + SQRT5 * r) * np.exp(-SQRT5 * r)
+
+
+def log_prior(theta: np.ndarray) -> tuple[float, np.ndarray]:
+    """Log prior of the hyperparameters and its gradient in theta.
+
+    Inverse squared length scales lam: -(0.1 / lam + 0.1 lam) (pulls them towards 1);
+    kernel scale ~ Gamma(2, 1); noise variance ~ Gamma(1.1, 30) (small noise).
+    """
+    d = len(theta) - 2
+    lam = np.exp(theta[:d])
+    scale, noise = math.exp(theta[d]), math.exp(theta[d + 1])
+    value = float(-(0.1 / lam + 0.1 * lam).sum() + (math.log(scale) - scale))
+    value += 0.1 * math.log(noise) - 30.0 * noise
+    grad = np.empty_like(theta)
+    grad[:d] = 0.1 / lam - 0.1 * lam
+    grad[d] = 1.0 - scale
+    grad[d + 1] = 0.1 - 30.0 * noise
+    return value, grad
+
+
+def neg_log_posterior(
+    theta: np.ndarray, sq: np.ndarray, y: np.ndarray, fixed_noise: float | None = None
+) -> tuple[float, np.ndarray]:
+    """Minus (log marginal likelihood + log prior), and its gradient in theta.
+
+    ``sq`` is ``squared_differences(X, X)``. With ``fixed_noise`` the noise entry of theta is
+    ignored (its gradient is 0).
+    """
+    n, _, d = sq.shape
+    lam = np.exp(theta[:d])
+    scale = math.exp(theta[d])
+    noise = fixed_noise if fixed_noise is not None else math.exp(theta[d + 1])
+    r2 = sq @ lam
+    corr = matern52(r2)
+    cov = scale * corr
+    cov[np.diag_indices(n)] += noise
+    try:
+        chol = scipy.linalg.cholesky(cov, lower=True, check_finite=False)
+    except np.linalg.LinAlgError:
+        return 1e10, np.zeros_like(theta)
+    alpha = scipy.linalg.cho_solve((chol, True), y, check_finite=False)
+    inv = _inverse_from_cholesky(chol)
+    log_lik = -0.5 * float(y @ alpha) - float(np.log(np.diag(chol)).sum())
+    log_lik -= 0.5 * n * math.log(2 * math.pi)
+    w = np.outer(alpha, alpha) - inv
+    grad = np.empty_like(theta)
+    a = w * (scale * matern52_grad_r2(r2))
+    grad[:d] = 0.5 * lam * (a.reshape(-1) @ sq.reshape(n * n, d))
+    grad[d] = 0.5 * float((w * cov).sum() - noise * np.trace(w))
+    grad[d + 1] = 0.0 if fixed_noise is not None else 0.5 * noise * float(np.trace(w))
+    prior, prior_grad = log_prior(theta)
+    if fixed_noise is not None:
+        prior_grad[d + 1] = 0.0
+    return -(log_lik + prior), -(grad + prior_grad)
+
+
+def _inverse_from_cholesky(chol: np.ndarray) -> np.ndarray:
+    """K^-1 from K's lower Cholesky factor (LAPACK potri: a third of two triangular solves)."""
+    inv, info = scipy.linalg.lapack.dpotri(chol, lower=1)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"potri failed with info={info}")
+    lower = np.tril(inv)
+    return lower + np.tril(inv, -1).T
+
+
+def fit_theta(
+    x: np.ndarray,
+    y: np.ndarray,
+    is_categorical: np.ndarray,
+    *,
+    deterministic: bool,
+    rng: np.random.Generator,
+    n_restarts: int = 1,
+) -> np.ndarray:
+    """Hyperparameters maximizing the log posterior, from a default start and ``n_restarts``
+    random ones (the best of all runs is kept)."""
+    d = x.shape[1]
+    sq = squared_differences(x, x, is_categorical)
+    fixed_noise = MIN_NOISE if deterministic else None
+    bounds = [_LOG_BOUNDS_LENGTH] * d + [_LOG_BOUNDS_SCALE, _LOG_BOUNDS_NOISE]
+    starts = [np.concatenate([np.zeros(d), [0.0, math.log(1e-2)]])]
+    for _ in range(n_restarts):
+        starts.append(
+            np.concatenate([rng.uniform(math.log(0.1), math.log(30.0), d), [0.0, math.log(1e-3)]])
+        )
+    best_theta, best_value = starts[0], math.inf
+    for start in starts:
+        if deterministic:
+            start[d + 1] = math.log(MIN_NOISE)
+        result = scipy.optimize.minimize(
+            neg_log_posterior,
+            start,
+            args=(sq, y, fixed_noise),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"maxiter": 100},
+        )
+        if result.fun < best_value:
+            best_theta, best_value = np.asarray(result.x), float(result.fun)
+    if deterministic:
+        best_theta = best_theta.copy()
+        best_theta[d + 1] = math.log(MIN_NOISE)
+    return best_theta
+
+
+@dataclass
+class Posterior:
+    """A GP conditioned on (x, y) with fixed hyperparameters: mean and variance anywhere."""
+
+    x: np.ndarray
+    is_categorical: np.ndarray
+    lam: np.ndarray
+    scale: float
+    noise: float
+    alpha: np.ndarray
+    inv: np.ndarray
+
+    @classmethod
+    def condition(
+        cls, x: np.ndarray, y: np.ndarray, is_categorical: np.ndarray, theta: np.ndarray
+    ) -> Posterior:
+        d = x.shape[1]
+        lam, scale, noise = np.exp(theta[:d]), math.exp(theta[d]), math.exp(theta[d + 1])
+        r2 = squared_differences(x, x, is_categorical) @ lam
+        cov = scale * matern52(r2)
+        cov[np.diag_indices(len(x))] += noise
+        chol = scipy.linalg.cholesky(cov, lower=True, check_finite=False)
+        alpha = scipy.linalg.cho_solve((chol, True), y, check_finite=False)
+        return cls(x, is_categorical, lam, scale, noise, alpha, _inverse_from_cholesky(chol))
+
+    def predict(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior mean and variance of the latent function at the rows of ``xs``."""
+        k = self.scale * matern52(squared_differences(xs, self.x, self.is_categorical) @ self.lam)
+        mean = k @ self.alpha
+        var = self.scale - np.einsum("ij,ij->i", k @ self.inv, k)
+        return mean, np.maximum(var, 1e-12)
+
+    def predict_with_grad(
+        self, xs: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Mean, variance and their gradients in xs (shape (m, d); 0 on categorical columns)."""
+        diff = xs[:, None, :] - self.x[None, :, :]
+        sq = diff * diff
+        cat = self.is_categorical
+        if cat.any():
+            sq[:, :, cat] = (diff[:, :, cat] != 0.0).astype(float)
+        r2 = sq @ self.lam
+        k = self.scale * matern52(r2)
+        dk_dr2 = self.scale * matern52_grad_r2(r2)
+        mean = k @ self.alpha
+        v = k @ self.inv
+        var = self.scale - np.einsum("ij,ij->i", v, k)
+        # d r2 / d x = 2 lam (x - X) on continuous columns.
+        dr2 = 2.0 * diff * self.lam
+        if cat.any():
+            dr2[:, :, cat] = 0.0
+        g = dk_dr2[:, :, None] * dr2  # d k_j / d x, (m, n, d)
+        mean_grad = np.einsum("mnd,n->md", g, self.alpha)
+        var_grad = -2.0 * np.einsum("mnd,mn->md", g, v)
+        clipped = var < 1e-12
+        var = np.maximum(var, 1e-12)
+        var_grad[clipped] = 0.0
+        return mean, var, mean_grad, var_grad

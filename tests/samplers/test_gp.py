@@ -1,0 +1,321 @@
+"""GPSampler: the kernel, the likelihood gradient, the acquisition, and the sampler on histories."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import scipy.stats
+
+from hpo_queue.directions import StudyDirection
+from hpo_queue.distributions import (
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from hpo_queue.exceptions import ConfigError, InvalidInputError, MultiObjectiveError
+from hpo_queue.samplers import GPSampler, sampler_from_config
+from hpo_queue.samplers._gp._acquisition import Acquisition, log_h, maximize
+from hpo_queue.samplers._gp._model import (
+    Posterior,
+    fit_theta,
+    matern52,
+    matern52_grad_r2,
+    neg_log_posterior,
+    squared_differences,
+)
+from hpo_queue.samplers._unit_space import UnitSpace
+from hpo_queue.trial import FrozenTrial, TrialState
+from hpo_queue.trial._history import TrialHistory
+
+MIN = (StudyDirection.MINIMIZE,)
+SPACE = {
+    "x": FloatDistribution(-5.0, 10.0),
+    "lr": FloatDistribution(1e-4, 1.0, log=True),
+    "n": IntDistribution(1, 9, step=2),
+    "kind": CategoricalDistribution(["a", "b", "c"]),
+}
+
+
+def _objective(p: dict[str, object]) -> float:
+    x, lr, n, kind = p["x"], p["lr"], p["n"], p["kind"]
+    assert isinstance(x, float) and isinstance(lr, float) and isinstance(n, int)
+    return (x - 2) ** 2 / 10 + (math.log10(lr) + 2) ** 2 + (n - 5) ** 2 / 8 + (kind != "b")
+
+
+def _history(n: int, n_running: int = 0, seed: int = 0) -> list[FrozenTrial]:
+    rng = np.random.default_rng(seed)
+    trials = []
+    for i in range(n + n_running):
+        params = {
+            "x": float(rng.uniform(-5, 10)),
+            "lr": float(10 ** rng.uniform(-4, 0)),
+            "n": int(rng.choice([1, 3, 5, 7, 9])),
+            "kind": str(rng.choice(["a", "b", "c"])),
+        }
+        done = i < n
+        trials.append(
+            FrozenTrial(
+                number=i,
+                state=TrialState.COMPLETE if done else TrialState.RUNNING,
+                params=params,
+                distributions=dict(SPACE),
+                values=[_objective(params)] if done else None,
+            )
+        )
+    return trials
+
+
+def _suggest(sampler: GPSampler, trials: list[FrozenTrial]) -> dict[str, object]:
+    history = TrialHistory(MIN, trials)
+    trial = FrozenTrial(number=len(trials), state=TrialState.RUNNING)
+    space = sampler.infer_relative_search_space(history, trial)
+    return sampler.sample_relative(history, trial, space)
+
+
+# -- kernel ----------------------------------------------------------------------------------
+
+
+def test_matern52_matches_its_closed_form_and_derivative() -> None:
+    r2 = np.array([0.0, 0.01, 0.5, 2.0, 9.0])
+    r = np.sqrt(r2)
+    expected = (1 + math.sqrt(5) * r + 5 / 3 * r2) * np.exp(-math.sqrt(5) * r)
+    np.testing.assert_allclose(matern52(r2), expected)
+    assert matern52(np.array([0.0]))[0] == 1.0
+    h = 1e-7
+    numeric = (matern52(r2[1:] + h) - matern52(r2[1:] - h)) / (2 * h)
+    np.testing.assert_allclose(matern52_grad_r2(r2[1:]), numeric, rtol=1e-5)
+
+
+def test_categorical_columns_contribute_a_hamming_term() -> None:
+    a = np.array([[0.2, 1.0], [0.2, 2.0]])
+    sq = squared_differences(a, a, np.array([False, True]))
+    assert sq[0, 1, 1] == 1.0 and sq[0, 0, 1] == 0.0
+    assert sq[0, 1, 0] == 0.0
+
+
+def test_likelihood_gradient_matches_finite_differences() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.random((25, 3))
+    x[:, 2] = rng.integers(0, 3, 25)
+    y = np.sin(4 * x[:, 0]) + x[:, 1] ** 2 + 0.3 * x[:, 2]
+    y = (y - y.mean()) / y.std()
+    sq = squared_differences(x, x, np.array([False, False, True]))
+    theta = np.array([0.3, -0.7, 0.1, 0.2, math.log(0.05)])
+    _, grad = neg_log_posterior(theta, sq, y)
+    h = 1e-6
+    for i in range(len(theta)):
+        step = np.zeros_like(theta)
+        step[i] = h
+        numeric = (
+            neg_log_posterior(theta + step, sq, y)[0] - neg_log_posterior(theta - step, sq, y)[0]
+        ) / (2 * h)
+        assert grad[i] == pytest.approx(numeric, rel=1e-4, abs=1e-6)
+
+
+def test_fitted_posterior_interpolates_a_smooth_function() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.random((40, 2))
+    y = np.sin(3 * x[:, 0]) * np.cos(2 * x[:, 1])
+    cat = np.zeros(2, dtype=bool)
+    theta = fit_theta(x, y, cat, deterministic=True, rng=rng)
+    posterior = Posterior.condition(x, y, cat, theta)
+    test = rng.random((50, 2))
+    mean, var = posterior.predict(test)
+    truth = np.sin(3 * test[:, 0]) * np.cos(2 * test[:, 1])
+    assert np.abs(mean - truth).max() < 0.05
+    _, var_at_data = posterior.predict(x)
+    assert var_at_data.max() < 1e-4 and var_at_data.max() < var.max()
+
+
+def test_posterior_gradients_match_finite_differences() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.random((15, 3))
+    x[:, 1] = rng.integers(0, 2, 15)
+    cat = np.array([False, True, False])
+    posterior = Posterior.condition(x, rng.normal(size=15), cat, np.array([0.5, 0.0, 1.0, 0.0, -4]))
+    point = np.array([[0.3, 1.0, 0.6]])
+    _, _, dmean, dvar = posterior.predict_with_grad(point)
+    h = 1e-6
+    for d in (0, 2):
+        step = np.zeros((1, 3))
+        step[0, d] = h
+        m1, v1 = posterior.predict(point + step)
+        m0, v0 = posterior.predict(point - step)
+        assert dmean[0, d] == pytest.approx((m1 - m0)[0] / (2 * h), rel=1e-4, abs=1e-7)
+        assert dvar[0, d] == pytest.approx((v1 - v0)[0] / (2 * h), rel=1e-4, abs=1e-7)
+    assert dmean[0, 1] == 0.0 and dvar[0, 1] == 0.0
+
+
+# -- acquisition -----------------------------------------------------------------------------
+
+
+def test_log_h_is_log_of_the_expected_improvement_factor_and_stable() -> None:
+    z = np.array([-30.0, -5.0, -1.0, 0.0, 0.5, 4.0])
+    exact = np.log(scipy.stats.norm.pdf(z) + z * scipy.stats.norm.cdf(z))
+    value, grad = log_h(z)
+    np.testing.assert_allclose(value[1:], exact[1:], rtol=1e-9)
+    assert np.isfinite(log_h(np.array([-1e4]))[0]).all()  # no underflow to -inf
+    h = 1e-6
+    numeric = (log_h(z + h)[0] - log_h(z - h)[0]) / (2 * h)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5)
+
+
+def test_acquisition_gradient_matches_finite_differences_with_a_constraint() -> None:
+    rng = np.random.default_rng(2)
+    x = rng.random((20, 2))
+    cat = np.zeros(2, dtype=bool)
+    theta = np.array([1.0, 0.5, 0.0, -5.0])
+    objective = Posterior.condition(x, rng.normal(size=20), cat, theta)
+    constraint = Posterior.condition(x, rng.normal(size=20), cat, theta)
+    acquisition = Acquisition(objective, -0.5, [constraint], [0.2])
+    point = np.array([[0.4, 0.7]])
+    value, grad = acquisition.value_and_grad(point)
+    assert value[0] == pytest.approx(acquisition.value(point)[0])
+    h = 1e-6
+    for d in range(2):
+        step = np.zeros((1, 2))
+        step[0, d] = h
+        numeric = (acquisition.value(point + step) - acquisition.value(point - step))[0] / (2 * h)
+        assert grad[0, d] == pytest.approx(numeric, rel=1e-4, abs=1e-7)
+
+
+def test_maximize_finds_the_acquisition_peak_near_an_unexplored_minimum() -> None:
+    # Observations of (x - 0.8)^2 away from 0.8: the best EI is between the data and 0.8.
+    x = np.array([[0.0], [0.1], [0.2], [0.3], [0.5], [0.95]])
+    y = ((x[:, 0] - 0.8) ** 2 - 0.2) / 0.2
+    cat = np.zeros(1, dtype=bool)
+    theta = np.array([math.log(10.0), 0.0, math.log(1e-6)])
+    posterior = Posterior.condition(x, y, cat, theta)
+    acquisition = Acquisition(posterior, float(y.min()))
+    best = maximize(
+        acquisition,
+        1,
+        cat,
+        np.zeros(1, dtype=int),
+        np.random.default_rng(0),
+        n_candidates=256,
+        n_local=3,
+        round_row=lambda row: row,
+    )
+    grid = np.linspace(0, 1, 2001)[:, None]
+    assert acquisition.value(best[None, :])[0] >= acquisition.value(grid).max() - 1e-6
+    assert 0.55 < best[0] < 0.95
+
+
+# -- the sampler -----------------------------------------------------------------------------
+
+
+def test_unit_space_round_trips_every_distribution_kind() -> None:
+    space = UnitSpace(SPACE)
+    params = {"x": 2.5, "lr": 0.01, "n": 7, "kind": "c"}
+    row = space.encode(params)
+    assert row is not None and row.shape == (4,)
+    decoded = space.decode(row)
+    assert decoded["n"] == 7 and decoded["kind"] == "c"
+    assert decoded["x"] == pytest.approx(2.5) and decoded["lr"] == pytest.approx(0.01)
+    assert space.encode({"x": 2.5}) is None
+
+
+def test_suggestions_lie_in_the_space_and_are_reproducible() -> None:
+    trials = _history(30, n_running=3)
+    first = _suggest(GPSampler(seed=4), trials)
+    again = _suggest(GPSampler(seed=4), trials)
+    assert first == again
+    assert set(first) == set(SPACE)
+    for name, dist in SPACE.items():
+        dist.validate_value(first[name])
+
+
+def test_gp_improves_on_the_history_it_is_given() -> None:
+    trials = _history(40)
+    best_so_far = min(t.values[0] for t in trials if t.values)
+    values = []
+    for seed in range(3):
+        values.append(_objective(_suggest(GPSampler(seed=seed), trials)))
+    assert min(values) < best_so_far
+
+
+def test_running_trials_push_the_next_point_away() -> None:
+    trials = _history(30)
+    sampler = GPSampler(seed=0)
+    point = _suggest(sampler, trials)
+    running = FrozenTrial(
+        number=len(trials), state=TrialState.RUNNING, params=point, distributions=dict(SPACE)
+    )
+    for strategy in ("kriging_believer", "constant_liar"):
+        other = _suggest(GPSampler(seed=0, running_trials=strategy), [*trials, running])
+        assert other != point
+    ignored = _suggest(GPSampler(seed=0, running_trials="ignore"), [*trials, running])
+    next_trial_alone = _suggest(GPSampler(seed=0), [*trials, replace(running, number=99)])
+    assert ignored != point or next_trial_alone != point
+
+
+def test_constraints_steer_away_from_the_infeasible_region() -> None:
+    # Feasible iff x <= 0; the unconstrained optimum (x = 2) is infeasible.
+    trials = [
+        replace(t, constraints=[float(t.params["x"])])  # type: ignore[arg-type]
+        for t in _history(40, seed=5)
+    ]
+    xs = [_suggest(GPSampler(seed=s), trials)["x"] for s in range(4)]
+    assert sum(x <= 0.5 for x in xs) >= 3  # type: ignore[operator]
+
+
+def test_startup_points_follow_the_seeded_sobol_sequence() -> None:
+    trials = _history(3)
+    sampler = GPSampler(seed=1, n_startup_trials=10)
+    history = TrialHistory(MIN, trials)
+    trial = FrozenTrial(number=3, state=TrialState.RUNNING)
+    assert sampler.trial_system_attrs(history, trial) == {"sampler_method": "qmc"}
+    first = sampler.sample_relative(history, trial, SPACE)
+    assert first == sampler.sample_relative(history, trial, SPACE)
+    assert GPSampler(seed=1).trial_system_attrs(TrialHistory(MIN, _history(12)), trial) == {
+        "sampler_method": "gp"
+    }
+
+
+def test_long_histories_are_subsampled_to_the_caps() -> None:
+    trials = _history(60)
+    sampler = GPSampler(seed=0, max_fit_trials=20, max_condition_trials=30)
+    point = _suggest(sampler, trials)
+    assert set(point) == set(SPACE)
+
+
+def test_multi_objective_studies_get_a_named_error() -> None:
+    history = TrialHistory((StudyDirection.MINIMIZE, StudyDirection.MINIMIZE), [])
+    with pytest.raises(MultiObjectiveError, match="NSGAIISampler"):
+        GPSampler().infer_relative_search_space(history, FrozenTrial(0, TrialState.RUNNING))
+
+
+def test_config_round_trip() -> None:
+    sampler = GPSampler(
+        seed=3, n_startup_trials=5, deterministic_objective=True, running_trials="constant_liar"
+    )
+    rebuilt = sampler_from_config(sampler.to_config())
+    assert isinstance(rebuilt, GPSampler)
+    assert rebuilt.to_config() == sampler.to_config()
+    assert isinstance(sampler_from_config({"name": "gp"}), GPSampler)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"seed": -1},
+        {"n_startup_trials": -1},
+        {"deterministic_objective": "yes"},
+        {"running_trials": "believe"},
+        {"n_candidates": 0},
+        {"max_fit_trials": 5},
+        {"constraints_func": lambda t: [0.0]},
+    ],
+)
+def test_bad_arguments_are_named_errors(kwargs: dict[str, object]) -> None:
+    with pytest.raises(InvalidInputError):
+        GPSampler(**kwargs)  # type: ignore[arg-type]
+
+
+def test_unknown_config_arguments_are_config_errors() -> None:
+    with pytest.raises(ConfigError):
+        sampler_from_config({"name": "GPSampler", "colour": 1})
