@@ -101,3 +101,10 @@ class MissingDependencyError(HpoQueueError, ImportError):
 
 class BrokerUnreachableError(HpoQueueError):
     """The Celery broker (or its result store) did not accept or answer for the trial tasks."""
+
+
+class JobNotFoundError(HpoQueueError, KeyError):
+    """No job (one submit call) with the given id exists in the store."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""

@@ -25,6 +25,7 @@ ENV_VARS = {
     "heartbeat_interval": "HPO_HEARTBEAT_INTERVAL",
     "heartbeat_grace": "HPO_HEARTBEAT_GRACE",
     "max_retries": "HPO_MAX_RETRIES",
+    "db_pool_size": "HPO_DB_POOL_SIZE",
     "task_time_limit": "HPO_TASK_TIME_LIMIT",
     "log_level": "HPO_LOG_LEVEL",
     "log_format": "HPO_LOG_FORMAT",
@@ -42,9 +43,13 @@ class Settings:
             embedded, server-less broker (SQLite through kombu) next to the storage.
         result_backend: Celery's result backend; None means the broker (Redis) or none.
         objective_modules: the modules a worker may import objectives from.
-        heartbeat_interval: seconds between heartbeats of a running trial.
-        heartbeat_grace: seconds without a heartbeat after which a trial is declared dead.
+        heartbeat_interval: seconds between heartbeats (lease renewals) of a running trial.
+        heartbeat_grace: the lease of the trials of a study created with these settings:
+            seconds without a heartbeat after which a trial is declared lost. Stored with the
+            study, so every node judges its trials by the same grace.
         max_retries: how often a trial whose worker died is re-run with the same params.
+        db_pool_size: database connections one process opens at most (a worker node opens
+            this many per pool process plus this many for its main process).
         task_time_limit: hard time limit of one trial task in seconds (None: no limit).
         log_level: the level of hpo-queue's own logger.
         log_format: "text" (Optuna-style lines) or "json" (one JSON object per line).
@@ -57,6 +62,7 @@ class Settings:
     heartbeat_interval: float = 10.0
     heartbeat_grace: float = 60.0
     max_retries: int = 2
+    db_pool_size: int = 2
     task_time_limit: float | None = None
     log_level: str = "INFO"
     log_format: str = "text"
@@ -70,6 +76,8 @@ class Settings:
                 f"heartbeat_grace ({self.heartbeat_grace}) must exceed heartbeat_interval "
                 f"({self.heartbeat_interval}), or live trials would be declared dead."
             )
+        if self.db_pool_size < 1:
+            raise ConfigError(f"db_pool_size must be >= 1, got {self.db_pool_size}.")
         if self.max_retries < 0:
             raise ConfigError(f"max_retries must be >= 0, got {self.max_retries}.")
         if self.task_time_limit is not None and self.task_time_limit <= 0:

@@ -51,6 +51,7 @@ def test_every_setting_has_an_environment_variable() -> None:
         "HPO_HEARTBEAT_INTERVAL": "2",
         "HPO_HEARTBEAT_GRACE": "9",
         "HPO_MAX_RETRIES": "1",
+        "HPO_DB_POOL_SIZE": "1",
         "HPO_TASK_TIME_LIMIT": "60",
         "HPO_LOG_LEVEL": "DEBUG",
         "HPO_LOG_FORMAT": "json",
@@ -59,6 +60,7 @@ def test_every_setting_has_an_environment_variable() -> None:
     settings = Settings.load(env=env)
     assert settings.objective_modules == ("foo", "bar.baz")
     assert settings.task_time_limit == 60.0 and settings.log_format == "json"
+    assert settings.db_pool_size == 1
     assert set(settings.source.values()) == set(env)
 
 
@@ -68,6 +70,7 @@ def test_every_setting_has_an_environment_variable() -> None:
         ({"HPO_HEARTBEAT_INTERVAL": "abc"}, "invalid value"),
         ({"HPO_HEARTBEAT_INTERVAL": "10", "HPO_HEARTBEAT_GRACE": "5"}, "must exceed"),
         ({"HPO_LOG_FORMAT": "xml"}, "log_format"),
+        ({"HPO_DB_POOL_SIZE": "0"}, "db_pool_size"),
         ({"HPO_CONFIG": "/nonexistent/hq.toml"}, "does not exist"),
     ],
 )

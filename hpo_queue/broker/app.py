@@ -30,8 +30,9 @@ from hpo_queue.settings import Settings
 DEFAULT_QUEUE = "hpo_queue"
 EMBEDDED_BROKER_FILE = "hpo-queue-broker.sqlite"
 EMBEDDED_RESULTS_FILE = "hpo-queue-results.sqlite"
-# Redis re-delivers a message not acknowledged within the visibility timeout. A trial task
-# acknowledges when it ends, so the timeout must outlast the longest task.
+# Redis re-delivers a message not acknowledged within the visibility timeout: only a
+# prefetched wake-up of a lost worker stays unacknowledged (tasks ack when they start), and
+# such a duplicate is harmless; the timeout is kept above the longest task all the same.
 DEFAULT_VISIBILITY_TIMEOUT = 3600.0
 VISIBILITY_MARGIN = 120.0
 HARD_LIMIT_MARGIN = 30.0
@@ -127,8 +128,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "accept_content": ["json"],
         "result_accept_content": ["json"],
         "event_serializer": "json",
-        "task_acks_late": True,
-        "task_reject_on_worker_lost": True,
+        # A message is a wake-up, acknowledged when its task starts: the store, not the
+        # broker, holds the work, and re-queues a trial whose worker is lost (its lease runs
+        # out) with a new wake-up. Acking late would only bring back, an hour later (Redis's
+        # visibility timeout), wake-ups of work already re-queued.
+        "task_acks_late": False,
         "worker_prefetch_multiplier": 1,
         # One broker write less per task; the store shows RUNNING, and Flower learns that a
         # task started from the worker's task events instead.

@@ -1,64 +1,77 @@
-"""TrialJob: the tasks of one submit call, to wait for, count by outcome and cancel."""
+"""TrialJob: one submit call, followed in the store: wait for it, count its trials, cancel it.
+
+Progress comes from the store, not from the broker's task results: the store knows which
+trials the job asked for and how each ended, and it survives a broker that restarts empty.
+While it waits, the job also keeps the work moving when the broker fails: when the job is
+owed work that no worker has claimed for a while (the broker lost its messages), it sends the
+wake-ups again. Trials lost with a worker are re-queued by the other workers' node agents.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from celery import Celery
-from celery.result import AsyncResult
 
-from hpo_queue.execution.task_message import CANCELLED_JOB_ATTR
+from hpo_queue.broker.wakeups import send_wakeups
+from hpo_queue.exceptions import BrokerUnreachableError, StorageError
 from hpo_queue.logging import get_logger
+from hpo_queue.storages import JobProgress, JobRecord
 from hpo_queue.trial._state import TrialState
 
 if TYPE_CHECKING:
     from hpo_queue.study._study import Study
 
 _POLL_SECONDS = 0.5
+# Work owed for this long past the study's lease with no claim is presumed to have lost its
+# wake-ups (a broker restarted without persistence): they are sent again, with back-off.
+IDLE_MARGIN_SECONDS = 2.0
+# With no claim for this long, the progress line says that no worker is taking the work.
+NO_WORKER_NOTICE_SECONDS = 30.0
 _logger = get_logger("hpo_queue.submit")
 
 
-class TrialJob:
-    """The tasks of one submit call: wait for them, count them by outcome, cancel them."""
+def idle_seconds_for(lease_seconds: float) -> float:
+    """How long owed work may sit unclaimed before its wake-ups are sent again."""
+    return lease_seconds + IDLE_MARGIN_SECONDS
 
-    def __init__(self, app: Celery, study: Study, job_id: str, task_ids: list[str]) -> None:
+
+class TrialJob:
+    """The trials one submit asked for: ``wait()``, ``counts()``, ``cancel()``.
+
+    Attributes:
+        job_id: the job's id in the store (``hpo-queue status`` shows it).
+        task_ids: the ids of the wake-ups sent at submit time (Flower shows them).
+    """
+
+    def __init__(self, app: Celery, study: Study, job: JobRecord, task_ids: list[str]) -> None:
         self.app = app
         self.study = study
-        self.job_id = job_id
+        self.job = job
+        self.job_id = job.job_id
         self.task_ids = list(task_ids)
-        self._outcomes: dict[str, str] = {}  # task id -> final outcome, once known
-        self._results: dict[str, dict[str, Any]] = {}
 
     def __repr__(self) -> str:
         return f"TrialJob(study={self.study.study_name!r}, job_id={self.job_id!r}, n={len(self)})"
 
     def __len__(self) -> int:
-        return len(self.task_ids)
+        return self.job.n_trials
+
+    def progress(self) -> JobProgress:
+        """The job's trials by state and what it is still owed, read from the store."""
+        return self.study.storage.job_progress(self.job_id)
 
     def counts(self) -> dict[str, int]:
-        """This job's tasks by outcome.
+        """The job's trials by state name, plus what the job will not get.
 
-        "pending" for unfinished tasks (queued or running: the store's RUNNING trials say
-        which run); for finished ones the trial state
-        ("COMPLETE", "PRUNED", "FAIL") or what the task did instead ("cap_reached",
-        "refused", "duplicate", "cancelled", "exhausted", "gave_up"), and "error" for a task
-        that raised (bad arguments, the store unreachable for too long).
+        "pending" counts trials owed and not yet claimed; once nothing more can run,
+        "cap_reached" counts trials the study's max_trials left no room for and "cancelled"
+        those a cancel stopped.
         """
-        tally: Counter[str] = Counter()
-        for task_id in self.task_ids:
-            outcome = self._outcomes.get(task_id)
-            if outcome is None:
-                outcome = self._poll(task_id)
-            tally[outcome] += 1
-        return dict(tally)
-
-    def results(self) -> list[dict[str, Any]]:
-        """The JSON results of the tasks that finished, in submission order."""
-        self.counts()
-        return [self._results[t] for t in self.task_ids if t in self._results]
+        return _counts(self.progress())
 
     def trial_counts(self) -> dict[str, int]:
         """The whole study's trials by state, from the store."""
@@ -66,27 +79,44 @@ class TrialJob:
         return {state.name: n for state, n in sorted(counts.items())}
 
     def done(self) -> bool:
-        counts = self.counts()
-        return counts.get("pending", 0) == 0 and counts.get("running", 0) == 0
+        """True once nothing of the job runs or waits and nothing more can be created."""
+        return self.progress().settled
+
+    def succeeded(self) -> bool:
+        """True when the job got what it asked for: every trial finished and none failed,
+        or the study's cap was reached."""
+        progress = self.progress()
+        return (
+            progress.settled
+            and not progress.job.cancelled
+            and not progress.counts.get(TrialState.FAIL, 0)
+        )
 
     def wait(self, timeout: float | None = None, progress: bool = False) -> dict[str, int]:
-        """Block until every task finished; returns :meth:`counts`.
+        """Block until the job settles; returns :meth:`counts`.
+
+        The store and the broker may go away meanwhile: the wait says so, keeps trying and
+        carries on when they are back.
 
         Raises:
-            TimeoutError: ``timeout`` seconds passed first (the tasks keep running).
+            TimeoutError: ``timeout`` seconds passed first (the trials keep running).
         """
         deadline = None if timeout is None else time.monotonic() + timeout
-        bar = _ProgressBar(len(self), self.study) if progress else None
+        bar = _ProgressBar(self.job.n_trials, self.study) if progress else None
+        keeper = _WorkKeeper(self)
         try:
             while True:
-                counts = self.counts()
-                if bar is not None:
-                    bar.draw(counts)
-                if counts.get("pending", 0) == 0 and counts.get("running", 0) == 0:
-                    return counts
+                state = keeper.step()
+                if state is not None:
+                    if bar is not None:
+                        bar.draw(state)
+                    if state.settled:
+                        self.study.storage.mark_job_settled(self.job_id)
+                        return _counts(state)
                 if deadline is not None and time.monotonic() >= deadline:
+                    shown = _counts(state) if state is not None else "the store is unreachable"
                     raise TimeoutError(
-                        f"Job {self.job_id} not finished after {timeout} s: {counts}."
+                        f"Job {self.job_id} not finished after {timeout} s: {shown}."
                     )
                 time.sleep(_POLL_SECONDS)
         finally:
@@ -94,48 +124,78 @@ class TrialJob:
                 bar.close()
 
     def cancel(self) -> int:
-        """Revoke the tasks that have not started; returns how many that was.
+        """Stop the job: no new trial starts for it; running ones finish. Returns how many
+        trials it will not get."""
+        self.study.storage.cancel_job(self.job_id)
+        progress = self.progress()
+        try:  # spare the workers the claims: best effort, the store's mark decides
+            self.app.control.revoke(self.task_ids)
+        except Exception as exc:
+            _logger.info("Could not broadcast the revoke (%s); relying on the store.", exc)
+        return progress.owed if not progress.at_cap else 0
 
-        Running trials finish normally. Besides Celery's revoke (which needs a broker with
-        broadcast), the job is marked cancelled in the store, so a revoked message that
-        still reaches a worker (one that was offline, or the embedded broker) does nothing.
-        """
-        self.study.storage.set_study_attr(
-            self.study.study_id, "system", CANCELLED_JOB_ATTR + self.job_id, True
+
+class _WorkKeeper:
+    """One round of a waiting coordinator: read progress; re-send wake-ups for stalled work."""
+
+    def __init__(self, job: TrialJob) -> None:
+        self._job = job
+        self._store_down_since: float | None = None
+        self._broker_down = False
+
+    def step(self) -> JobProgress | None:
+        storage = self._job.study.storage
+        try:
+            state = storage.job_progress(self._job.job_id)
+            if state.wanted and storage.take_wakeup_turn(
+                self._job.job_id, idle_seconds_for(self._job.study.lease_seconds)
+            ):
+                self._resend(state.wanted)
+        except StorageError as exc:
+            if self._store_down_since is None:
+                self._store_down_since = time.monotonic()
+                _logger.warning("The store is unreachable (%s); waiting for it to return.", exc)
+            return None
+        if self._store_down_since is not None:
+            _logger.warning(
+                "The store is back after %.0f s.", time.monotonic() - self._store_down_since
+            )
+            self._store_down_since = None
+        return state
+
+    def _resend(self, count: int) -> None:
+        job = self._job
+        try:
+            send_wakeups(job.app, job.study.study_name, job.job, count)
+        except BrokerUnreachableError as exc:
+            if not self._broker_down:
+                _logger.warning("%s Retrying; the store keeps the work meanwhile.", exc)
+                self._broker_down = True
+            return
+        if self._broker_down:
+            _logger.warning("The broker is reachable again.")
+            self._broker_down = False
+        _logger.info(
+            "Sent %d wake-up(s) again for job %s: its work was owed and unclaimed.",
+            count,
+            job.job_id,
         )
-        pending = [
-            t for t in self.task_ids if self._outcomes.get(t) is None and self._poll(t) == "pending"
-        ]
-        if pending:
-            try:
-                self.app.control.revoke(pending)
-            except Exception as exc:  # e.g. a broker without broadcast; the mark suffices
-                _logger.info("Could not broadcast the revoke (%s); relying on the store.", exc)
-        return len(pending)
 
-    def _poll(self, task_id: str) -> str:
-        result = AsyncResult(task_id, app=self.app)
-        state = result.state
-        if state == "PENDING":
-            return "pending"
-        if state in ("STARTED", "RETRY", "RECEIVED"):
-            return "running"
-        if state == "REVOKED":
-            outcome = "cancelled"
-        elif state == "SUCCESS" and isinstance(result.result, dict):
-            payload = result.result
-            self._results[task_id] = payload
-            status = str(payload.get("status"))
-            outcome = str(payload.get("state")) if status == "finished" else status
+
+def _counts(progress: JobProgress) -> dict[str, int]:
+    tally: Counter[str] = Counter({state.name: n for state, n in progress.counts.items() if n})
+    if progress.owed:
+        if progress.job.cancelled:
+            tally["cancelled"] += progress.owed
+        elif progress.at_cap:
+            tally["cap_reached"] += progress.owed
         else:
-            outcome = "error"
-            self._results[task_id] = {"status": "error", "detail": str(result.result)}
-        self._outcomes[task_id] = outcome
-        return outcome
+            tally["pending"] += progress.owed
+    return dict(tally)
 
 
 class _ProgressBar:
-    """A one-line bar on stderr: tasks done, trial states, best value, throughput."""
+    """A one-line bar on stderr: trials done, their states, best value, elapsed time."""
 
     def __init__(self, total: int, study: Study) -> None:
         self._total = total
@@ -143,21 +203,29 @@ class _ProgressBar:
         self._start = time.monotonic()
         self._last_draw = 0.0
 
-    def draw(self, counts: dict[str, int]) -> None:
+    def draw(self, progress: JobProgress) -> None:
         now = time.monotonic()
-        if now - self._last_draw < 0.5 and self._last_draw:
+        if now - self._last_draw < 0.5 and self._last_draw and not progress.settled:
             return
         self._last_draw = now
-        unfinished = counts.get("pending", 0) + counts.get("running", 0)
-        done = self._total - unfinished
+        counts = _counts(progress)
+        done = self._total - progress.unfinished - counts.get("pending", 0)
         width = 30
         filled = int(width * done / self._total) if self._total else width
-        elapsed = now - self._start
         states = "  ".join(
             f"{name} {counts[name]}"
-            for name in (*(s.name for s in TrialState), "cap_reached", "refused", "error")
+            for name in (*(s.name for s in TrialState), "cap_reached", "cancelled")
             if counts.get(name)
         )
+        notice = ""
+        waited = (progress.now - progress.last_claim).total_seconds() if progress.last_claim else 0
+        if (
+            progress.wanted
+            and not progress.counts.get(TrialState.RUNNING)
+            and (progress.last_claim is None or waited > NO_WORKER_NOTICE_SECONDS)
+            and now - self._start > NO_WORKER_NOTICE_SECONDS
+        ):
+            notice = "  (no worker has claimed a trial lately: are workers running?)"
         try:
             best = (
                 f"  best {self._study.best_value:.6g}" if len(self._study.directions) == 1 else ""
@@ -165,8 +233,8 @@ class _ProgressBar:
         except Exception:
             best = ""
         sys.stderr.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self._total} tasks  "
-            f"{states}{best}  {elapsed:.1f} s   "
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self._total} trials  "
+            f"{states}{best}  {now - self._start:.1f} s{notice}   "
         )
         sys.stderr.flush()
 

@@ -1,4 +1,4 @@
-"""Submitting trial tasks: one message per trial, sent by task name to the study's broker."""
+"""Submitting a job: record what it asks for in the store, then send one wake-up per trial."""
 
 from __future__ import annotations
 
@@ -7,20 +7,17 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import kombu.exceptions
-
 from hpo_queue.broker.app import HpoCelery, broker_url_for, create_app, result_backend_for
 from hpo_queue.broker.job import TrialJob
+from hpo_queue.broker.wakeups import send_wakeups
 from hpo_queue.exceptions import BrokerUnreachableError, InvalidInputError
 from hpo_queue.execution.objectives import objective_ref
 from hpo_queue.execution.task_message import (
     MAX_ERROR_RETRIES,
-    RUN_TRIAL_TASK,
     validate_task_arguments,
 )
 from hpo_queue.logging import get_logger
 from hpo_queue.settings import Settings
-from hpo_queue.storages import mask_url
 
 if TYPE_CHECKING:
     from hpo_queue.study._study import Study
@@ -72,27 +69,24 @@ def submit_trials(
     ref = objective_ref(objective)
     job_id = uuid.uuid4().hex
     validate_task_arguments(study.study_name, ref, job_id, job_id, error_retries)
+    if study.storage.is_in_memory:
+        raise InvalidInputError(
+            "submit() needs a storage the workers can reach (mysql://, postgresql:// or a "
+            "sqlite:/// file on this machine); this study is held in this process only."
+        )
     app = app_for(settings or study.settings)
+    # The job is recorded before any wake-up is sent: from then on the store knows what is
+    # owed, whatever the broker keeps or loses.
+    job = study.storage.create_job(
+        study.study_id, job_id, ref, n_trials, error_retries=error_retries, queue=queue
+    )
     task_ids = [f"{job_id}-{i:06d}" for i in range(n_trials)]
-    options: dict[str, Any] = {"queue": queue} if queue else {}
-    # Only names travel in a message: the worker's own settings say where the store is.
-    kwargs = {
-        "study_name": study.study_name,
-        "objective_ref": ref,
-        "job_id": job_id,
-        "error_retries": error_retries,
-    }
     try:
-        with app.producer_or_acquire() as producer:
-            for task_id in task_ids:
-                app.send_task(
-                    RUN_TRIAL_TASK, kwargs=kwargs, task_id=task_id, producer=producer, **options
-                )
-    except (OSError, RuntimeError, kombu.exceptions.KombuError) as exc:
-        raise BrokerUnreachableError(
-            f"Could not send trial tasks to the broker at {mask_url(app.conf.broker_url)}: "
-            f"{str(exc) or type(exc).__name__}. Is it running, and is HPO_BROKER_URL right?"
-        ) from None
+        send_wakeups(app, study.study_name, job, n_trials, task_ids=task_ids)
+    except BrokerUnreachableError:
+        # Nothing may run behind the user's back once they were told the submit failed.
+        study.storage.cancel_job(job_id)
+        raise
     _logger.info(
         "Submitted %d trial task(s) of study %r running %s (job %s).",
         n_trials,
@@ -100,4 +94,4 @@ def submit_trials(
         ref,
         job_id,
     )
-    return TrialJob(app, study, job_id, task_ids)
+    return TrialJob(app, study, job, task_ids)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 from hpo_queue.broker.app import broker_url_for
+from hpo_queue.broker.job import TrialJob
 from hpo_queue.cli import _common
 from hpo_queue.exceptions import NoCompletedTrialsError
 from hpo_queue.settings import Settings
 from hpo_queue.storages import mask_url
 from hpo_queue.study import load_study
+from hpo_queue.trial import TrialState
 
 
 def register(subparsers: Any) -> None:
@@ -97,10 +100,16 @@ def _submit(args: argparse.Namespace) -> int:
         ) from None
     except KeyboardInterrupt:
         revoked = job.cancel()
-        print(f"\nInterrupted: {revoked} task(s) not yet started were cancelled.", file=sys.stderr)
+        print(
+            f"\nInterrupted: the job is cancelled; {revoked} trial(s) not yet started will not "
+            "run (running ones finish).",
+            file=sys.stderr,
+        )
         return 130
-    print("Tasks: " + ", ".join(f"{name} {n}" for name, n in sorted(counts.items())))
-    print("Trials: " + ", ".join(f"{name} {n}" for name, n in job.trial_counts().items()))
+    print("This job's trials: " + ", ".join(f"{name} {n}" for name, n in sorted(counts.items())))
+    print(
+        "The study's trials: " + ", ".join(f"{name} {n}" for name, n in job.trial_counts().items())
+    )
     if len(study.directions) == 1:
         try:
             best = study.best_trial
@@ -108,5 +117,25 @@ def _submit(args: argparse.Namespace) -> int:
             print("No trial completed.")
         else:
             print(f"Best trial {best.number}: value {best.value!r}, params {best.params}")
-    failed = counts.get("error", 0)
-    return 1 if failed else 0
+    reasons = job_fail_reasons(job)
+    for reason, numbers in reasons.items():
+        shown = ", ".join(str(n) for n in numbers[:10]) + (" ..." if len(numbers) > 10 else "")
+        print(f"{len(numbers)} trial(s) failed ({shown}): {reason}", file=sys.stderr)
+    if counts.get("cancelled"):
+        print(f"The job was cancelled: {counts['cancelled']} trial(s) not run.", file=sys.stderr)
+    return 0 if job.succeeded() else 1
+
+
+def _listing(pairs: Iterable[tuple[str, int]]) -> str:
+    return ", ".join(f"{name} {n}" for name, n in pairs)
+
+
+def job_fail_reasons(job: TrialJob) -> dict[str, list[int]]:
+    """The job's failed trials grouped by the first line of their reason."""
+    grouped: dict[str, list[int]] = {}
+    for trial in job.study.get_trials(deepcopy=False, states=[TrialState.FAIL]):
+        if trial.job_id != job.job_id or "retried_as" in trial.system_attrs:
+            continue
+        lines = (trial.fail_reason or "no reason recorded").strip().splitlines()
+        grouped.setdefault(lines[-1] if lines else "", []).append(trial.number)
+    return grouped

@@ -1,7 +1,8 @@
 """InMemoryStorage: the store behind ``storage=None``, plain Python shared by one process's threads.
 
 It keeps the contract of ``BaseStorage`` (exact cap, gap-free numbers, WAITING trials first,
-check-and-set finishing) with one lock instead of transactions. Every trial it hands out is a
+check-and-set finishing, jobs, leases) with one lock instead of transactions, and the
+process's own clock, made monotonic, as the store's. Every trial it hands out is a
 ``FrozenTrial`` that it never changes afterwards: a write builds a new trial and puts it in
 place, and the lists a snapshot returns are copied before the next change (copy on write), so
 readers and the samplers' caches share them without copying.
@@ -14,6 +15,7 @@ import datetime
 import itertools
 import json
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -22,19 +24,35 @@ from hpo_queue.distributions import BaseDistribution
 from hpo_queue.exceptions import (
     DuplicatedStudyError,
     InvalidInputError,
+    JobNotFoundError,
     SearchSpaceExhausted,
     StudyNotFoundError,
     TrialNotFoundError,
 )
-from hpo_queue.storages._base import BaseStorage, FixedParamsHook
+from hpo_queue.storages._base import (
+    DEFAULT_LEASE_SECONDS,
+    JOB_CANCELLED_REASON,
+    MAX_WAKEUP_BACKOFF_SECONDS,
+    BaseStorage,
+    FixedParamsHook,
+)
 from hpo_queue.storages._records import (
     Claim,
     ClaimStatus,
+    FinishResult,
+    JobProgress,
+    JobRecord,
     StudyRecord,
     StudySummary,
     TrialSnapshot,
 )
-from hpo_queue.storages._validation import check_name, dumps_json, utcnow
+from hpo_queue.storages._validation import (
+    check_job,
+    check_lease_seconds,
+    check_name,
+    dumps_json,
+    utcnow,
+)
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._state import TrialState
 
@@ -59,7 +77,9 @@ class _Study:
         self.finished_log: list[FrozenTrial] = []  # only ever appended to
         self.unfinished: dict[int, None] = {}  # numbers of WAITING and RUNNING trials
         self.unfinished_list: list[FrozenTrial] | None = None  # built on demand
-        self.waiting: dict[int, None] = {}  # numbers of WAITING trials, oldest first
+        self.waiting: dict[int, None] = {}  # numbers of WAITING trials of no job, oldest first
+        self.superseded: set[int] = set()  # numbers of failed trials a retry replaced
+        self.job_ids: set[str] = set()
         self.task_keys: dict[str, int] = {}  # task key -> trial number
         self.n_failed = 0
         self.counts: dict[TrialState, int] = {}
@@ -108,6 +128,13 @@ class _Study:
             if current is None or direction.is_better(values[0], current.values[0]):  # type: ignore[index]
                 self.best[direction] = trial
 
+    def add(self, trial: FrozenTrial, jobs: dict[str, _Job]) -> None:
+        """Store a new trial (the next number); a WAITING one joins its queue."""
+        self.put(trial)
+        if trial.state is _WAITING:
+            job = jobs[trial.job_id] if trial.job_id is not None else None
+            (self.waiting if job is None else job.waiting)[trial.number] = None
+
     def snapshot(self) -> TrialSnapshot:
         self.trials_shared = True
         unfinished = self.unfinished_list
@@ -115,6 +142,41 @@ class _Study:
             trials = self.trials
             unfinished = self.unfinished_list = [trials[n] for n in sorted(self.unfinished)]
         return TrialSnapshot(self.trials, self.finished_log, unfinished)
+
+
+class _Job:
+    """One job's state; read and written under the storage's lock."""
+
+    def __init__(self, record: JobRecord) -> None:
+        self.record = record
+        self.settled = False
+        self.numbers: list[int] = []  # the job's trials
+        self.waiting: dict[int, None] = {}  # the job's WAITING trials, oldest first
+        self.n_counted = 0  # its trials that no retry replaced
+        self.last_claim: datetime.datetime | None = None
+        self.next_wakeup: datetime.datetime | None = None
+        self.backoff: float | None = None
+
+
+class _MonotonicClock:
+    """UTC datetimes that never go back: the wall clock once, then the monotonic clock."""
+
+    def __init__(self) -> None:
+        self._start_wall = utcnow()
+        self._start = time.monotonic()
+
+    def now(self) -> datetime.datetime:
+        return self._start_wall + datetime.timedelta(seconds=time.monotonic() - self._start)
+
+
+def _pick(queue: dict[int, None], number: int | None) -> int | None:
+    """Take ``number`` from a WAITING queue if it is there, else the oldest; None if empty."""
+    if not queue:
+        return None
+    if number is None or number not in queue:
+        number = next(iter(queue))
+    del queue[number]
+    return number
 
 
 class InMemoryStorage(BaseStorage):
@@ -134,7 +196,11 @@ class InMemoryStorage(BaseStorage):
         self._studies: dict[int, _Study] = {}
         self._by_name: dict[str, int] = {}
         self._trial_index: dict[int, tuple[_Study, int]] = {}  # trial id -> (study, number)
-        self._heartbeats: dict[int, datetime.datetime] = {}  # trial id -> last beat
+        # RUNNING trial id -> its lease_seconds (the study's when it was claimed).
+        self._lease_seconds: dict[int, float] = {}
+        self._jobs: dict[str, _Job] = {}  # oldest first
+        # The store's clock: leases survive a step of the wall clock.
+        self._clock = _MonotonicClock()
         self._study_ids = itertools.count(1)
         self._trial_ids = itertools.count(1)
 
@@ -166,8 +232,10 @@ class InMemoryStorage(BaseStorage):
         pruner_config: dict[str, Any],
         max_trials: int | None,
         options: dict[str, Any] | None = None,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
     ) -> StudyRecord:
         check_name("Study name", study_name)
+        lease_seconds = check_lease_seconds(lease_seconds)
         sampler = _json_copy(sampler_config)
         pruner = _json_copy(pruner_config)
         stored_options = _json_copy(options or {})
@@ -187,6 +255,7 @@ class InMemoryStorage(BaseStorage):
                 max_trials=max_trials,
                 datetime_created=utcnow(),
                 options=stored_options,
+                lease_seconds=lease_seconds,
             )
             self._studies[study_id] = _Study(record)
             self._by_name[study_name] = study_id
@@ -212,7 +281,9 @@ class InMemoryStorage(BaseStorage):
             del self._by_name[study.record.study_name]
             for trial in study.trials:
                 self._trial_index.pop(trial.trial_id, None)
-                self._heartbeats.pop(trial.trial_id, None)
+                self._lease_seconds.pop(trial.trial_id, None)
+            for job_id in study.job_ids:
+                self._jobs.pop(job_id, None)
 
     def list_study_names(self) -> list[str]:
         with self._lock:
@@ -270,10 +341,11 @@ class InMemoryStorage(BaseStorage):
         fixed_params_hook: FixedParamsHook | None = None,
         use_waiting: bool = True,
         waiting_number: int | None = None,
+        job_id: str | None = None,
     ) -> Claim:
         """Create (or take an enqueued) RUNNING trial, atomically under the storage's lock.
 
-        See :meth:`BaseStorage.claim_trial` for the arguments.
+        See :meth:`BaseStorage.claim_trial` for the arguments and the order of a job's claim.
         """
         attrs = _json_copy(system_attrs or {})  # fail on unstorable attrs before any change
         with self._lock:
@@ -282,52 +354,83 @@ class InMemoryStorage(BaseStorage):
                 number = study.task_keys.get(task_key)
                 if number is not None:
                     return Claim(ClaimStatus.DUPLICATE, study.trials[number])
+            job = None
+            if job_id is not None:
+                job = self._job(job_id)
+                if job.record.study_id != study_id:
+                    raise JobNotFoundError(
+                        f"Job {job_id!r} belongs to study id {job.record.study_id}, not {study_id}."
+                    )
+                if job.record.cancelled:
+                    return Claim(ClaimStatus.CANCELLED, detail=f"job {job_id!r} was cancelled")
             now = utcnow()
-            if use_waiting and study.waiting and fixed_params is None:
-                number = waiting_number
-                if number is None or number not in study.waiting:
-                    number = next(iter(study.waiting))
-                del study.waiting[number]
+            take_waiting = use_waiting and fixed_params is None
+            number = None
+            if take_waiting and job is not None:
+                number = _pick(job.waiting, waiting_number)
+            if number is None:
+                if job is not None and job.record.n_trials - job.n_counted <= 0:
+                    return Claim(
+                        ClaimStatus.NOTHING_OWED,
+                        detail=f"job {job_id!r} has all of its {job.record.n_trials} trial(s)",
+                    )
+                if take_waiting:
+                    number = _pick(study.waiting, waiting_number)
+            # A trial of no job (a new one, or one enqueued) starts counting toward the job.
+            new_to_job = job is not None and (number is None or study.trials[number].job_id is None)
+            if number is not None:
                 trial = dataclasses.replace(
                     study.trials[number],
                     state=_RUNNING,
                     worker=worker,
                     datetime_start=now,
+                    job_id=job_id if job_id is not None else study.trials[number].job_id,
+                    lease_expires_at=self._lease_end(study.record.lease_seconds),
                 )
-                self._start(study, trial, task_key, now)
-                return Claim(ClaimStatus.CLAIMED, trial)
-            if study.at_cap():
-                return Claim(
-                    ClaimStatus.CAP_REACHED,
-                    detail=f"max_trials={study.record.max_trials} reached",
+            else:
+                if study.at_cap():
+                    return Claim(
+                        ClaimStatus.CAP_REACHED,
+                        detail=f"max_trials={study.record.max_trials} reached",
+                    )
+                params = fixed_params
+                if params is None and fixed_params_hook is not None:
+                    try:
+                        params = fixed_params_hook(study.snapshot().trials)
+                    except SearchSpaceExhausted as exc:
+                        return Claim(ClaimStatus.EXHAUSTED, detail=str(exc))
+                if params is not None:
+                    attrs["fixed_params"] = _json_copy(params)
+                trial = FrozenTrial(
+                    number=len(study.trials),
+                    state=_RUNNING,
+                    system_attrs=attrs,
+                    datetime_start=now,
+                    trial_id=next(self._trial_ids),
+                    worker=worker,
+                    job_id=job_id,
+                    lease_expires_at=self._lease_end(study.record.lease_seconds),
                 )
-            params = fixed_params
-            if params is None and fixed_params_hook is not None:
-                try:
-                    params = fixed_params_hook(study.snapshot().trials)
-                except SearchSpaceExhausted as exc:
-                    return Claim(ClaimStatus.EXHAUSTED, detail=str(exc))
-            if params is not None:
-                attrs["fixed_params"] = _json_copy(params)
-            trial = FrozenTrial(
-                number=len(study.trials),
-                state=_RUNNING,
-                system_attrs=attrs,
-                datetime_start=now,
-                trial_id=next(self._trial_ids),
-                worker=worker,
-            )
-            self._start(study, trial, task_key, now)
+            study.put(trial)
+            self._trial_index[trial.trial_id] = (study, trial.number)
+            self._lease_seconds[trial.trial_id] = study.record.lease_seconds
+            if task_key is not None:
+                study.task_keys[task_key] = trial.number
+            if job is not None:
+                if new_to_job:
+                    job.numbers.append(trial.number)
+                    job.n_counted += 1
+                job.last_claim, job.next_wakeup, job.backoff = self._clock.now(), None, None
             return Claim(ClaimStatus.CLAIMED, trial)
 
-    def _start(
-        self, study: _Study, trial: FrozenTrial, task_key: str | None, now: datetime.datetime
-    ) -> None:
-        study.put(trial)
-        self._trial_index[trial.trial_id] = (study, trial.number)
-        self._heartbeats[trial.trial_id] = now
-        if task_key is not None:
-            study.task_keys[task_key] = trial.number
+    def _lease_end(self, lease_seconds: float) -> datetime.datetime:
+        return self._clock.now() + datetime.timedelta(seconds=lease_seconds)
+
+    def _job(self, job_id: str) -> _Job:
+        job = self._jobs.get(job_id)
+        if job is None:
+            raise JobNotFoundError(f"No job with id {job_id!r}.")
+        return job
 
     def enqueue_trial(
         self,
@@ -350,8 +453,7 @@ class InMemoryStorage(BaseStorage):
                 system_attrs=attrs,
                 trial_id=next(self._trial_ids),
             )
-            study.put(trial)
-            study.waiting[trial.number] = None
+            study.add(trial, self._jobs)
             self._trial_index[trial.trial_id] = (study, trial.number)
             return trial
 
@@ -390,13 +492,32 @@ class InMemoryStorage(BaseStorage):
                 values = dict(sorted({**old, step: value}.items()))
             study.put(dataclasses.replace(trial, intermediate_values=values))
 
-    def record_heartbeat(self, trial_ids: Iterable[int]) -> None:
-        now = utcnow()
+    def renew_leases(self, trial_ids: Iterable[int]) -> None:
+        """Extend the leases of these RUNNING trials to now + their lease_seconds."""
         with self._lock:
             for trial_id in trial_ids:
                 found = self._trial_index.get(trial_id)
-                if found is not None and found[0].trials[found[1]].state is _RUNNING:
-                    self._heartbeats[trial_id] = now
+                if found is not None:
+                    self._renew(found[0], found[0].trials[found[1]])
+
+    def renew_leases_of_workers(self, workers: Iterable[str]) -> int:
+        """Extend the leases of the RUNNING trials these workers run; how many there were."""
+        names = set(workers)
+        renewed = 0
+        with self._lock:
+            for study in self._studies.values():
+                for number in list(study.unfinished):
+                    trial = study.trials[number]
+                    if trial.worker in names and self._renew(study, trial):
+                        renewed += 1
+        return renewed
+
+    def _renew(self, study: _Study, trial: FrozenTrial) -> bool:
+        if trial.state is not _RUNNING:
+            return False
+        seconds = self._lease_seconds.get(trial.trial_id, study.record.lease_seconds)
+        study.put(dataclasses.replace(trial, lease_expires_at=self._lease_end(seconds)))
+        return True
 
     def finish_trial(
         self,
@@ -408,11 +529,13 @@ class InMemoryStorage(BaseStorage):
         fail_reason: str | None = None,
         constraints: Sequence[float] | None = None,
         params: tuple[dict[str, Any], dict[str, BaseDistribution]] | None = None,
-    ) -> bool:
-        """Move a RUNNING trial to a finished state; False if it was no longer RUNNING.
+        retry_limit: int = 0,
+    ) -> FinishResult:
+        """Move a RUNNING trial to a finished state; falsy if it was no longer RUNNING.
 
         The check and the change happen under one lock, so a trial is finished once only
-        even when a reaper and its worker race. A FAIL frees the trial's slot under the cap.
+        even when a reaper and its worker race. A FAIL frees the trial's slot under the cap,
+        and within ``retry_limit`` is replaced by its WAITING retry under the same lock.
         """
         if not state.is_finished():
             raise InvalidInputError(f"{state.name} is not a finished state.")
@@ -420,6 +543,7 @@ class InMemoryStorage(BaseStorage):
             "state": state,
             "values": None if values is None else [float(v) for v in values],
             "fail_reason": fail_reason,
+            "lease_expires_at": None,
         }
         if values is not None:
             dumps_json(changes["values"])
@@ -431,33 +555,169 @@ class InMemoryStorage(BaseStorage):
         with self._lock:
             study, trial = self._locate(trial_id)
             if trial.state is not _RUNNING:
-                return False
-            study.put(dataclasses.replace(trial, datetime_complete=utcnow(), **changes))
-            self._heartbeats.pop(trial_id, None)
-            if state is TrialState.FAIL:
-                study.n_failed += 1
-            return True
+                return FinishResult(False)
+            finished = dataclasses.replace(trial, datetime_complete=utcnow(), **changes)
+            study.put(finished)
+            self._lease_seconds.pop(trial_id, None)
+            if state is not TrialState.FAIL:
+                return FinishResult(True)
+            study.n_failed += 1
+            retry = None
+            if retry_limit > 0:
+                retry = self._add_retry(study, finished, retry_limit)
+            return FinishResult(True, retry)
 
-    def find_stale_trials(
-        self, grace_seconds: float, study_id: int | None = None
-    ) -> list[FrozenTrial]:
-        """RUNNING trials whose heartbeat is older than ``grace_seconds``."""
-        cutoff = utcnow() - datetime.timedelta(seconds=grace_seconds)
+    def _add_retry(self, study: _Study, failed: FrozenTrial, limit: int) -> FrozenTrial | None:
+        """The WAITING retry of a trial just failed, unless retried enough or at the cap."""
+        retries = int(failed.system_attrs.get("retry_count", 0))
+        if retries >= limit or study.at_cap():
+            return None
+        fixed = dict(failed.system_attrs.get("fixed_params") or {}) | dict(failed.params)
+        retry = FrozenTrial(
+            number=len(study.trials),
+            state=_WAITING,
+            user_attrs=_json_copy(dict(failed.user_attrs)),
+            system_attrs=_json_copy(
+                {"fixed_params": fixed, "retry_of": failed.number, "retry_count": retries + 1}
+            ),
+            trial_id=next(self._trial_ids),
+            job_id=failed.job_id,
+        )
+        study.add(retry, self._jobs)
+        self._trial_index[retry.trial_id] = (study, retry.number)
+        # The retry now stands for the failed trial's share of its job.
+        study.superseded.add(failed.number)
+        if failed.job_id is not None:
+            self._jobs[failed.job_id].numbers.append(retry.number)
+        return retry
+
+    def find_expired_leases(self, study_id: int | None = None) -> list[FrozenTrial]:
+        """RUNNING trials whose lease has expired by the store's clock (all if None)."""
         with self._lock:
+            now = self._clock.now()
             if study_id is None:
                 studies = list(self._studies.values())
             else:
                 studies = [self._studies[study_id]] if study_id in self._studies else []
-            stale = []
+            expired = []
             for study in studies:
                 for number in study.unfinished:
                     trial = study.trials[number]
-                    if trial.state is not _RUNNING:
-                        continue
-                    beat = self._heartbeats.get(trial.trial_id)
-                    if beat is None or beat < cutoff:
-                        stale.append(trial)
-            return stale
+                    if trial.state is _RUNNING and (
+                        trial.lease_expires_at is None or trial.lease_expires_at < now
+                    ):
+                        expired.append(trial)
+            return sorted(expired, key=lambda t: t.trial_id)
+
+    def db_now(self) -> datetime.datetime:
+        """The store's clock: this process's, made monotonic (naive UTC)."""
+        return self._clock.now()
+
+    # -- jobs ------------------------------------------------------------------------------
+
+    def create_job(
+        self,
+        study_id: int,
+        job_id: str,
+        objective_ref: str,
+        n_trials: int,
+        error_retries: int = 0,
+        queue: str | None = None,
+    ) -> JobRecord:
+        """Record a job before its wake-ups are sent. Raises InvalidInputError for a used id."""
+        check_job(job_id, n_trials, error_retries)
+        with self._lock:
+            study = self._study(study_id)
+            if job_id in self._jobs:
+                raise InvalidInputError(
+                    f"A job with id {job_id!r} exists already; give each submit a new id."
+                )
+            record = JobRecord(
+                job_id=job_id,
+                study_id=study_id,
+                objective_ref=objective_ref,
+                n_trials=n_trials,
+                error_retries=error_retries,
+                queue=queue,
+                datetime_created=self._clock.now(),
+            )
+            self._jobs[job_id] = _Job(record)
+            study.job_ids.add(job_id)
+            return record
+
+    def get_job(self, job_id: str) -> JobRecord:
+        with self._lock:
+            return self._job(job_id).record
+
+    def cancel_job(self, job_id: str) -> None:
+        """Mark a job cancelled; its WAITING trials, which no claim takes any more, FAIL."""
+        with self._lock:
+            job = self._job(job_id)
+            job.record = dataclasses.replace(job.record, cancelled=True)
+            study = self._studies[job.record.study_id]
+            now = utcnow()
+            for number in job.waiting:
+                study.put(
+                    dataclasses.replace(
+                        study.trials[number],
+                        state=TrialState.FAIL,
+                        datetime_complete=now,
+                        fail_reason=JOB_CANCELLED_REASON,
+                    )
+                )
+                study.n_failed += 1
+            job.waiting.clear()
+
+    def job_progress(self, job_id: str) -> JobProgress:
+        with self._lock:
+            job = self._job(job_id)
+            study = self._studies[job.record.study_id]
+            counts: dict[TrialState, int] = {}
+            for number in job.numbers:
+                if number not in study.superseded:
+                    state = study.trials[number].state
+                    counts[state] = counts.get(state, 0) + 1
+            return JobProgress(
+                job=job.record,
+                counts=counts,
+                owed=max(0, job.record.n_trials - job.n_counted),
+                at_cap=study.at_cap(),
+                last_claim=job.last_claim,
+                now=self._clock.now(),
+            )
+
+    def list_active_jobs(self) -> list[JobRecord]:
+        with self._lock:
+            return [
+                job.record
+                for job in self._jobs.values()
+                if not job.record.cancelled and not job.settled
+            ]
+
+    def mark_job_settled(self, job_id: str) -> None:
+        with self._lock:
+            self._job(job_id).settled = True
+
+    def take_wakeup_turn(self, job_id: str, idle_seconds: float) -> bool:
+        """Take the job's wake-up turn if it is due (see :meth:`BaseStorage.take_wakeup_turn`).
+
+        Idle time counts from the last claim, or from the job's creation before any (its
+        first wake-ups were sent then). A cancelled or settled job never has a turn.
+        """
+        with self._lock:
+            job = self._job(job_id)
+            if job.record.cancelled or job.settled:
+                return False
+            now = self._clock.now()
+            quiet_since = job.last_claim or job.record.datetime_created
+            if now - quiet_since < datetime.timedelta(seconds=idle_seconds):
+                return False
+            if job.next_wakeup is not None and now < job.next_wakeup:
+                return False
+            backoff = idle_seconds if job.backoff is None else 2 * job.backoff
+            job.backoff = min(backoff, MAX_WAKEUP_BACKOFF_SECONDS)
+            job.next_wakeup = now + datetime.timedelta(seconds=job.backoff)
+            return True
 
     def study_id_of_trial(self, trial_id: int) -> int:
         with self._lock:

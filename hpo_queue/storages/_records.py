@@ -9,6 +9,7 @@ from typing import Any
 
 from hpo_queue.directions import StudyDirection
 from hpo_queue.trial._frozen import FrozenTrial
+from hpo_queue.trial._state import TrialState
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,9 @@ class StudyRecord:
     max_trials: int | None
     datetime_created: datetime.datetime
     options: dict[str, Any] = field(default_factory=dict)
+    # How long a RUNNING trial's lease lasts without renewal: study-wide, so every node
+    # judges a trial by the same grace, on the store's clock.
+    lease_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ class ClaimStatus(enum.Enum):
     DUPLICATE = "duplicate"  # this task key already has a trial (a redelivered task)
     CAP_REACHED = "cap_reached"  # max_trials non-failed trials exist
     EXHAUSTED = "exhausted"  # the sampler has nothing left to try (grid used up)
+    NOTHING_OWED = "nothing_owed"  # the job's trials all exist already (a spare wake-up)
+    CANCELLED = "cancelled"  # the job was cancelled
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,80 @@ class Claim:
     status: ClaimStatus
     trial: FrozenTrial | None = None
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class FinishResult:
+    """What finish_trial did: truthy when the trial was RUNNING and is now finished.
+
+    Attributes:
+        changed: the trial was RUNNING and now holds the given outcome.
+        retry: the WAITING trial that re-runs its parameters (a FAIL within retry_limit).
+    """
+
+    changed: bool
+    retry: FrozenTrial | None = None
+
+    def __bool__(self) -> bool:
+        return self.changed
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """What one submit asked for: ``n_trials`` trials of a study, run by ``objective_ref``.
+
+    The store keeps it so that the work a job is owed can always be found again, whatever
+    the broker lost: every claim for the job decides, under the study's lock, whether a
+    trial is still owed.
+    """
+
+    job_id: str
+    study_id: int
+    objective_ref: str
+    n_trials: int
+    error_retries: int
+    queue: str | None
+    datetime_created: datetime.datetime
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    """A job's state as the store sees it now.
+
+    Attributes:
+        job: the job.
+        counts: the job's trials by state, leaving out failed trials that a retry replaced.
+        owed: trials the job asked for that no trial stands for yet (a claim creates them).
+        at_cap: the study's max_trials leaves no room for another trial.
+        last_claim: when a trial was last claimed for the job (the store's clock).
+        now: the store's clock when this was read.
+    """
+
+    job: JobRecord
+    counts: dict[TrialState, int]
+    owed: int
+    at_cap: bool
+    last_claim: datetime.datetime | None
+    now: datetime.datetime
+
+    @property
+    def unfinished(self) -> int:
+        """The job's RUNNING and WAITING trials."""
+        return self.counts.get(TrialState.RUNNING, 0) + self.counts.get(TrialState.WAITING, 0)
+
+    @property
+    def wanted(self) -> int:
+        """How many wake-ups the job's work needs: one per WAITING trial and per owed one."""
+        if self.job.cancelled:
+            return 0
+        owed = 0 if self.at_cap else self.owed
+        return owed + self.counts.get(TrialState.WAITING, 0)
+
+    @property
+    def settled(self) -> bool:
+        """Nothing runs, nothing waits, and nothing more can be created for the job."""
+        return self.unfinished == 0 and (self.owed == 0 or self.at_cap or self.job.cancelled)
 
 
 @dataclass(frozen=True)

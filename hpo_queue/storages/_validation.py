@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 from typing import Any
 
 from hpo_queue.exceptions import InvalidInputError
 
 MAX_NAME_LENGTH = 512
+# The largest attribute value (as JSON) a study or trial may hold: well under MySQL's
+# default max_allowed_packet (16 MiB on MariaDB, 64 MiB on MySQL 8), so a write never fails
+# as a lost connection that would be retried.
+MAX_ATTR_JSON_BYTES = 4 * 1024 * 1024
+MAX_JOB_ID_LENGTH = 64
 
 
 def utcnow() -> datetime.datetime:
@@ -37,3 +43,37 @@ def check_name(kind: str, name: Any) -> str:
     if "\x00" in name:
         raise InvalidInputError(f"{kind} must not contain NUL characters.")
     return name
+
+
+def check_lease_seconds(lease_seconds: Any) -> float:
+    """A study's lease_seconds as a float, or a named error unless it is a positive number."""
+    if isinstance(lease_seconds, bool) or not isinstance(lease_seconds, (int, float)):
+        raise InvalidInputError(f"lease_seconds must be a number, got {lease_seconds!r}.")
+    if not math.isfinite(lease_seconds) or lease_seconds <= 0:
+        raise InvalidInputError(
+            f"lease_seconds must be a positive number of seconds, got {lease_seconds!r}."
+        )
+    return float(lease_seconds)
+
+
+def check_job(job_id: Any, n_trials: Any, error_retries: Any) -> None:
+    """Raise InvalidInputError unless a job's id and counts can be stored."""
+    if not isinstance(job_id, str) or not job_id.strip() or len(job_id) > MAX_JOB_ID_LENGTH:
+        raise InvalidInputError(
+            f"A job id must be a non-empty string of at most {MAX_JOB_ID_LENGTH} characters, "
+            f"got {job_id!r}."
+        )
+    for name, value in (("n_trials", n_trials), ("error_retries", error_retries)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InvalidInputError(f"A job's {name} must be an integer >= 0, got {value!r}.")
+
+
+def check_attr_size(kind: str, key: str, text: str) -> None:
+    """Refuse an attribute whose JSON is larger than MAX_ATTR_JSON_BYTES, naming the limit."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_ATTR_JSON_BYTES:
+        raise InvalidInputError(
+            f"{kind} {key!r} is {size:,} bytes as JSON, too large: the limit is "
+            f"{MAX_ATTR_JSON_BYTES:,} bytes. Store large data elsewhere (a file or an artifact "
+            "store) and keep its path in the attribute."
+        )

@@ -1,4 +1,4 @@
-"""Heartbeats: a background thread that keeps this process's running trials marked alive."""
+"""Heartbeats: a background thread that renews the leases of this process's running trials."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 import weakref
+from typing import Protocol
 
 from hpo_queue.storages import BaseStorage
 
@@ -17,8 +18,16 @@ _beaters: dict[tuple[int, int], Heartbeat] = {}
 _lock = threading.Lock()  # guards _beaters and every beater's trial set and thread
 
 
+class LeaseKeeper(Protocol):
+    """Keeps the leases of the trials registered with it renewed while they run."""
+
+    def add(self, trial_id: int) -> None: ...
+
+    def remove(self, trial_id: int) -> None: ...
+
+
 class Heartbeat:
-    """Writes a heartbeat every ``interval`` seconds for each trial registered with it.
+    """Renews the lease of each trial registered with it every ``interval`` seconds.
 
     Its thread starts with the first trial added and stops when the last one is removed,
     so a process that has finished its trials runs no heartbeat thread.
@@ -69,9 +78,9 @@ class Heartbeat:
             if storage is None or not ids:
                 continue
             try:
-                storage.record_heartbeat(ids)
+                storage.renew_leases(ids)
             except Exception as exc:  # keep beating: the database may come back
-                _logger.warning("Could not record a heartbeat: %s", exc)
+                _logger.warning("Could not renew the leases of running trials: %s", exc)
             del storage  # hold the storage only while writing
 
 

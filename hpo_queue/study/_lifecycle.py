@@ -30,6 +30,7 @@ from hpo_queue.exceptions import StorageError, TrialPruned
 from hpo_queue.logging import get_logger
 from hpo_queue.samplers import BaseSampler
 from hpo_queue.storages import BaseStorage, Claim
+from hpo_queue.storages._records import FinishResult
 from hpo_queue.storages._validation import utcnow
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
@@ -43,7 +44,7 @@ _logger = get_logger("hpo_queue.study")
 
 # A lost trial's fail_reason starts with one of these: the work was lost (its worker died or
 # was stopped, or the store went away), not failed by its objective.
-REAPED_REASON_PREFIX = "No heartbeat for"
+REAPED_REASON_PREFIX = "Lease expired"
 STORE_LOST_REASON_PREFIX = "The store could not be reached during the trial"
 INTERRUPTED_REASON_PREFIX = "Interrupted"
 STOPPED_REASON_PREFIX = "The worker was stopped during the trial"
@@ -96,8 +97,13 @@ def claim(
     system_attrs: dict[str, Any] | None = None,
     use_waiting: bool = True,
     waiting_number: int | None = None,
+    job_id: str | None = None,
 ) -> Claim:
-    """Claim a trial in one transaction; the sampler may fix its params (a grid point)."""
+    """Claim a trial in one transaction; the sampler may fix its params (a grid point).
+
+    With ``job_id`` the store creates a trial only while the job is owed one (see
+    ``BaseStorage.claim_trial``), which is what makes a job's wake-ups idempotent.
+    """
     hook: Callable[[Sequence[FrozenTrial]], dict[str, Any] | None] | None = None
     sampler = study.sampler
     if type(sampler).fixed_params_for_new_trial is not BaseSampler.fixed_params_for_new_trial:
@@ -115,6 +121,7 @@ def claim(
         fixed_params_hook=hook,
         use_waiting=use_waiting,
         waiting_number=waiting_number,
+        job_id=job_id,
     )
 
 
@@ -290,15 +297,26 @@ def finish(
             )
         except Exception as exc:
             outcome = Outcome(TrialState.FAIL, fail_reason=f"constraints_func failed: {exc!r}")
-    changed = _write_patiently(study, snapshot, outcome, constraints, pending)
-    if not changed:
+    if outcome.lost:
+        limit = study.settings.max_retries
+    elif outcome.state == TrialState.FAIL and not (outcome.fail_reason or "").startswith(
+        INTERRUPTED_REASON_PREFIX
+    ):
+        limit = study.failed_trial_max_retries if retry_limit is None else retry_limit
+    else:
+        limit = 0
+    result = _write_patiently(study, snapshot, outcome, constraints, pending, limit)
+    if not result:
         _logger.warning(
-            "Trial %d had already been marked finished (its heartbeat lapsed); "
+            "Trial %d had already been marked finished (its lease expired); "
             "this result is not recorded.",
             snapshot.number,
         )
         return study.storage.get_trial(study.study_id, snapshot.number)
     params, distributions = pending if pending is not None else (None, None)
+    system_attrs = dict(snapshot.system_attrs)
+    if result.retry is not None:
+        system_attrs["retried_as"] = result.retry.number
     frozen = dataclasses.replace(
         snapshot,
         state=outcome.state,
@@ -308,20 +326,10 @@ def finish(
         datetime_complete=utcnow(),
         params=params if params is not None else snapshot.params,
         distributions=distributions if distributions is not None else snapshot.distributions,
+        system_attrs=system_attrs,
+        lease_expires_at=None,
     )
-    retry = None
-    if outcome.lost:
-        retry = requeue(study.storage, study.study_id, frozen, study.settings.max_retries)
-    elif outcome.state == TrialState.FAIL and not (outcome.fail_reason or "").startswith(
-        INTERRUPTED_REASON_PREFIX
-    ):
-        limit = study.failed_trial_max_retries if retry_limit is None else retry_limit
-        retry = requeue(study.storage, study.study_id, frozen, limit)
-    if retry is not None:
-        frozen = dataclasses.replace(
-            frozen, system_attrs={**frozen.system_attrs, "retried_as": retry.number}
-        )
-    _log_finished(study, frozen, retry)
+    _log_finished(study, frozen, result.retry)
     return frozen
 
 
@@ -331,7 +339,8 @@ def _write_patiently(
     outcome: Outcome,
     constraints: Sequence[float] | None,
     pending: Params | None,
-) -> bool:
+    retry_limit: int,
+) -> FinishResult:
     """finish_trial, retried while the store is unreachable: a finished result is not lost.
 
     The write is check-and-set on RUNNING, so a write that did land before a lost reply is
@@ -350,6 +359,7 @@ def _write_patiently(
                 fail_reason=outcome.fail_reason,
                 constraints=constraints,
                 params=pending,
+                retry_limit=retry_limit,
             )
         except StorageError as exc:
             if time.monotonic() + delay > deadline:
@@ -370,53 +380,53 @@ def _write_patiently(
             return changed
         # A retried write may have landed the first time: ours if the stored result matches.
         stored = study.storage.get_trial(study.study_id, snapshot.number)
-        return stored.state == outcome.state and stored.fail_reason == outcome.fail_reason
+        if stored.state == outcome.state and stored.fail_reason == outcome.fail_reason:
+            retry_number = stored.system_attrs.get("retried_as")
+            retry = (
+                None
+                if retry_number is None
+                else study.storage.get_trial(study.study_id, int(retry_number))
+            )
+            return FinishResult(True, retry)
+        return changed
 
 
-def requeue(
-    storage: BaseStorage, study_id: int, trial: FrozenTrial, limit: int
-) -> FrozenTrial | None:
-    """Queue a finished trial's parameters again (WAITING), unless retried ``limit`` times.
+@dataclasses.dataclass(frozen=True)
+class Reaped:
+    """A trial the reaper failed as lost (as it was when found), and its WAITING retry."""
 
-    Returns the WAITING retry, or None (retried enough already, or the study is at its cap).
-    """
-    retries = int(trial.system_attrs.get("retry_count", 0))
-    if retries >= limit:
-        return None
-    params = dict(trial.system_attrs.get("fixed_params") or {}) | dict(trial.params)
-    return storage.enqueue_trial(
-        study_id,
-        params,
-        dict(trial.user_attrs),
-        system_attrs={"retry_of": trial.number, "retry_count": retries + 1},
-    )
+    trial: FrozenTrial
+    retry: FrozenTrial | None
 
 
-def reap_stale_trials(
+def reap_expired_leases(
     storage: BaseStorage,
-    grace_seconds: float,
     max_retries: int,
     study_id: int | None = None,
-) -> list[FrozenTrial]:
-    """FAIL every RUNNING trial silent for ``grace_seconds``; re-enqueue its parameters.
+) -> list[Reaped]:
+    """FAIL every RUNNING trial whose lease expired and queue its parameters again.
 
-    Safe to call from many processes at once: a trial is failed, and its retry queued, by
-    exactly one of them. Returns the trials this call moved to FAIL.
+    The lease is judged on the store's clock, so every node agrees on which trials are lost.
+    Safe to call from many processes at once: a trial is failed, and its retry queued (in
+    the same transaction), by exactly one of them. Returns one result per trial this call
+    moved to FAIL, with its WAITING retry (None: retried enough already, or the study is at
+    its cap).
     """
     reaped = []
     names: dict[int, str] = {}
-    for trial in storage.find_stale_trials(grace_seconds, study_id):
+    for trial in storage.find_expired_leases(study_id):
         owner = study_id if study_id is not None else storage.study_id_of_trial(trial.trial_id)
         reason = (
-            f"{REAPED_REASON_PREFIX} {grace_seconds:g} s from worker {trial.worker or 'unknown'}; "
-            "presumed dead."
+            f"{REAPED_REASON_PREFIX}: no heartbeat for {trial_lease(storage, owner, names):g} s "
+            f"from worker {trial.worker or 'unknown'}; presumed dead."
         )
-        if not storage.finish_trial(owner, trial.trial_id, TrialState.FAIL, fail_reason=reason):
+        result = storage.finish_trial(
+            owner, trial.trial_id, TrialState.FAIL, fail_reason=reason, retry_limit=max_retries
+        )
+        if not result:
             continue  # finished meanwhile, or another reaper got there first
-        reaped.append(trial)
-        if owner not in names:
-            names[owner] = storage.get_study_by_id(owner).study_name
-        retry = requeue(storage, owner, trial, max_retries)
+        retry = result.retry
+        reaped.append(Reaped(trial, retry))
         _logger.warning(
             "Trial %d failed: %s %s",
             trial.number,
@@ -433,6 +443,13 @@ def reap_stale_trials(
             },
         )
     return reaped
+
+
+def trial_lease(storage: BaseStorage, study_id: int, names: dict[int, str]) -> float:
+    """The study's lease in seconds; fills ``names`` with its name on the way (one read)."""
+    record = storage.get_study_by_id(study_id)
+    names[study_id] = record.study_name
+    return record.lease_seconds
 
 
 # -- logging ----------------------------------------------------------------------------------

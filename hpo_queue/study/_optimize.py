@@ -20,7 +20,7 @@ from hpo_queue.exceptions import (
 )
 from hpo_queue.logging import get_logger
 from hpo_queue.study import _lifecycle as lifecycle
-from hpo_queue.study._heartbeat import Heartbeat, heartbeat_for
+from hpo_queue.study._heartbeat import LeaseKeeper, heartbeat_for
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._trial import Trial
 
@@ -38,7 +38,7 @@ def run_trial(
     trial: Trial,
     objective: Objective,
     catch: tuple[type[BaseException], ...] = (),
-    heartbeat: Heartbeat | None = None,
+    heartbeat: LeaseKeeper | None = None,
     failed_trial_max_retries: int | None = None,
     interruption_is_lost: bool = False,
 ) -> FrozenTrial:
@@ -100,11 +100,10 @@ def optimize(
         n_jobs = os.cpu_count() or 1
     catch_types = _normalize_catch(catch)
     callback_list = list(callbacks or [])
-    settings = study.settings
     # A store held in this process has no other process to lose a trial to: a trial whose
     # thread raises is failed by run_trial itself. So no heartbeats and no reaping there.
     in_memory = study._storage.is_in_memory
-    heartbeat = None if in_memory else heartbeat_for(study._storage, settings.heartbeat_interval)
+    heartbeat = None if in_memory else heartbeat_for(study._storage, lease_renewal_interval(study))
     deadline = None if timeout is None else time.monotonic() + timeout
     state = _LoopState(n_trials)
     study._stop_requested = False
@@ -166,13 +165,19 @@ class _LoopState:
         with self._lock:
             if now < self._next_reap:
                 return
-            self._next_reap = now + study.settings.heartbeat_interval
-        lifecycle.reap_stale_trials(
-            study._storage,
-            study.settings.heartbeat_grace,
-            study.settings.max_retries,
-            study_id=study.study_id,
+            self._next_reap = now + lease_renewal_interval(study)
+        lifecycle.reap_expired_leases(
+            study._storage, study.settings.max_retries, study_id=study.study_id
         )
+
+
+def lease_renewal_interval(study: Study) -> float:
+    """Seconds between lease renewals: this process's interval, at most a third of the lease.
+
+    The lease is the study's, so a process configured with a long interval still renews
+    often enough for the study's other processes not to declare its trials dead.
+    """
+    return min(study.settings.heartbeat_interval, study.lease_seconds / 3)
 
 
 def _run_threads(loop: Callable[[], None], n_jobs: int) -> None:

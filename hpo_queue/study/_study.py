@@ -32,6 +32,7 @@ from hpo_queue.storages import (
     TrialSnapshot,
     get_storage,
 )
+from hpo_queue.storages._validation import check_attr_size, dumps_json
 from hpo_queue.study import _lifecycle as lifecycle
 from hpo_queue.study._constraints import (
     ConstraintsFunc,
@@ -114,6 +115,11 @@ class Study:
                 "use study.directions instead of study.direction."
             )
         return self._record.directions[0]
+
+    @property
+    def lease_seconds(self) -> float:
+        """How long a RUNNING trial lives without a lease renewal (stored with the study)."""
+        return self._record.lease_seconds
 
     @property
     def max_trials(self) -> int | None:
@@ -234,6 +240,7 @@ class Study:
 
     def set_user_attr(self, key: str, value: Any) -> None:
         """Store a JSON-serializable value on the study."""
+        check_attr_size("User attribute", key, dumps_json(value))
         self._storage.set_study_attr(self._study_id, "user", key, value)
 
     @property
@@ -511,8 +518,16 @@ def create_study(
     if constraints_func is not None:
         options["constraints_func"] = constraints_ref(constraints_func)
     try:
+        # The lease of the study's trials is the creator's heartbeat grace, for every node.
+        lease = (settings or Settings.load()).heartbeat_grace
         record = resolved.create_study(
-            name, dirs, chosen_sampler.to_config(), chosen_pruner.to_config(), cap, options
+            name,
+            dirs,
+            chosen_sampler.to_config(),
+            chosen_pruner.to_config(),
+            cap,
+            options,
+            lease_seconds=lease,
         )
     except DuplicatedStudyError:
         if not load_if_exists:

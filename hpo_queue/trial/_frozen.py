@@ -97,6 +97,10 @@ class FrozenTrial:
     worker: str | None = None
     fail_reason: str | None = None
     constraints: list[float] | None = None
+    # The job (one submit call) the trial was claimed for; None for optimize() and ask().
+    job_id: str | None = None
+    # When the RUNNING trial's lease runs out, on the store's clock (None once finished).
+    lease_expires_at: datetime.datetime | None = None
 
     def __post_init__(self) -> None:
         # One shallow copy per trial built (a row read), none per read: readers share the

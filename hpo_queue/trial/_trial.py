@@ -23,6 +23,7 @@ from hpo_queue.exceptions import (
     MultiObjectiveReportError,
     ParameterConflictError,
 )
+from hpo_queue.storages._validation import check_attr_size, dumps_json
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
 
@@ -288,11 +289,13 @@ class Trial:
         """Store a JSON-serializable value on the trial."""
         if not isinstance(key, str) or not key:
             raise InvalidInputError(f"An attribute key must be a non-empty string, got {key!r}.")
+        check_attr_size("User attribute", key, dumps_json(value))
         updated = {**self._user_attrs, key: value}
         self.study._storage.set_trial_attrs(self._trial_id, "user", updated)
         self._user_attrs = updated
 
     def set_system_attr(self, key: str, value: Any) -> None:
+        check_attr_size("System attribute", key, dumps_json(value))
         updated = {**self._system_attrs, key: value}
         self.study._storage.set_trial_attrs(self._trial_id, "system", updated)
         self._system_attrs = updated

@@ -13,6 +13,7 @@ from typing import Any
 
 from hpo_queue.broker.app import HpoCelery, create_app
 from hpo_queue.settings import Settings
+from hpo_queue.worker import node
 from hpo_queue.worker.tasks import register_tasks
 
 __all__ = ["create_worker_app"]
@@ -25,6 +26,7 @@ def create_worker_app(settings: Settings) -> HpoCelery:
     """A Celery app for ``settings`` with the trial task registered: what a worker runs."""
     app = create_app(settings)
     register_tasks(app)
+    node.connect()
     return app
 
 

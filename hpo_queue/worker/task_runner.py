@@ -17,14 +17,14 @@ from sqlalchemy.exc import IntegrityError
 
 from hpo_queue.exceptions import InvalidInputError, ObjectiveNotAllowedError
 from hpo_queue.execution.objectives import resolve_objective
-from hpo_queue.execution.task_message import CANCELLED_JOB_ATTR, validate_task_arguments
+from hpo_queue.execution.task_message import validate_task_arguments
 from hpo_queue.logging import get_logger
 from hpo_queue.settings import Settings
 from hpo_queue.storages import Claim, ClaimStatus, get_storage
 from hpo_queue.study import _lifecycle as lifecycle
-from hpo_queue.study._heartbeat import heartbeat_for
-from hpo_queue.study._lifecycle import reap_stale_trials, was_lost, worker_name
-from hpo_queue.study._optimize import run_trial
+from hpo_queue.study._heartbeat import LeaseKeeper, heartbeat_for
+from hpo_queue.study._lifecycle import reap_expired_leases, was_lost, worker_name
+from hpo_queue.study._optimize import lease_renewal_interval, run_trial
 from hpo_queue.study._study import Study, load_study
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._state import TrialState
@@ -36,9 +36,8 @@ _logger = get_logger("hpo_queue.worker")
 _studies: dict[tuple[str, str, int], Study] = {}
 _studies_lock = threading.Lock()
 _next_reap: dict[int, float] = {}
-# Cancelling is also a Celery revoke; this re-check of the store only catches stragglers.
-CANCEL_CHECK_SECONDS = 1.0
-_cancel_marks: dict[int, tuple[float, frozenset[str]]] = {}
+
+WakeupSender = Callable[[Study, str, int], None]
 
 
 def run_trial_task(
@@ -49,16 +48,29 @@ def run_trial_task(
     *,
     job_id: str | None = None,
     error_retries: int = 0,
+    lease_keeper: LeaseKeeper | None = None,
+    send_wakeups: WakeupSender | None = None,
 ) -> dict[str, Any]:
-    """Run one trial of ``study_name`` for the task ``task_key``; return a small JSON result.
+    """Run the trial a wake-up is for; return a small JSON result.
 
-    In order: claim a trial in one transaction (the cap is checked there), let the objective
-    ask the sampler for parameters against the shared history, run it, write the outcome.
+    In order: claim a trial in one transaction (for ``job_id``, only while the job is owed
+    one; the cap is checked there too), let the objective ask the sampler for parameters
+    against the shared history, run it, write the outcome. If the work is lost (the store
+    went away) or failed within the retry policy, the retry is claimed and run here too.
+
+    Args:
+        task_key: the message's id, recorded on the trial: a redelivered message finds the
+            trial its first delivery claimed.
+        lease_keeper: what keeps the running trial's lease renewed: the worker's node agent
+            (through this process's running-trials file); None for a heartbeat thread here.
+        send_wakeups: ``send_wakeups(study, job_id, n)`` sends wake-ups for a job; called
+            when this process is being stopped with a trial re-queued (another worker
+            must pick it up).
 
     Returns:
         ``{"status": ..., "study": ..., ...}`` where status is one of "finished" (with
-        "trial", "state", "values"), "cap_reached", "exhausted", "refused", "duplicate",
-        "cancelled" or "gave_up".
+        "trial", "state", "values"), "nothing_owed", "cap_reached", "exhausted", "refused",
+        "duplicate", "cancelled" or "gave_up".
     """
     started = time.perf_counter()
     validate_task_arguments(study_name, objective_ref, task_key, job_id, error_retries)
@@ -66,48 +78,49 @@ def run_trial_task(
         raise InvalidInputError("This worker has no storage: set HPO_STORAGE_URL.")
     study = _load_study(settings, study_name)
     base = {"study": study_name, "task_key": task_key}
-    if job_id is not None and _is_cancelled(study, job_id):
-        return {**base, "status": "cancelled"}
-    _maybe_reap(study, settings)
+    if job_id is None:
+        _maybe_reap(study, settings)  # no node agent sent this: keep the old safety net
     try:
         objective = resolve_objective(objective_ref, settings.objective_modules)
     except ObjectiveNotAllowedError as exc:
-        return {**base, **_record_refusal(study, task_key, objective_ref, str(exc))}
+        return {**base, **_record_refusal(study, task_key, job_id, objective_ref, str(exc))}
 
-    heartbeat = heartbeat_for(study.storage, settings.heartbeat_interval)
+    heartbeat = lease_keeper or heartbeat_for(study.storage, lease_renewal_interval(study))
     retry_number: int | None = None
     for attempt in range(settings.max_retries + error_retries + 1):
         key = task_key if attempt == 0 else f"{task_key}#{attempt}"
-        claim = _claim(study, key, waiting_number=retry_number)
-        if claim.status == ClaimStatus.CAP_REACHED:
-            _logger.info(
-                "Task %s: study %r is at its cap; nothing to do.",
-                key,
-                study_name,
-                extra={"study": study_name, "worker": worker_name(), "event": "cap_reached"},
-            )
-            return {**base, "status": "cap_reached", "detail": claim.detail}
-        if claim.status == ClaimStatus.EXHAUSTED:
-            return {**base, "status": "exhausted", "detail": claim.detail}
+        claim = _claim(study, key, job_id=job_id, waiting_number=retry_number)
+        if claim.status in _NOTHING_TO_RUN:
+            if claim.status == ClaimStatus.CAP_REACHED:
+                _logger.info(
+                    "Task %s: study %r is at its cap; nothing to do.",
+                    key,
+                    study_name,
+                    extra={"study": study_name, "worker": worker_name(), "event": "cap_reached"},
+                )
+            return {**base, "status": claim.status.value, "detail": claim.detail}
         assert claim.trial is not None
         if claim.status == ClaimStatus.DUPLICATE:
-            outcome = _await_outcome(study, claim.trial, settings)
-            if outcome is None:
+            # A redelivered message: its first delivery claimed this trial. A running one is
+            # covered by its lease (the node agents re-queue it if its worker is gone).
+            if not claim.trial.state.is_finished() or not _should_continue(claim.trial):
                 return {
                     **base,
                     **_describe(claim.trial),
                     "status": "duplicate",
-                    "running_elsewhere": True,
+                    "running_elsewhere": not claim.trial.state.is_finished(),
                 }
-        else:
-            _logger.info(
-                "Task %s claimed trial %d of study %r.",
-                key,
-                claim.trial.number,
-                study_name,
-                extra={**_log_fields(study_name, claim.trial), "event": "trial_claimed"},
-            )
-            timer = _ObjectiveTimer(objective)
+            retry_number = claim.trial.system_attrs.get("retried_as")
+            continue
+        _logger.info(
+            "Task %s claimed trial %d of study %r.",
+            key,
+            claim.trial.number,
+            study_name,
+            extra={**_log_fields(study_name, claim.trial), "event": "trial_claimed"},
+        )
+        timer = _ObjectiveTimer(objective)
+        try:
             outcome = run_trial(
                 study,
                 Trial(study, claim.trial),
@@ -115,21 +128,37 @@ def run_trial_task(
                 catch=(Exception,),
                 heartbeat=heartbeat,
                 failed_trial_max_retries=max(error_retries, study.failed_trial_max_retries),
+                interruption_is_lost=True,
             )
-            if not _should_continue(outcome):
-                return {
-                    **base,
-                    **_describe(outcome),
-                    "status": "finished",
-                    "elapsed_seconds": time.perf_counter() - started,
-                    "objective_seconds": timer.seconds,
-                }
+        except BaseException:
+            # The process is being stopped (SIGTERM, a cold shutdown): the trial was queued
+            # again, and another worker must be told.
+            if job_id is not None and send_wakeups is not None:
+                try:
+                    send_wakeups(study, job_id, 1)
+                except Exception as exc:
+                    _logger.warning("Could not send a wake-up for the re-queued trial: %s", exc)
+            raise
         if not _should_continue(outcome):
-            return {**base, **_describe(outcome), "status": "duplicate"}
-        # The work of this attempt was lost (its worker died) or failed and was queued again
-        # (the retry policy): run that WAITING retry under a key derived from the task's.
+            return {
+                **base,
+                **_describe(outcome),
+                "status": "finished",
+                "elapsed_seconds": time.perf_counter() - started,
+                "objective_seconds": timer.seconds,
+            }
+        # The work of this attempt was lost (the store went away) or failed and was queued
+        # again (the retry policy): run that WAITING retry under a key derived from ours.
         retry_number = outcome.system_attrs.get("retried_as")
     return {**base, "status": "gave_up", "detail": "retry limit reached"}
+
+
+_NOTHING_TO_RUN = (
+    ClaimStatus.NOTHING_OWED,
+    ClaimStatus.CANCELLED,
+    ClaimStatus.CAP_REACHED,
+    ClaimStatus.EXHAUSTED,
+)
 
 
 def _load_study(settings: Settings, study_name: str) -> Study:
@@ -140,32 +169,21 @@ def _load_study(settings: Settings, study_name: str) -> Study:
         study = _studies.get(key)
     if study is None:
         study = load_study(
-            study_name=study_name, storage=get_storage(settings.storage_url), settings=settings
+            study_name=study_name,
+            storage=get_storage(settings.storage_url, pool_size=settings.db_pool_size),
+            settings=settings,
         )
         with _studies_lock:
             _studies[key] = study
     return study
 
 
-def _is_cancelled(study: Study, job_id: str) -> bool:
-    """Whether job_id was cancelled; the study's marks are re-read at most once a second."""
-    now = time.monotonic()
-    cached = _cancel_marks.get(study.study_id)
-    if cached is None or now - cached[0] > CANCEL_CHECK_SECONDS:
-        attrs = study.storage.get_study_attrs(study.study_id, "system")
-        marks = {k for k, v in attrs.items() if k.startswith(CANCELLED_JOB_ATTR) and v}
-        cached = _cancel_marks[study.study_id] = (now, frozenset(marks))
-    return CANCELLED_JOB_ATTR + job_id in cached[1]
-
-
 def _maybe_reap(study: Study, settings: Settings) -> None:
     now = time.monotonic()
     if now < _next_reap.get(study.study_id, 0.0):
         return
-    _next_reap[study.study_id] = now + settings.heartbeat_interval
-    reap_stale_trials(
-        study.storage, settings.heartbeat_grace, settings.max_retries, study_id=study.study_id
-    )
+    _next_reap[study.study_id] = now + lease_renewal_interval(study)
+    reap_expired_leases(study.storage, settings.max_retries, study_id=study.study_id)
 
 
 def _claim(
@@ -173,6 +191,7 @@ def _claim(
     key: str,
     system_attrs: dict[str, Any] | None = None,
     *,
+    job_id: str | None = None,
     use_waiting: bool = True,
     waiting_number: int | None = None,
 ) -> Claim:
@@ -185,6 +204,7 @@ def _claim(
             system_attrs=system_attrs,
             use_waiting=use_waiting,
             waiting_number=waiting_number,
+            job_id=job_id,
         )
 
     try:
@@ -194,33 +214,18 @@ def _claim(
         return claim()
 
 
-def _await_outcome(study: Study, trial: FrozenTrial, settings: Settings) -> FrozenTrial | None:
-    """The finished trial a previous delivery of this task claimed, or None if it still runs.
-
-    A redelivered message arrives while its trial may still look alive. Watching it for a
-    heartbeat grace period (and reaping meanwhile) tells a dead worker from a live one.
-    """
-    deadline = time.monotonic() + settings.heartbeat_grace + 2 * settings.heartbeat_interval
-    current = trial
-    while not current.state.is_finished():
-        if current.state == TrialState.WAITING or time.monotonic() >= deadline:
-            return None
-        time.sleep(min(settings.heartbeat_interval, 1.0) / 2)
-        reap_stale_trials(
-            study.storage, settings.heartbeat_grace, settings.max_retries, study_id=study.study_id
-        )
-        current = study.storage.get_trial(study.study_id, trial.number)
-    return current
-
-
 def _should_continue(trial: FrozenTrial) -> bool:
     """True when this task's work was lost (reaped) or failed and was queued again."""
     return was_lost(trial) or "retried_as" in trial.system_attrs
 
 
-def _record_refusal(study: Study, task_key: str, objective_ref: str, reason: str) -> dict[str, Any]:
+def _record_refusal(
+    study: Study, task_key: str, job_id: str | None, objective_ref: str, reason: str
+) -> dict[str, Any]:
     """Leave the refusal on a FAIL trial (which frees its slot), without running anything."""
-    claim = _claim(study, task_key, {"refused_objective": objective_ref}, use_waiting=False)
+    claim = _claim(
+        study, task_key, {"refused_objective": objective_ref}, job_id=job_id, use_waiting=False
+    )
     result: dict[str, Any] = {"status": "refused", "detail": reason}
     extra: dict[str, Any] = {"study": study.study_name, "worker": worker_name()}
     if claim.status == ClaimStatus.CLAIMED:

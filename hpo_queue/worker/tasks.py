@@ -6,8 +6,11 @@ from typing import Any
 
 from celery import Celery, Task
 
+from hpo_queue.broker.wakeups import send_wakeups
 from hpo_queue.exceptions import StorageError
 from hpo_queue.execution.task_message import RUN_TRIAL_TASK
+from hpo_queue.study._study import Study
+from hpo_queue.worker.node import running_trials_file
 from hpo_queue.worker.task_runner import run_trial_task
 
 # Flower shows a task's result as the repr of this dict: what a reader looks for comes first.
@@ -49,12 +52,19 @@ def register_tasks(app: Celery) -> None:
         error_retries: int = 0,
     ) -> dict[str, Any]:
         """Claim and run one trial of ``study_name`` with the objective ``objective_ref``."""
+        app = self.app
+
+        def wake(study: Study, job: str, count: int) -> None:
+            send_wakeups(app, study.study_name, study.storage.get_job(job), count)
+
         result = run_trial_task(
-            self.app.hpo_settings,
+            app.hpo_settings,
             study_name,
             objective_ref,
             self.request.id,
             job_id=job_id,
             error_retries=error_retries,
+            lease_keeper=running_trials_file(),
+            send_wakeups=wake,
         )
         return readable_result(result)

@@ -70,13 +70,13 @@ def test_the_checkout_entry_point_holds_only_the_library_app() -> None:
 
 
 def test_submitting_uses_the_studys_broker_not_the_environments(
-    redis_url: str, monkeypatch: pytest.MonkeyPatch
+    redis_url: str, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import redis
 
     monkeypatch.setenv("HPO_BROKER_URL", "amqp://nobody:wrong@127.0.0.1:1//")
     settings = Settings(broker_url=redis_url)
-    study = hq.create_study(settings=settings)
+    study = hq.create_study(storage=sqlite_url, settings=settings)
     assert app_for(settings).conf.broker_url == redis_url
     job = study.submit("hq_nowhere:objective", n_trials=3, queue="hq-test-settings-broker")
     client = redis.Redis.from_url(redis_url)
@@ -96,3 +96,11 @@ def test_two_apps_in_one_process_keep_their_own_brokers() -> None:
     assert first is not second
     assert first.conf.broker_url.endswith("/7")
     assert second.conf.broker_url.startswith("amqp://")
+
+
+def test_submit_refuses_a_study_the_workers_cannot_see() -> None:
+    from hpo_queue.exceptions import InvalidInputError
+
+    study = hq.create_study()  # held in this process
+    with pytest.raises(InvalidInputError, match="storage the workers can reach"):
+        study.submit("hq_nowhere:objective", n_trials=1)

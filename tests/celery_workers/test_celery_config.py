@@ -17,8 +17,7 @@ def test_reliability_settings() -> None:
     assert config["accept_content"] == ["json"]
     assert config["task_serializer"] == config["result_serializer"] == "json"
     assert config["result_accept_content"] == ["json"]
-    assert config["task_acks_late"] is True
-    assert config["task_reject_on_worker_lost"] is True
+    assert config["task_acks_late"] is False  # a wake-up; the store re-queues lost work
     assert config["worker_prefetch_multiplier"] == 1
     assert config["broker_connection_max_retries"] is None
 

@@ -159,7 +159,8 @@ def test_an_objective_outside_the_allowed_modules_is_refused(
     study = hq.create_study(study_name="refuse", storage=settings.storage_url, settings=settings)
     start_worker(concurrency=1)
     job = study.submit("hq_e2e_forbidden:objective", n_trials=1)
-    assert job.wait(timeout=60) == {"refused": 1}
+    assert job.wait(timeout=60) == {"FAIL": 1}  # the refusal is on the trial, with its reason
+    assert not job.succeeded()
     (trial,) = study.trials
     assert trial.state == TrialState.FAIL
     assert "hq_e2e_forbidden" in (trial.fail_reason or "")

@@ -6,12 +6,7 @@ the shared services on 3306/6379 are never restarted.
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import socket
 import subprocess
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,6 +20,7 @@ from hpo_queue.settings import Settings
 from hpo_queue.study import Study
 from hpo_queue.study._lifecycle import was_lost
 from hpo_queue.trial import TrialState
+from tests.support.private_servers import PrivateMariaDB, PrivateRedis, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
@@ -58,20 +54,6 @@ def coordinator_settings(env: dict[str, str]) -> Settings:
     return Settings.load(env={k: v for k, v in env.items() if k.startswith("HPO_")})
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not after {timeout} s")
-        time.sleep(0.05)
-
-
 def n_complete(study: Study) -> int:
     return study.storage.count_trials_by_state(study.study_id).get(TrialState.COMPLETE, 0)
 
@@ -92,73 +74,6 @@ def wait_for_settled_store(study: Study, timeout: float) -> dict[TrialState, int
         time.sleep(0.2)
 
 
-def _require(binary: str) -> str:
-    path = shutil.which(binary) or shutil.which(binary, path="/usr/sbin:/usr/local/sbin")
-    if path is None:
-        message = f"{binary} is not installed; the restart test starts a private one."
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    return path
-
-
-def _stop(process: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> None:
-    if process is None or process.poll() is not None:
-        return
-    os.killpg(process.pid, sig)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-class PrivateRedis:
-    """A redis-server on a free port, without persistence, that a test may kill and restart."""
-
-    def __init__(self, directory: Path) -> None:
-        self.binary = _require("redis-server")
-        self.directory = directory
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with open(self.directory / "redis.log", "ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    self.binary,
-                    "--port", str(self.port),
-                    "--bind", "127.0.0.1",
-                    "--save", "",
-                    "--appendonly", "no",
-                    "--daemonize", "no",
-                    "--dir", str(self.directory),
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )  # fmt: skip
-        wait_until(self._answers, 10, f"private redis-server on port {self.port}")
-
-    def kill(self) -> None:
-        _stop(self.process, signal.SIGKILL)
-
-    def _answers(self) -> bool:
-        import redis
-
-        assert self.process is not None
-        if self.process.poll() is not None:
-            raise AssertionError(f"redis-server exited: {self.process.returncode}")
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
-        try:
-            return bool(client.ping())
-        except redis.RedisError:
-            return False
-        finally:
-            client.close()
-
-
 @pytest.fixture
 def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
     """A started PrivateRedis; always stopped afterwards."""
@@ -168,83 +83,6 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
         yield server
     finally:
         server.kill()
-
-
-class PrivateMariaDB:
-    """A mariadbd on a free port and a datadir of its own; root without a password."""
-
-    def __init__(self) -> None:
-        self.install = _require("mariadb-install-db")
-        self.binary = _require("mariadbd")
-        # A short path of its own: the socket path must stay under ~100 characters.
-        self.directory = Path(tempfile.mkdtemp(prefix="hq-mdb-"))
-        self.port = free_port()
-        self.url = f"mysql://root@127.0.0.1:{self.port}/hq"
-        self.process: subprocess.Popen[bytes] | None = None
-        try:
-            subprocess.run(
-                [
-                    self.install,
-                    "--no-defaults",
-                    f"--datadir={self.directory / 'data'}",
-                    "--auth-root-authentication-method=normal",
-                    "--user=root",
-                    "--skip-test-db",
-                ],
-                check=True,
-                capture_output=True,
-                timeout=60,
-            )
-        except BaseException:
-            shutil.rmtree(self.directory, ignore_errors=True)
-            raise
-
-    def start(self) -> None:
-        with open(self.directory / "out.log", "ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    self.binary,
-                    "--no-defaults",
-                    f"--datadir={self.directory / 'data'}",
-                    f"--port={self.port}",
-                    f"--socket={self.directory / 'sock'}",
-                    "--bind-address=127.0.0.1",
-                    "--user=root",
-                    "--skip-log-bin",
-                    "--innodb-buffer-pool-size=32M",
-                    f"--log-error={self.directory / 'error.log'}",
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        wait_until(self._answers, 30, f"private mariadbd on port {self.port}")
-
-    def stop(self) -> None:
-        """A clean shutdown (SIGTERM), waiting until the server has exited."""
-        _stop(self.process)
-
-    def error_log(self) -> str:
-        path = self.directory / "error.log"
-        return path.read_text(errors="replace") if path.exists() else ""
-
-    def _answers(self) -> bool:
-        import pymysql
-
-        assert self.process is not None
-        if self.process.poll() is not None:
-            raise AssertionError(f"mariadbd exited:\n{self.error_log()[-2000:]}")
-        try:
-            conn = pymysql.connect(host="127.0.0.1", port=self.port, user="root", connect_timeout=1)
-        except pymysql.Error:
-            return False
-        with conn:
-            conn.cursor().execute("CREATE DATABASE IF NOT EXISTS hq CHARACTER SET utf8mb4")
-        return True
-
-    def remove(self) -> None:
-        self.stop()
-        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 @pytest.fixture
@@ -278,7 +116,7 @@ def test_rabbitmq_broker_runs_a_study_to_completion(
         start_worker(concurrency=2, env=env, queues=queue)
         assert job.wait(timeout=60) == {"COMPLETE": 6}
         assert study.storage.count_trials_by_state(study.study_id) == {TrialState.COMPLETE: 6}
-        assert all(r["values"] is not None for r in job.results())
+        assert all(t.values is not None for t in study.trials)
     finally:
         with job.app.connection_for_write() as connection:
             connection.default_channel.queue_delete(queue)

@@ -1,9 +1,12 @@
 """Schema migrations: stores written by the last release (a2bbaee, from its frozen DDL) and by a
 pre-release build (has_reports) upgraded in place on SQLite, MariaDB and PostgreSQL with
-every study, trial and value intact; old and newer stores refused with what to do."""
+every study, trial and value intact; a version-2 store's RUNNING trials get leases and its
+retried trials superseded marks; old and newer stores refused with what to do."""
 
 from __future__ import annotations
 
+import datetime
+import json
 import math
 import multiprocessing
 from typing import Any
@@ -75,6 +78,7 @@ def test_an_old_store_is_upgraded_in_place_with_its_data_intact(
     record = storage.get_study("old-study")
     assert record.sampler_config == {"name": "RandomSampler", "seed": 7}
     assert record.datetime_created == START
+    assert record.lease_seconds == 60.0
     for kind, expected in STUDY_ATTRS.items():
         assert storage.get_study_attrs(record.study_id, kind) == expected
     trials = storage.get_trials(record.study_id)
@@ -94,6 +98,9 @@ def test_an_old_store_is_upgraded_in_place_with_its_data_intact(
             assert found.fail_reason == expected.get("fail_reason")
             if expected["state"] != TrialState.WAITING:
                 assert found.datetime_start == START
+            # The RUNNING trial's live heartbeat became a lease; nothing else holds one.
+            assert (found.lease_expires_at is not None) == (expected["state"] == TrialState.RUNNING)
+            assert found.job_id is None
     second = storage.get_trials(storage.get_study("second").study_id)
     assert [(t.number, t.values) for t in second] == [(0, [1.0, 2.0])]
 
@@ -117,6 +124,91 @@ def test_an_old_store_is_upgraded_in_place_with_its_data_intact(
             dict(after[number].intermediate_values), {0: after[number].params["x"], 1: math.inf}
         )
     assert _same_values(dict(after[0].intermediate_values), OLD_TRIALS[0]["intermediate"])
+
+
+def _to_version_2(url: str) -> None:
+    """Migrate an old store (version 1, no alembic table) to version 2 only, in plain SQL."""
+    engine = sa.create_engine(normalize_url(url))
+    with engine.begin() as conn:
+        schema.alembic_version.create(conn)
+        conn.execute(sa.insert(schema.alembic_version).values(version_num="v1"))
+        run_migrations(conn, "v2")
+    engine.dispose()
+
+
+def test_a_version_2_store_gets_leases_and_superseded_marks(storage_url: str) -> None:
+    create_old_store(storage_url, "a2bbaee")
+    _to_version_2(storage_url)
+    assert _versions(storage_url) == (2, ["v2"])
+    beat = START + datetime.timedelta(hours=1)
+    # As version 2 left them: trial 2 failed and was retried as 5, which failed and was
+    # retried as 6 (WAITING); the RUNNING trial 3 beat at ``beat``.
+    tables = sa.MetaData()
+    engine = sa.create_engine(normalize_url(storage_url))
+    with engine.begin() as conn:
+        tables.reflect(conn)
+        trials, studies = tables.tables["hq_trials"], tables.tables["hq_studies"]
+        study_id = conn.execute(
+            sa.select(studies.c.study_id).where(studies.c.study_name == "old-study")
+        ).scalar_one()
+        other_id = conn.execute(
+            sa.select(studies.c.study_id).where(studies.c.study_name == "second")
+        ).scalar_one()
+        conn.execute(
+            sa.update(trials)
+            .where(trials.c.study_id == study_id, trials.c.number == 3)
+            .values(heartbeat=beat)
+        )
+        for number, state, retry_of in ((5, TrialState.FAIL, 2), (6, TrialState.WAITING, 5)):
+            conn.execute(
+                sa.insert(trials).values(
+                    study_id=study_id,
+                    number=number,
+                    state=int(state),
+                    params_json="{}",
+                    distributions_json="{}",
+                    user_attrs_json="{}",
+                    system_attrs_json=json.dumps(
+                        {"fixed_params": {"x": 0.0}, "retry_of": retry_of, "retry_count": 1}
+                    ),
+                    n_reports=0,
+                )
+            )
+        conn.execute(
+            sa.update(studies)
+            .where(studies.c.study_id == study_id)
+            .values(next_number=7, n_failed=2, n_waiting=2)
+        )
+    engine.dispose()
+
+    result = upgrade_storage(storage_url)
+
+    assert (result.from_version, result.to_version) == (2, schema.SCHEMA_VERSION)
+    assert _schema_differences(storage_url) == []
+    engine = sa.create_engine(normalize_url(storage_url))
+    with engine.connect() as conn:
+        marks = conn.execute(
+            sa.select(schema.trials.c.study_id, schema.trials.c.number).where(
+                schema.trials.c.superseded == 1
+            )
+        ).all()
+        leases = conn.execute(
+            sa.select(schema.trials.c.number, schema.trials.c.lease_seconds).where(
+                schema.trials.c.lease_expires_at.is_not(None)
+            )
+        ).all()
+    engine.dispose()
+    assert sorted(marks) == [(study_id, 2), (study_id, 5)]  # not the second study's trial 2
+    assert [tuple(row) for row in leases] == [(3, 60.0)]
+    storage = RDBStorage(storage_url)
+    running = storage.get_trial(study_id, 3)
+    assert running.lease_expires_at == beat + datetime.timedelta(seconds=60)
+    assert [t.number for t in storage.find_expired_leases()] == [3]  # it beat long ago
+    assert storage.get_trial(other_id, 0).lease_expires_at is None
+    assert storage.get_study_by_id(study_id).lease_seconds == 60.0
+    # The study goes on: its WAITING trials first (oldest first), then new numbers.
+    numbers = [storage.claim_trial(study_id).trial.number for _ in range(3)]  # type: ignore[union-attr]
+    assert numbers == [4, 6, 7]
 
 
 def test_an_old_store_is_refused_with_the_upgrade_command(storage_url: str) -> None:

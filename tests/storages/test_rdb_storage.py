@@ -1,15 +1,29 @@
-"""RDBStorage on SQLite and MariaDB: URLs, schema, claims, the exact cap under racing processes."""
+"""RDBStorage on SQLite, MariaDB and PostgreSQL: URLs, schema, claims, the exact cap under racing
+processes, leases on the database's clock, the connection pool's bound."""
 
 from __future__ import annotations
 
+import datetime
 import multiprocessing
 import random
+import threading
+import time
 
 import pytest
+import sqlalchemy as sa
 
 import hpo_queue as hq
-from hpo_queue.exceptions import StorageError, StorageURLError
-from hpo_queue.storages import ClaimStatus, RDBStorage, mask_url, normalize_url
+from hpo_queue.exceptions import InvalidInputError, StorageError, StorageURLError
+from hpo_queue.storages import (
+    ClaimStatus,
+    RDBStorage,
+    _validation,
+    get_storage,
+    mask_url,
+    normalize_url,
+)
+from hpo_queue.storages._rdb import clock
+from hpo_queue.storages._rdb import storage as rdb_storage
 from hpo_queue.trial import TrialState
 
 
@@ -46,12 +60,10 @@ def test_unreachable_database_is_a_storage_error() -> None:
 
 
 def test_schema_version_is_recorded(storage_url: str) -> None:
-    import sqlalchemy as sa
-
     RDBStorage(storage_url)
     engine = sa.create_engine(normalize_url(storage_url))
     with engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT schema_version FROM hq_version_info").scalar() == 2
+        assert conn.exec_driver_sql("SELECT schema_version FROM hq_version_info").scalar() == 3
     engine.dispose()
 
 
@@ -222,3 +234,91 @@ def test_a_running_curve_is_read_incrementally_and_completely(storage_url: str) 
     assert (
         study.storage.get_trial(study.study_id, 0).intermediate_values == seen.intermediate_values
     )
+
+
+@pytest.mark.parametrize("server", ["mysql_url", "postgres_url"])
+def test_leases_are_judged_on_the_database_clock_not_the_process_clock(
+    request: pytest.FixtureRequest, server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = str(request.getfixturevalue(server))
+    storage = RDBStorage(url)
+    study_id = storage.create_study(
+        "s", [hq.StudyDirection.MINIMIZE], {}, {}, None, lease_seconds=0.5
+    ).study_id
+    real = _validation.utcnow
+    assert abs(storage.db_now() - real()) < datetime.timedelta(seconds=5)  # a local server
+
+    def skewed() -> datetime.datetime:  # this node's clock runs 30 s ahead
+        return real() + datetime.timedelta(seconds=30)
+
+    for module in (_validation, rdb_storage, clock):
+        monkeypatch.setattr(module, "utcnow", skewed)
+    claim = storage.claim_trial(study_id, worker="skewed:1")
+    assert claim.trial is not None and claim.trial.lease_expires_at is not None
+    left = claim.trial.lease_expires_at - storage.db_now()
+    assert datetime.timedelta(0) < left <= datetime.timedelta(seconds=0.5)
+    assert storage.find_expired_leases(study_id) == []  # not 30 s early
+    time.sleep(0.35)
+    storage.renew_leases([claim.trial.trial_id])
+    time.sleep(0.35)
+    assert storage.find_expired_leases(study_id) == []  # renewed on the server's clock
+    renewed = storage.get_trial(study_id, 0).lease_expires_at
+    assert renewed is not None and renewed - storage.db_now() < datetime.timedelta(seconds=0.5)
+    time.sleep(0.4)
+    assert [t.number for t in storage.find_expired_leases(study_id)] == [0]
+
+
+def test_a_process_opens_at_most_pool_size_connections(mysql_url: str) -> None:
+    storage = RDBStorage(mysql_url, pool_size=2)
+    assert storage._engine.pool.size() == 2  # type: ignore[attr-defined]
+    study = storage.create_study("s", [hq.StudyDirection.MINIMIZE], {}, {}, None)
+    name = normalize_url(mysql_url).database
+    admin = sa.create_engine(normalize_url(mysql_url))
+    seen: list[int] = []
+    done = threading.Event()
+
+    def sessions() -> int:
+        with admin.connect() as conn:
+            return int(
+                conn.execute(
+                    sa.text("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = :db"),
+                    {"db": name},
+                ).scalar_one()
+            )
+
+    def watch() -> None:
+        while not done.is_set():
+            seen.append(sessions() - 1)  # less the watcher's own session
+            time.sleep(0.005)
+
+    def work() -> None:
+        for _ in range(10):
+            claim = storage.claim_trial(study.study_id)
+            assert claim.trial is not None
+            storage.renew_leases([claim.trial.trial_id])
+            storage.finish_trial(study.study_id, claim.trial.trial_id, TrialState.COMPLETE, [1])
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    done.set()
+    watcher.join()
+    admin.dispose()
+    assert len(storage.get_trials(study.study_id)) == 80
+    assert seen and max(seen) <= 2
+    assert "Pool size: 2" in storage._engine.pool.status()  # type: ignore[attr-defined]
+
+
+def test_the_pool_size_is_checked_and_get_storage_passes_it_on(sqlite_url: str) -> None:
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(InvalidInputError, match="pool_size"):
+            RDBStorage(sqlite_url, pool_size=bad)  # type: ignore[arg-type]
+    three = get_storage(sqlite_url, pool_size=3)
+    assert three._engine.pool.size() == 3  # type: ignore[attr-defined]
+    assert get_storage(sqlite_url, pool_size=3) is three
+    assert get_storage(sqlite_url) is get_storage(sqlite_url, pool_size=2)  # the default
+    assert get_storage(sqlite_url)._engine.pool.size() == 2  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -307,7 +308,7 @@ def test_a_trial_is_finished_once_when_finishers_race(storage: BaseStorage) -> N
     race(
         6,
         lambda: outcomes.append(
-            storage.finish_trial(study_id, trial.trial_id, TrialState.FAIL, fail_reason="r")
+            storage.finish_trial(study_id, trial.trial_id, TrialState.FAIL, fail_reason="r").changed
         ),
     )
     assert outcomes.count(True) == 1
@@ -368,19 +369,55 @@ def test_intermediate_values_are_kept_in_step_order_and_rewrites_overwrite(
     assert list(snapshot_values.items()) == list(values.items())
 
 
-def test_heartbeats_keep_running_trials_off_the_stale_list(storage: BaseStorage) -> None:
-    study_id = new_study(storage)
+def test_a_claim_sets_a_lease_and_renewals_keep_it_from_expiring(storage: BaseStorage) -> None:
+    study_id = storage.create_study("s", MIN, {}, {}, None, lease_seconds=0.3).study_id
+    assert storage.get_study_by_id(study_id).lease_seconds == 0.3
+    before = storage.db_now()
     old, fresh = claim(storage, study_id), claim(storage, study_id)
-    time.sleep(0.3)
-    storage.record_heartbeat([fresh.trial_id])
-    assert [t.number for t in storage.find_stale_trials(0.2, study_id)] == [old.number]
-    assert [t.number for t in storage.find_stale_trials(0.2)] == [old.number]
-    assert storage.find_stale_trials(30.0, study_id) == []
+    assert old.lease_expires_at is not None
+    assert before < old.lease_expires_at <= storage.db_now() + datetime.timedelta(seconds=0.3)
+    assert storage.get_trial(study_id, old.number).lease_expires_at == old.lease_expires_at
+    assert storage.find_expired_leases(study_id) == []
+    time.sleep(0.45)
+    storage.renew_leases([fresh.trial_id])
+    renewed = storage.get_trial(study_id, fresh.number).lease_expires_at
+    assert renewed is not None and renewed > storage.db_now()
+    assert [t.number for t in storage.find_expired_leases(study_id)] == [old.number]
+    assert [t.number for t in storage.find_expired_leases()] == [old.number]
     complete(storage, study_id, old, 1.0)
-    assert storage.find_stale_trials(0.2, study_id) == []
+    assert storage.get_trial(study_id, old.number).lease_expires_at is None  # finished
+    assert storage.find_expired_leases(study_id) == []
     assert storage.study_id_of_trial(fresh.trial_id) == study_id
     with pytest.raises(TrialNotFoundError):
         storage.study_id_of_trial(10**9)
+
+
+def test_renewing_by_worker_extends_only_that_workers_running_trials(
+    storage: BaseStorage,
+) -> None:
+    study_id = storage.create_study("s", MIN, {}, {}, None, lease_seconds=0.3).study_id
+    other = storage.create_study("t", MIN, {}, {}, None, lease_seconds=0.3).study_id
+    mine = [claim(storage, study_id, worker="a:1"), claim(storage, other, worker="a:1")]
+    theirs = claim(storage, study_id, worker="b:2")
+    done = claim(storage, study_id, worker="a:1")
+    complete(storage, study_id, done, 0.0)
+    time.sleep(0.45)
+    assert storage.renew_leases_of_workers(["a:1", "c:3"]) == 2
+    assert storage.renew_leases_of_workers([]) == 0
+    assert [t.trial_id for t in storage.find_expired_leases()] == [theirs.trial_id]
+    for trial in mine:
+        owner = storage.study_id_of_trial(trial.trial_id)
+        lease = storage.get_trial(owner, trial.number).lease_expires_at
+        assert lease is not None and lease > storage.db_now()
+    storage.renew_leases([done.trial_id, 10**9])  # a finished or unknown trial: no lease
+    assert storage.get_trial(study_id, done.number).lease_expires_at is None
+
+
+def test_a_bad_lease_length_is_refused(storage: BaseStorage) -> None:
+    for bad in (0, -1.0, float("nan"), "60"):
+        with pytest.raises(InvalidInputError):
+            storage.create_study("s", MIN, {}, {}, None, lease_seconds=bad)  # type: ignore[arg-type]
+    assert storage.get_study_by_id(new_study(storage)).lease_seconds == 60.0
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -451,3 +488,271 @@ def test_returned_trials_are_immutable_snapshots(storage: BaseStorage) -> None:
         read.intermediate_values[1] = 2.0  # type: ignore[index]
     storage.add_intermediate_value(trial.trial_id, 1, 0.5)
     assert read.intermediate_values == {0: 1.0}  # the earlier read did not change
+
+
+# -- failing with a retry ---------------------------------------------------------------------
+
+
+def test_a_failed_trial_and_its_retry_are_written_together(storage: BaseStorage) -> None:
+    study_id = new_study(storage)
+    trial = claim(storage, study_id, fixed_params={"x": 0.1}, worker="w")
+    storage.set_trial_attrs(trial.trial_id, "user", {"note": "n"})
+    result = storage.finish_trial(
+        study_id,
+        trial.trial_id,
+        TrialState.FAIL,
+        fail_reason="boom",
+        params=({"y": 0.5}, {"y": X}),
+        retry_limit=2,
+    )
+    assert result and result.changed and result.retry is not None
+    retry = result.retry
+    assert (retry.number, retry.state) == (1, TrialState.WAITING)
+    assert retry.system_attrs["fixed_params"] == {"x": 0.1, "y": 0.5}
+    assert (retry.system_attrs["retry_of"], retry.system_attrs["retry_count"]) == (0, 1)
+    assert retry.user_attrs == {"note": "n"} and retry.job_id is None
+    assert storage.get_trial(study_id, 1) == retry
+    assert storage.count_trials_by_state(study_id) == {TrialState.FAIL: 1, TrialState.WAITING: 1}
+    # The retry is claimed next, and retried again until the limit.
+    again = claim(storage, study_id)
+    assert again.number == 1
+    second = storage.finish_trial(study_id, again.trial_id, TrialState.FAIL, retry_limit=2)
+    assert second.retry is not None and second.retry.system_attrs["retry_count"] == 2
+    last = claim(storage, study_id)
+    final = storage.finish_trial(study_id, last.trial_id, TrialState.FAIL, retry_limit=2)
+    assert final.changed and final.retry is None  # retried twice: enough
+    late = storage.finish_trial(study_id, last.trial_id, TrialState.FAIL, retry_limit=2)
+    assert not late and late.retry is None
+    assert len(storage.get_trials(study_id)) == 3
+
+
+def test_no_retry_without_a_limit_for_other_endings_or_at_the_cap(storage: BaseStorage) -> None:
+    study_id = new_study(storage, max_trials=2)
+    first, second = claim(storage, study_id), claim(storage, study_id)
+    pruned = storage.finish_trial(study_id, first.trial_id, TrialState.PRUNED, retry_limit=3)
+    assert pruned.changed and pruned.retry is None
+    plain = storage.finish_trial(study_id, second.trial_id, TrialState.FAIL)
+    assert plain.changed and plain.retry is None
+    third = claim(storage, study_id)  # the FAIL freed a slot
+    fourth = storage.claim_trial(study_id)
+    assert fourth.status == ClaimStatus.CAP_REACHED
+    # Its own failure frees the slot its retry takes: at the cap otherwise, none.
+    result = storage.finish_trial(study_id, third.trial_id, TrialState.FAIL, retry_limit=3)
+    assert result.retry is not None and result.retry.number == 3
+    storage.set_max_trials(study_id, 1)
+    retry = claim(storage, study_id)
+    capped = storage.finish_trial(study_id, retry.trial_id, TrialState.FAIL, retry_limit=3)
+    assert capped.changed and capped.retry is None
+
+
+# -- jobs ---------------------------------------------------------------------------------
+
+
+def new_job(storage: BaseStorage, study_id: int, n_trials: int, job_id: str = "job-1") -> str:
+    storage.create_job(study_id, job_id, "tests.objectives:quadratic", n_trials, 1, "q")
+    return job_id
+
+
+def test_jobs_are_recorded_found_and_refused_twice(storage: BaseStorage) -> None:
+    from hpo_queue.exceptions import JobNotFoundError
+
+    study_id = new_study(storage)
+    before = storage.db_now()
+    record = storage.create_job(study_id, "j", "mod:fn", 5, error_retries=2, queue="gpu")
+    assert (record.job_id, record.study_id, record.objective_ref) == ("j", study_id, "mod:fn")
+    assert (record.n_trials, record.error_retries, record.queue) == (5, 2, "gpu")
+    assert before <= record.datetime_created <= storage.db_now()
+    assert not record.cancelled
+    assert storage.get_job("j") == record
+    with pytest.raises(InvalidInputError):
+        storage.create_job(study_id, "j", "mod:fn", 5)
+    for bad_id, n in (("", 1), ("x" * 65, 1), ("k", -1)):
+        with pytest.raises(InvalidInputError):
+            storage.create_job(study_id, bad_id, "mod:fn", n)
+    with pytest.raises(StudyNotFoundError):
+        storage.create_job(10**6, "other", "mod:fn", 1)
+    for call in (
+        lambda: storage.get_job("nope"),
+        lambda: storage.cancel_job("nope"),
+        lambda: storage.job_progress("nope"),
+        lambda: storage.mark_job_settled("nope"),
+        lambda: storage.take_wakeup_turn("nope", 1.0),
+        lambda: storage.claim_trial(study_id, job_id="nope"),
+    ):
+        with pytest.raises(JobNotFoundError):
+            call()
+    other = new_study(storage, name="other")
+    with pytest.raises(JobNotFoundError):
+        storage.claim_trial(other, job_id="j")  # a job of another study
+
+
+def test_a_job_gets_n_trials_then_nothing_owed(storage: BaseStorage) -> None:
+    study_id = new_study(storage)
+    job_id = new_job(storage, study_id, 2)
+    first = claim(storage, study_id, job_id=job_id, worker="w")
+    second = claim(storage, study_id, job_id=job_id)
+    assert (first.job_id, second.job_id) == (job_id, job_id)
+    assert storage.get_trial(study_id, first.number).job_id == job_id
+    spare = storage.claim_trial(study_id, job_id=job_id)
+    assert spare.status == ClaimStatus.NOTHING_OWED and spare.trial is None
+    # Without a job a claim still creates trials; they do not count toward the job.
+    assert claim(storage, study_id).job_id is None
+    complete(storage, study_id, first, 1.0)
+    storage.finish_trial(study_id, second.trial_id, TrialState.FAIL)  # no retry: still counts
+    assert storage.claim_trial(study_id, job_id=job_id).status == ClaimStatus.NOTHING_OWED
+    progress = storage.job_progress(job_id)
+    assert progress.counts == {TrialState.COMPLETE: 1, TrialState.FAIL: 1}
+    assert progress.owed == 0 and progress.settled and progress.wanted == 0
+
+
+def test_a_retry_replaces_its_failed_trial_in_the_jobs_count(storage: BaseStorage) -> None:
+    study_id = new_study(storage)
+    job_id = new_job(storage, study_id, 2)
+    first = claim(storage, study_id, job_id=job_id)
+    claim(storage, study_id, job_id=job_id)
+    storage.enqueue_trial(study_id, {"x": 0.9})  # WAITING of no job: number 2
+    failed = storage.finish_trial(study_id, first.trial_id, TrialState.FAIL, retry_limit=1)
+    retry = failed.retry
+    assert retry is not None and retry.job_id == job_id and retry.number == 3
+    progress = storage.job_progress(job_id)
+    # The failed trial is left out: the retry stands for it.
+    assert progress.counts == {TrialState.RUNNING: 1, TrialState.WAITING: 1}
+    assert progress.owed == 0 and progress.wanted == 1 and not progress.settled
+    # The job's own WAITING trial comes first, before the older one of no job...
+    taken = claim(storage, study_id, job_id=job_id)
+    assert taken.number == retry.number and taken.job_id == job_id
+    # ...and the unowned one is not taken for a job that is owed nothing.
+    assert storage.claim_trial(study_id, job_id=job_id).status == ClaimStatus.NOTHING_OWED
+    assert storage.get_trial(study_id, 2).state == TrialState.WAITING
+    # A claim without a job never takes a job's WAITING trial.
+    failed_again = storage.finish_trial(study_id, taken.trial_id, TrialState.FAIL, retry_limit=2)
+    assert failed_again.retry is not None
+    plain = claim(storage, study_id)
+    assert plain.number == 2 and plain.job_id is None
+    assert claim(storage, study_id).number == failed_again.retry.number + 1  # a new trial
+    assert storage.get_trial(study_id, failed_again.retry.number).state == TrialState.WAITING
+
+
+def test_a_job_takes_a_waiting_trial_of_no_job_while_owed(storage: BaseStorage) -> None:
+    study_id = new_study(storage, max_trials=3)
+    storage.enqueue_trial(study_id, {"x": 0.1})
+    storage.enqueue_trial(study_id, {"x": 0.2})
+    job_id = new_job(storage, study_id, 1)
+    taken = claim(storage, study_id, job_id=job_id, waiting_number=1)
+    assert taken.number == 1 and taken.job_id == job_id
+    assert taken.system_attrs["fixed_params"] == {"x": 0.2}
+    assert storage.get_trial(study_id, 1).job_id == job_id
+    assert storage.claim_trial(study_id, job_id=job_id).status == ClaimStatus.NOTHING_OWED
+    assert storage.job_progress(job_id).counts == {TrialState.RUNNING: 1}
+    # The cap holds for a job as for any claim.
+    big = new_job(storage, study_id, 5, job_id="job-2")
+    assert claim(storage, study_id, job_id=big).number == 0  # the WAITING one left
+    assert claim(storage, study_id, job_id=big).number == 2
+    capped = storage.claim_trial(study_id, job_id=big)
+    assert capped.status == ClaimStatus.CAP_REACHED
+    progress = storage.job_progress(big)
+    assert progress.at_cap and progress.owed == 3 and progress.wanted == 0
+    assert progress.unfinished == 2 and not progress.settled
+
+
+def test_a_cancelled_job_claims_nothing_and_its_waiting_trials_fail(storage: BaseStorage) -> None:
+    study_id = new_study(storage)
+    job_id = new_job(storage, study_id, 3)
+    running = claim(storage, study_id, job_id=job_id)
+    failed = claim(storage, study_id, job_id=job_id)
+    retry = storage.finish_trial(study_id, failed.trial_id, TrialState.FAIL, retry_limit=1).retry
+    assert retry is not None
+    storage.cancel_job(job_id)
+    assert storage.get_job(job_id).cancelled
+    cancelled = storage.claim_trial(study_id, job_id=job_id)
+    assert cancelled.status == ClaimStatus.CANCELLED and cancelled.trial is None
+    # Its WAITING retry, which no claim would take now, is failed; the running trial runs on.
+    gone = storage.get_trial(study_id, retry.number)
+    assert gone.state == TrialState.FAIL and gone.fail_reason
+    assert storage.get_trial(study_id, running.number).state == TrialState.RUNNING
+    assert claim(storage, study_id).number == 3  # a claim without a job: a new trial
+    progress = storage.job_progress(job_id)
+    assert progress.wanted == 0 and not progress.settled
+    complete(storage, study_id, running, 1.0)
+    assert storage.job_progress(job_id).settled
+    assert storage.list_active_jobs() == []
+
+
+def test_job_progress_and_the_active_list(storage: BaseStorage) -> None:
+    study_id = new_study(storage)
+    first = new_job(storage, study_id, 3, job_id="a")
+    second = new_job(storage, study_id, 1, job_id="b")
+    progress = storage.job_progress(first)
+    assert progress.job == storage.get_job(first)
+    assert progress.counts == {} and progress.owed == 3 and not progress.at_cap
+    assert progress.last_claim is None and progress.wanted == 3
+    assert progress.job.datetime_created <= progress.now <= storage.db_now()
+    trial = claim(storage, study_id, job_id=first)
+    progress = storage.job_progress(first)
+    assert progress.counts == {TrialState.RUNNING: 1} and progress.owed == 2
+    assert progress.last_claim is not None and progress.last_claim <= progress.now
+    assert progress.unfinished == 1 and progress.wanted == 2
+    complete(storage, study_id, trial, 0.5)
+    assert storage.job_progress(first).counts == {TrialState.COMPLETE: 1}
+    assert [j.job_id for j in storage.list_active_jobs()] == [first, second]
+    storage.mark_job_settled(second)
+    assert [j.job_id for j in storage.list_active_jobs()] == [first]
+    storage.delete_study(study_id)
+    assert storage.list_active_jobs() == []
+
+
+def test_racing_job_claims_create_exactly_the_jobs_trials(storage: BaseStorage) -> None:
+    study_id = new_study(storage)
+    job_id = new_job(storage, study_id, 30)
+    statuses: list[ClaimStatus] = []
+    lock = threading.Lock()
+
+    def claims() -> None:
+        for _ in range(6):  # 8 threads x 6 claims for 30 trials
+            result = storage.claim_trial(study_id, job_id=job_id)
+            with lock:
+                statuses.append(result.status)
+
+    race(8, claims)
+    assert statuses.count(ClaimStatus.CLAIMED) == 30
+    assert statuses.count(ClaimStatus.NOTHING_OWED) == 18
+    trials = storage.get_trials(study_id)
+    assert [t.number for t in trials] == list(range(30))
+    assert {t.job_id for t in trials} == {job_id}
+    assert storage.job_progress(job_id).owed == 0
+
+
+def test_one_racing_caller_wins_each_wakeup_turn_and_the_back_off_doubles(
+    storage: BaseStorage,
+) -> None:
+    idle = 0.5  # long enough that a race of 8 callers ends well within it
+    study_id = new_study(storage)
+    job_id = new_job(storage, study_id, 2)
+    assert not storage.take_wakeup_turn(job_id, idle)  # just created: its wake-ups are fresh
+
+    def turns() -> int:
+        won: list[bool] = []
+        race(8, lambda: won.append(storage.take_wakeup_turn(job_id, idle)))
+        return won.count(True)
+
+    time.sleep(idle + 0.1)
+    assert turns() == 1
+    assert turns() == 0  # within the back-off (idle)
+    time.sleep(idle + 0.1)
+    assert turns() == 1  # the back-off is now 2 x idle
+    time.sleep(idle + 0.1)
+    assert turns() == 0
+    time.sleep(idle + 0.1)
+    assert turns() == 1  # 4 x idle from now
+    time.sleep(2 * idle + 0.1)
+    assert turns() == 0
+    # A claim resets it: idle time counts from the claim, and the back-off starts over.
+    claim(storage, study_id, job_id=job_id)
+    assert turns() == 0
+    time.sleep(idle + 0.1)
+    assert turns() == 1
+    time.sleep(idle + 0.1)
+    assert turns() == 1
+    storage.cancel_job(job_id)
+    time.sleep(2 * idle + 0.1)
+    assert turns() == 0  # a cancelled job needs no wake-up

@@ -58,27 +58,30 @@ def test_a_long_trial_keeps_getting_heartbeats(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     storage = RDBStorage(f"sqlite:///{tmp_path}/long.db")
-    study = hq.create_study(storage=storage, settings=FAST)
+    # A 0.25 s lease: without renewals the 0.5 s trial's lease would expire twice over.
+    study = hq.create_study(
+        storage=storage, settings=hq.Settings(heartbeat_interval=0.05, heartbeat_grace=0.25)
+    )
     beats: list[list[int]] = []
-    record = storage.record_heartbeat
+    record = storage.renew_leases
 
     def spy(trial_ids: Any) -> None:
         beats.append(list(trial_ids))
         record(trial_ids)
 
-    monkeypatch.setattr(storage, "record_heartbeat", spy)
+    monkeypatch.setattr(storage, "renew_leases", spy)
     seen: dict[str, Any] = {}
 
     def long_objective(trial: hq.Trial) -> float:
-        time.sleep(0.5)  # ten intervals; twice the grace below
+        time.sleep(0.5)  # ten intervals; twice the lease
         seen["threads"] = len(heartbeat_threads())
-        seen["stale"] = storage.find_stale_trials(0.25, study.study_id)
+        seen["stale"] = storage.find_expired_leases(study.study_id)
         seen["trial_id"] = trial._trial_id
         return 1.0
 
     study.optimize(long_objective, n_trials=1)
     assert seen["threads"] == 1
-    assert seen["stale"] == []  # its heartbeat column kept advancing while it ran
+    assert seen["stale"] == []  # its lease kept being renewed while it ran
     assert len(beats) >= 3 and all(ids == [seen["trial_id"]] for ids in beats)
     assert study.trials[0].state == hq.TrialState.COMPLETE
     assert wait_for_no_heartbeat_thread() == []

@@ -1,4 +1,4 @@
-"""One lifecycle: optimize() and ask/tell end a trial the same way (constraints, retries, pruning)."""
+"""One lifecycle: optimize() and ask/tell end a trial alike (constraints, retries, pruning)."""
 
 from __future__ import annotations
 
@@ -45,9 +45,7 @@ def _suggest_x(trial: Trial) -> float:
 
 
 @pytest.mark.parametrize("path", ["optimize", "tell"])
-def test_a_constraints_function_that_raises_fails_the_trial(
-    storage: str | None, path: str
-) -> None:
+def test_a_constraints_function_that_raises_fails_the_trial(storage: str | None, path: str) -> None:
     study = _study(storage, constraints_func=broken_constraints)
     if path == "optimize":
         frozen = _through_optimize(study, _suggest_x)

@@ -91,7 +91,13 @@ def test_two_processes_share_one_study(mysql_url: str, tmp_path: Path) -> None:
 
 
 def test_killed_process_leaves_no_trial_running(mysql_url: str, tmp_path: Path) -> None:
-    hq.create_study(study_name="distributed-example", storage=mysql_url, max_trials=12)
+    # The lease is the study's: 1.5 s, whatever each process's own settings say.
+    hq.create_study(
+        study_name="distributed-example",
+        storage=mysql_url,
+        max_trials=12,
+        settings=hq.Settings(heartbeat_interval=0.2, heartbeat_grace=1.5),
+    )
     hang = tmp_path / "hang.py"
     hang.write_text(
         textwrap.dedent(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 import hpo_queue as hq
 from hpo_queue.distributions import FloatDistribution
 from hpo_queue.settings import Settings
+from hpo_queue.study._lifecycle import reap_expired_leases
 from hpo_queue.trial import TrialState
 from hpo_queue.worker.task_runner import run_trial_task
 
@@ -29,13 +31,15 @@ def raises(trial):
 def reaped_meanwhile(trial):
     # As when the store was unreachable longer than the heartbeat grace: another worker's
     # reaper failed this trial (and queued its retry) before its result could be written.
-    import time
-    from hpo_queue.study._lifecycle import reap_stale_trials
+    from hpo_queue.study._lifecycle import REAPED_REASON_PREFIX
+    from hpo_queue.trial import TrialState
     x = trial.suggest_float("x", -10, 10)
     trial._write_params()  # what the 50 ms timer does: the parameters are in the store
-    time.sleep(0.05)
-    if trial.number == 0:
-        assert reap_stale_trials(trial.study.storage, 0.01, 2, study_id=trial.study.study_id)
+    if trial.number == 0:  # what another node's reaper does once the lease ran out
+        assert trial.study.storage.finish_trial(
+            trial.study.study_id, trial._trial_id, TrialState.FAIL,
+            fail_reason=f"{REAPED_REASON_PREFIX}: no heartbeat; presumed dead.", retry_limit=2,
+        )
     return (x - 2) ** 2
 """
 
@@ -107,25 +111,34 @@ def test_an_objective_error_fails_with_traceback_and_is_retried_only_on_request(
     assert retry.system_attrs["retry_of"] == first.number
 
 
-def test_a_task_redelivered_after_its_worker_died_runs_the_retry(settings: Settings) -> None:
-    study = hq.create_study(study_name="s", storage=settings.storage_url, max_trials=1)
+def test_a_dead_workers_trial_is_requeued_once_its_lease_runs_out(settings: Settings) -> None:
+    study = hq.create_study(
+        study_name="s", storage=settings.storage_url, max_trials=1, settings=settings
+    )
     storage = study.storage
     # The first delivery claimed a trial, chose x, then its process was killed.
     dead = storage.claim_trial(study.study_id, worker="gone:1", task_key="k").trial
     assert dead is not None
     storage.set_trial_params(dead.trial_id, {"x": 1.5}, {"x": FloatDistribution(-10, 10)})
 
-    result = run_trial_task(settings, "s", "hq_runner_objectives:quadratic", "k")
+    # Delivered again while its lease runs: the trial is covered, nothing new is claimed.
+    again = run_trial_task(settings, "s", "hq_runner_objectives:quadratic", "k")
+    assert again["status"] == "duplicate" and again["running_elsewhere"] is True
+    assert len(study.trials) == 1
 
-    assert result["status"] == "finished"
-    assert result["state"] == "COMPLETE"
+    time.sleep(study.lease_seconds + 0.2)
+    (reaped,) = reap_expired_leases(storage, settings.max_retries, study_id=study.study_id)
+    assert reaped.trial.number == 0 and reaped.retry is not None
+
+    result = run_trial_task(settings, "s", "hq_runner_objectives:quadratic", "wake-up")
+    assert result["status"] == "finished" and result["state"] == "COMPLETE"
     trials = study.trials
     assert [t.state for t in trials] == [TrialState.FAIL, TrialState.COMPLETE]
     assert "presumed dead" in (trials[0].fail_reason or "")
     assert trials[1].params == {"x": 1.5}
-    # Delivered once more: the outcome is already there.
+    # The old message once more: its trial was replaced, and the cap is reached.
     assert run_trial_task(settings, "s", "hq_runner_objectives:quadratic", "k")["status"] == (
-        "duplicate"
+        "cap_reached"
     )
     assert len(study.trials) == 2
 

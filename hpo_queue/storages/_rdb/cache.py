@@ -31,7 +31,10 @@ class StudyTrialCache:
     """Finished trials of one study, read once; unfinished ones are re-read on refresh.
 
     Trial rows of a study are inserted under the study row lock, so their ids commit in
-    increasing order: "id > the largest id seen" finds every new trial.
+    increasing order: "id > the largest id seen" finds every new trial. A finished trial's
+    row is final: its superseded mark is written in the transaction that fails it, and its
+    lease is cleared then, so only the unfinished trials (state, lease, job, params, values)
+    need reading again.
     """
 
     def __init__(self) -> None:

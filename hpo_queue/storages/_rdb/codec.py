@@ -1,4 +1,4 @@
-"""Rows to records: FrozenTrial and StudyRecord from rows, and floats MySQL cannot hold."""
+"""Rows to records: trials, studies and jobs from rows, and floats MySQL cannot hold."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hpo_queue.distributions import (
     distribution_to_dict,
 )
 from hpo_queue.storages._rdb import schema
-from hpo_queue.storages._records import StudyRecord
+from hpo_queue.storages._records import JobRecord, StudyRecord
 from hpo_queue.storages._validation import dumps_json
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._state import TrialState
@@ -52,6 +52,8 @@ class TrialCodec:
             worker=row.worker,
             fail_reason=row.fail_reason,
             constraints=json.loads(row.constraints_json) if row.constraints_json else None,
+            job_id=row.job_id,
+            lease_expires_at=row.lease_expires_at,
         )
 
     def _distributions(self, text: str) -> dict[str, BaseDistribution]:
@@ -75,6 +77,21 @@ def study_record(row: AnyRow) -> StudyRecord:
         max_trials=row.max_trials,
         datetime_created=row.datetime_created,
         options=json.loads(row.options_json),
+        lease_seconds=float(row.lease_seconds),
+    )
+
+
+def job_record(row: AnyRow) -> JobRecord:
+    """The job of a ``hq_jobs`` row."""
+    return JobRecord(
+        job_id=row.job_id,
+        study_id=row.study_id,
+        objective_ref=row.objective_ref,
+        n_trials=row.n_trials,
+        error_retries=row.error_retries,
+        queue=row.queue,
+        datetime_created=row.datetime_created,
+        cancelled=bool(row.cancelled),
     )
 
 

@@ -23,7 +23,7 @@ from hpo_queue.storages._validation import MAX_NAME_LENGTH
 
 # Raised by each migration in migrations/versions (one revision per version): a store at
 # another version is refused until `hpo-queue storage upgrade` brings it here.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -58,6 +58,8 @@ studies = Table(
     Column("n_failed", Integer, nullable=False, default=0),
     Column("n_waiting", Integer, nullable=False, default=0),
     Column("datetime_created", _DateTime, nullable=False),
+    # How long a RUNNING trial lives without a lease renewal (version 3).
+    Column("lease_seconds", _Double, nullable=False, default=60.0),
     mysql_engine="InnoDB",
 )
 
@@ -101,15 +103,56 @@ trials = Table(
     Column("task_key", String(255), nullable=True),
     Column("datetime_start", _DateTime, nullable=True),
     Column("datetime_complete", _DateTime, nullable=True),
-    Column("heartbeat", _DateTime, nullable=True),
     # How many intermediate values the trial has stored: a reader that holds that many
     # already skips reading them again, and the history skips the intermediate-values
     # query for trials that never reported. (Version 2 marks this column: version-1 stores
     # of pre-release builds had a has_reports flag instead.)
     Column("n_reports", Integer, nullable=False, default=0),
+    # Version 3. The lease of a RUNNING trial, on the database's clock (clock.py), and the
+    # study's lease_seconds when it was claimed, so that a renewal is one UPDATE of
+    # "now + lease_seconds" whatever the trial's study.
+    Column("lease_expires_at", _DateTime, nullable=True),
+    Column("lease_seconds", _Double, nullable=True),
+    # The job (one submit) the trial was claimed for, and 1 once a retry replaced this
+    # failed trial (it then no longer counts toward its job). Written in the transaction
+    # that fails the trial, so a finished trial's row never changes again (the cache).
+    Column("job_id", String(64), nullable=True),
+    Column("superseded", SmallInteger, nullable=False, default=0),
     UniqueConstraint("study_id", "number", name="uq_hq_trials_study_number"),
     UniqueConstraint("study_id", "task_key", name="uq_hq_trials_study_task"),
     Index("ix_hq_trials_study_state", "study_id", "state", "number"),
+    # A job's claims: its WAITING trials, and its trials counted toward what it is owed.
+    Index("ix_hq_trials_study_job_state", "study_id", "job_id", "state", "number"),
+    mysql_engine="InnoDB",
+)
+
+jobs = Table(
+    "hq_jobs",
+    metadata,
+    # What one submit asked for (version 3): the store's record of the work it is owed, so
+    # wake-ups (Celery messages) can be lost, duplicated and re-sent.
+    Column("job_id", String(64), primary_key=True),
+    Column(
+        "study_id",
+        Integer,
+        ForeignKey("hq_studies.study_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("objective_ref", _Text, nullable=False),
+    Column("n_trials", Integer, nullable=False),
+    Column("error_retries", Integer, nullable=False),
+    Column("queue", String(255), nullable=True),
+    # Every time below is on the database's clock (clock.py).
+    Column("datetime_created", _DateTime, nullable=False),
+    Column("cancelled", SmallInteger, nullable=False, default=0),
+    Column("settled", SmallInteger, nullable=False, default=0),
+    Column("last_claim_at", _DateTime, nullable=True),
+    # take_wakeup_turn's back-off: no turn before next_wakeup_at; the back-off taken last
+    # (NULL since the last claim, which resets it).
+    Column("next_wakeup_at", _DateTime, nullable=True),
+    Column("wakeup_backoff", _Double, nullable=True),
+    Index("ix_hq_jobs_study", "study_id"),
+    Index("ix_hq_jobs_active", "settled", "cancelled", "datetime_created"),
     mysql_engine="InnoDB",
 )
 

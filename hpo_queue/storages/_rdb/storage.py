@@ -2,11 +2,12 @@
 
 Every state change is one short transaction. Trial creation locks the study row, which
 serializes numbering and makes the max_trials check exact however many processes race.
+Leases and job times are on the database's clock (``clock.py``); the jobs' SQL is in
+``jobs.py``, the study lock in ``locking.py``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import json
 import logging
@@ -25,33 +26,50 @@ from hpo_queue.distributions import BaseDistribution
 from hpo_queue.exceptions import (
     DuplicatedStudyError,
     InvalidInputError,
+    JobNotFoundError,
     SearchSpaceExhausted,
     StorageError,
     StudyNotFoundError,
     TrialNotFoundError,
 )
-from hpo_queue.storages._base import BaseStorage, FixedParamsHook
-from hpo_queue.storages._rdb import schema
+from hpo_queue.storages._base import (
+    DEFAULT_LEASE_SECONDS,
+    BaseStorage,
+    FixedParamsHook,
+)
+from hpo_queue.storages._rdb import jobs, schema
 from hpo_queue.storages._rdb.cache import TrialCache, read_intermediate_after
+from hpo_queue.storages._rdb.clock import utc_after, utc_now
 from hpo_queue.storages._rdb.codec import (
     TrialCodec,
     encode_float,
     inserted_id,
+    job_record,
     params_payload,
     study_record,
 )
-from hpo_queue.storages._rdb.engine import get_engine
+from hpo_queue.storages._rdb.engine import DEFAULT_POOL_SIZE, get_engine
+from hpo_queue.storages._rdb.locking import at_cap, lock_study_row
 from hpo_queue.storages._rdb.retry import run_with_retry
 from hpo_queue.storages._rdb.schema_version import open_schema
+from hpo_queue.storages._rdb.trial_rows import (
+    TrialStart,
+    insert_retry,
+    insert_trial,
+    take_waiting,
+)
 from hpo_queue.storages._records import (
     Claim,
     ClaimStatus,
+    FinishResult,
+    JobProgress,
+    JobRecord,
     StudyRecord,
     StudySummary,
     TrialSnapshot,
 )
 from hpo_queue.storages._url import mask_url, normalize_url
-from hpo_queue.storages._validation import check_name, utcnow
+from hpo_queue.storages._validation import check_job, check_lease_seconds, check_name, utcnow
 from hpo_queue.storages._validation import dumps_json as _dumps
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._state import TrialState
@@ -64,6 +82,7 @@ _logger = logging.getLogger("hpo_queue.storage")
 _T = schema.trials
 _S = schema.studies
 _IV = schema.intermediate_values
+_J = schema.jobs
 
 _R = TypeVar("_R")
 
@@ -74,14 +93,19 @@ class RDBStorage(BaseStorage):
     Args:
         url: mysql://user:pass@host/db (PyMySQL), mysql+pymysql://..., sqlite:///file.db,
             postgresql://... (needs a driver), or None for a database held in this process.
+        pool_size: the most connections this process opens to the store (default 2), shared
+            by every RDBStorage of the same URL and pool size in the process; a thread waits
+            for a free one rather than opening more (no overflow), so a fleet of N worker
+            processes holds at most N x pool_size connections of the server's limit. A
+            worker needs two: one for its trial, one for the lease renewals.
     """
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, pool_size: int = DEFAULT_POOL_SIZE) -> None:
         self._url = normalize_url(url)
         self.url = mask_url(self._url)
         self.backend = self._url.get_backend_name()
         self.is_in_memory = self.backend == "sqlite" and not self._url.database
-        self._engine = get_engine(self._url)
+        self._engine = get_engine(self._url, pool_size)
         self._memory_lock: AbstractContextManager[Any] = (
             threading.RLock() if self.is_in_memory else nullcontext()
         )
@@ -106,17 +130,6 @@ class RDBStorage(BaseStorage):
             return run_with_retry(attempt, what=what, attempts=attempts)
         except OperationalError as exc:
             raise StorageError(f"Could not {what} on {self.url}: {_short_reason(exc)}") from exc
-
-    def _lock_study_row(self, conn: Connection, study_id: int) -> AnyRow:
-        query = select(_S.c.next_number, _S.c.n_failed, _S.c.n_waiting, _S.c.max_trials).where(
-            _S.c.study_id == study_id
-        )
-        if self.backend != "sqlite":  # SQLite's BEGIN IMMEDIATE already holds the lock.
-            query = query.with_for_update()
-        row = conn.execute(query).one_or_none()
-        if row is None:
-            raise StudyNotFoundError(f"Study id {study_id} no longer exists.")
-        return row
 
     def _ensure_schema(self) -> None:
         """Create the tables in a new database, or check an existing store's schema version."""
@@ -148,8 +161,10 @@ class RDBStorage(BaseStorage):
         pruner_config: dict[str, Any],
         max_trials: int | None,
         options: dict[str, Any] | None = None,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
     ) -> StudyRecord:
         check_name("Study name", study_name)
+        lease_seconds = check_lease_seconds(lease_seconds)
         created = utcnow()
 
         def create(conn: Connection) -> int:
@@ -165,6 +180,7 @@ class RDBStorage(BaseStorage):
                     n_failed=0,
                     n_waiting=0,
                     datetime_created=created,
+                    lease_seconds=lease_seconds,
                 )
             )
             return inserted_id(result)
@@ -203,6 +219,7 @@ class RDBStorage(BaseStorage):
             trial_ids = select(_T.c.trial_id).where(_T.c.study_id == study_id)
             conn.execute(delete(_IV).where(_IV.c.trial_id.in_(trial_ids)))
             conn.execute(delete(_T).where(_T.c.study_id == study_id))
+            conn.execute(delete(_J).where(_J.c.study_id == study_id))
             conn.execute(
                 delete(schema.study_attrs).where(schema.study_attrs.c.study_id == study_id)
             )
@@ -323,21 +340,16 @@ class RDBStorage(BaseStorage):
         fixed_params_hook: FixedParamsHook | None = None,
         use_waiting: bool = True,
         waiting_number: int | None = None,
+        job_id: str | None = None,
     ) -> Claim:
         """Create (or take an enqueued) RUNNING trial, in one transaction under the study lock.
 
-        Args:
-            worker: who runs the trial (hostname:pid), shown in status views.
-            task_key: an idempotency key (a Celery task id): a second claim with the same key
-                returns the first trial with status DUPLICATE instead of creating another.
-            fixed_params: parameters the trial must use (a retry of a failed trial).
-            system_attrs: extra attributes stored on the trial.
-            fixed_params_hook: called with the up-to-date trial list while the lock is held;
-                returns fixed params (a grid point) or raises SearchSpaceExhausted.
-            use_waiting: take the oldest WAITING (enqueued) trial first if there is one.
-            waiting_number: take this WAITING trial (a retry the caller queued) if it is
-                still WAITING, before any other.
+        See :meth:`BaseStorage.claim_trial`: without ``job_id`` only WAITING trials of no
+        job are taken; with one, the job's own WAITING trials first, then (while the job is
+        owed a trial) a WAITING trial of no job or a new trial. ``waiting_number`` names a
+        WAITING trial to take first among those the claim may take.
         """
+        _dumps(system_attrs or {})  # fail on unstorable attrs before taking the lock
 
         def claim(conn: Connection) -> Claim:
             if task_key is not None:
@@ -346,42 +358,43 @@ class RDBStorage(BaseStorage):
                 ).one_or_none()
                 if row is not None:
                     return Claim(ClaimStatus.DUPLICATE, self._codec.trial_from_row(row, {}))
-            study = self._lock_study_row(conn, study_id)
-            now = utcnow()
-            if use_waiting and study.n_waiting > 0 and fixed_params is None:
-                waiting = select(_T).where(
-                    _T.c.study_id == study_id, _T.c.state == int(TrialState.WAITING)
+            study = lock_study_row(conn, study_id)
+            job = None
+            if job_id is not None:
+                job = jobs.read_job_row(conn, job_id)
+                if job.study_id != study_id:
+                    raise JobNotFoundError(
+                        f"Job {job_id!r} belongs to study id {job.study_id}, not {study_id}."
+                    )
+                if job.cancelled:
+                    return Claim(ClaimStatus.CANCELLED, detail=f"job {job_id!r} was cancelled")
+            start = TrialStart(
+                worker=worker,
+                task_key=task_key,
+                now=utcnow(),
+                lease_expires_at=study.db_now
+                + datetime.timedelta(seconds=float(study.lease_seconds)),
+                lease_seconds=float(study.lease_seconds),
+                job_id=job_id,
+            )
+            may_take_waiting = use_waiting and study.n_waiting > 0 and fixed_params is None
+            if may_take_waiting and job_id is not None:
+                trial = take_waiting(conn, self._codec, study_id, job_id, waiting_number, start)
+                if trial is not None:
+                    return self._claimed(conn, trial, study.db_now)
+            if (
+                job is not None
+                and job.n_trials - jobs.counted_trials(conn, study_id, job.job_id) <= 0
+            ):
+                return Claim(
+                    ClaimStatus.NOTHING_OWED,
+                    detail=f"job {job_id!r} has all of its {job.n_trials} trial(s)",
                 )
-                row = None
-                if waiting_number is not None:
-                    row = conn.execute(waiting.where(_T.c.number == waiting_number)).one_or_none()
-                if row is None:
-                    row = conn.execute(waiting.order_by(_T.c.number).limit(1)).one_or_none()
-                if row is not None:
-                    conn.execute(
-                        update(_T)
-                        .where(_T.c.trial_id == row.trial_id)
-                        .values(
-                            state=int(TrialState.RUNNING),
-                            worker=worker,
-                            task_key=task_key,
-                            datetime_start=now,
-                            heartbeat=now,
-                        )
-                    )
-                    conn.execute(
-                        update(_S)
-                        .where(_S.c.study_id == study_id)
-                        .values(n_waiting=_S.c.n_waiting - 1)
-                    )
-                    trial = dataclasses.replace(
-                        self._codec.trial_from_row(row, {}),
-                        state=TrialState.RUNNING,
-                        worker=worker,
-                        datetime_start=now,
-                    )
-                    return Claim(ClaimStatus.CLAIMED, trial)
-            if _at_cap(study):
+            if may_take_waiting:
+                trial = take_waiting(conn, self._codec, study_id, None, waiting_number, start)
+                if trial is not None:
+                    return self._claimed(conn, trial, study.db_now)
+            if at_cap(study):
                 return Claim(
                     ClaimStatus.CAP_REACHED,
                     detail=f"max_trials={study.max_trials} reached",
@@ -395,19 +408,23 @@ class RDBStorage(BaseStorage):
                     return Claim(ClaimStatus.EXHAUSTED, detail=str(exc))
             if params is not None:
                 attrs["fixed_params"] = params
-            trial = _insert_trial(
+            trial = insert_trial(
                 conn,
                 study_id,
                 study.next_number,
                 TrialState.RUNNING,
                 system_attrs=attrs,
-                worker=worker,
-                task_key=task_key,
-                now=now,
+                start=start,
             )
-            return Claim(ClaimStatus.CLAIMED, trial)
+            return self._claimed(conn, trial, study.db_now)
 
         return self._transaction(claim, "claim a trial")
+
+    @staticmethod
+    def _claimed(conn: Connection, trial: FrozenTrial, db_now: datetime.datetime) -> Claim:
+        if trial.job_id is not None:
+            jobs.record_claim(conn, trial.job_id, db_now)
+        return Claim(ClaimStatus.CLAIMED, trial)
 
     def enqueue_trial(
         self,
@@ -421,10 +438,10 @@ class RDBStorage(BaseStorage):
         _dumps(user_attrs or {})  # fail on unstorable attrs before taking the lock
 
         def enqueue(conn: Connection) -> FrozenTrial | None:
-            study = self._lock_study_row(conn, study_id)
-            if _at_cap(study):
+            study = lock_study_row(conn, study_id)
+            if at_cap(study):
                 return None
-            return _insert_trial(
+            return insert_trial(
                 conn,
                 study_id,
                 study.next_number,
@@ -467,7 +484,7 @@ class RDBStorage(BaseStorage):
 
         def write(conn: Connection) -> None:
             # The trial row first: its exclusive lock then covers the foreign-key check of
-            # the insert, so a heartbeat updating the same row cannot deadlock with this.
+            # the insert, so a lease renewal updating the same row cannot deadlock with this.
             conn.execute(
                 update(_T).where(_T.c.trial_id == trial_id).values(n_reports=_T.c.n_reports + 1)
             )
@@ -484,19 +501,42 @@ class RDBStorage(BaseStorage):
         except IntegrityError:  # the step was stored already (a retried write)
             self._transaction(overwrite, "store an intermediate value")
 
-    def record_heartbeat(self, trial_ids: Iterable[int]) -> None:
-        ids = list(trial_ids)
+    def renew_leases(self, trial_ids: Iterable[int]) -> None:
+        """Extend the leases of these RUNNING trials to now + their lease_seconds.
+
+        The database computes the new leases on its own clock, in one UPDATE per 500 trials.
+        """
+        ids = sorted(set(trial_ids))  # one row order for every renewer: fewer deadlocks
         if not ids:
             return
-        now = utcnow()
-        self._transaction(
-            lambda conn: conn.execute(
+
+        def renew(conn: Connection) -> None:
+            for start in range(0, len(ids), 500):
+                conn.execute(
+                    update(_T)
+                    .where(
+                        _T.c.trial_id.in_(ids[start : start + 500]),
+                        _T.c.state == int(TrialState.RUNNING),
+                    )
+                    .values(lease_expires_at=utc_after(_T.c.lease_seconds))
+                )
+
+        self._transaction(renew, "renew leases")
+
+    def renew_leases_of_workers(self, workers: Iterable[str]) -> int:
+        """Extend the leases of the RUNNING trials these workers run; how many there were."""
+        names = sorted(set(workers))
+        if not names:
+            return 0
+
+        def renew(conn: Connection) -> int:
+            return conn.execute(
                 update(_T)
-                .where(_T.c.trial_id.in_(ids), _T.c.state == int(TrialState.RUNNING))
-                .values(heartbeat=now)
-            ),
-            "record a heartbeat",
-        )
+                .where(_T.c.worker.in_(names), _T.c.state == int(TrialState.RUNNING))
+                .values(lease_expires_at=utc_after(_T.c.lease_seconds))
+            ).rowcount
+
+        return int(self._transaction(renew, "renew leases"))
 
     def finish_trial(
         self,
@@ -508,10 +548,13 @@ class RDBStorage(BaseStorage):
         fail_reason: str | None = None,
         constraints: Sequence[float] | None = None,
         params: tuple[dict[str, Any], dict[str, BaseDistribution]] | None = None,
-    ) -> bool:
-        """Move a RUNNING trial to a finished state; False if it was no longer RUNNING.
+        retry_limit: int = 0,
+    ) -> FinishResult:
+        """Move a RUNNING trial to a finished state; falsy if it was no longer RUNNING.
 
         ``params`` (params, distributions) not yet written are stored in the same statement.
+        A FAIL within ``retry_limit`` gets its WAITING retry in the same transaction (see
+        :meth:`BaseStorage.finish_trial`).
 
         The check and the write are one statement, so a trial is finished once only even
         when a reaper and its worker race.
@@ -523,42 +566,106 @@ class RDBStorage(BaseStorage):
             "datetime_complete": utcnow(),
             "values_json": _dumps(list(values)) if values is not None else None,
             "fail_reason": fail_reason,
+            "lease_expires_at": None,
         }
         if constraints is not None:
             payload["constraints_json"] = _dumps(list(constraints))
         if params is not None:
             payload.update(params_payload(*params))
 
-        def finish(conn: Connection) -> bool:
+        def finish(conn: Connection) -> FinishResult:
+            study = None
             if state == TrialState.FAIL:
-                self._lock_study_row(conn, study_id)  # lock order: study row, then trial row
+                study = lock_study_row(conn, study_id)  # lock order: study row, then trials
             changed = conn.execute(
                 update(_T)
                 .where(_T.c.trial_id == trial_id, _T.c.state == int(TrialState.RUNNING))
                 .values(**payload)
             ).rowcount
-            if changed and state == TrialState.FAIL:
-                # A failed trial frees its slot under max_trials.
-                conn.execute(
-                    update(_S).where(_S.c.study_id == study_id).values(n_failed=_S.c.n_failed + 1)
-                )
-            return bool(changed)
+            if not changed:
+                return FinishResult(False)
+            if study is None:
+                return FinishResult(True)
+            # A failed trial frees its slot under max_trials.
+            conn.execute(
+                update(_S).where(_S.c.study_id == study_id).values(n_failed=_S.c.n_failed + 1)
+            )
+            retry = None
+            if retry_limit > 0:
+                retry = insert_retry(conn, study_id, study, trial_id, retry_limit)
+            return FinishResult(True, retry)
 
         return self._transaction(finish, "finish a trial")
 
-    def find_stale_trials(
-        self, grace_seconds: float, study_id: int | None = None
-    ) -> list[FrozenTrial]:
-        """RUNNING trials whose heartbeat is older than ``grace_seconds``."""
-        cutoff = utcnow() - datetime.timedelta(seconds=grace_seconds)
+    def find_expired_leases(self, study_id: int | None = None) -> list[FrozenTrial]:
+        """RUNNING trials whose lease has expired by the database's clock (all if None)."""
         query = select(_T).where(
             _T.c.state == int(TrialState.RUNNING),
-            or_(_T.c.heartbeat < cutoff, _T.c.heartbeat.is_(None)),
+            or_(_T.c.lease_expires_at < utc_now(), _T.c.lease_expires_at.is_(None)),
         )
         if study_id is not None:
             query = query.where(_T.c.study_id == study_id)
-        rows = self._transaction(lambda conn: conn.execute(query).all(), "find stale trials")
+        rows = self._transaction(
+            lambda conn: conn.execute(query.order_by(_T.c.trial_id)).all(),
+            "find expired leases",
+        )
         return [self._codec.trial_from_row(r, {}) for r in rows]
+
+    def db_now(self) -> datetime.datetime:
+        """The database server's clock (naive UTC)."""
+        now: datetime.datetime = self._transaction(
+            lambda conn: conn.execute(select(utc_now())).scalar_one(), "read the clock"
+        )
+        return now
+
+    # -- jobs ------------------------------------------------------------------------------
+
+    def create_job(
+        self,
+        study_id: int,
+        job_id: str,
+        objective_ref: str,
+        n_trials: int,
+        error_retries: int = 0,
+        queue: str | None = None,
+    ) -> JobRecord:
+        """Record a job before its wake-ups are sent. Raises InvalidInputError for a used id."""
+        check_job(job_id, n_trials, error_retries)
+        try:
+            return self._transaction(
+                lambda conn: jobs.create_job(
+                    conn, study_id, job_id, objective_ref, n_trials, error_retries, queue
+                ),
+                "create a job",
+            )
+        except IntegrityError:
+            raise InvalidInputError(
+                f"A job with id {job_id!r} exists already; give each submit a new id."
+            ) from None
+
+    def get_job(self, job_id: str) -> JobRecord:
+        return job_record(
+            self._transaction(lambda conn: jobs.read_job_row(conn, job_id), "read a job")
+        )
+
+    def cancel_job(self, job_id: str) -> None:
+        """Mark a job cancelled; its WAITING trials, which no claim takes any more, FAIL."""
+        now = utcnow()
+        self._transaction(lambda conn: jobs.cancel_job(conn, job_id, now), "cancel a job")
+
+    def job_progress(self, job_id: str) -> JobProgress:
+        return self._transaction(lambda conn: jobs.job_progress(conn, job_id), "read a job")
+
+    def list_active_jobs(self) -> list[JobRecord]:
+        return self._transaction(jobs.list_active_jobs, "list jobs")
+
+    def mark_job_settled(self, job_id: str) -> None:
+        self._transaction(lambda conn: jobs.mark_job_settled(conn, job_id), "settle a job")
+
+    def take_wakeup_turn(self, job_id: str, idle_seconds: float) -> bool:
+        return self._transaction(
+            lambda conn: jobs.take_wakeup_turn(conn, job_id, idle_seconds), "take a wake-up turn"
+        )
 
     def study_id_of_trial(self, trial_id: int) -> int:
         row = self._transaction(
@@ -639,57 +746,6 @@ def _lost_creation_race(exc: BaseException | None) -> bool:
     # MariaDB (1684): a table "was skipped since its definition is being modified by
     # concurrent DDL statement", when another process creates it in the same moment.
     return "already exists" in str(exc) or "concurrent DDL" in str(exc)
-
-
-def _at_cap(study_row: AnyRow) -> bool:
-    """Whether the study's non-failed trials already number max_trials (row locked)."""
-    return study_row.max_trials is not None and (
-        study_row.next_number - study_row.n_failed >= study_row.max_trials
-    )
-
-
-def _insert_trial(
-    conn: Connection,
-    study_id: int,
-    number: int,
-    state: TrialState,
-    *,
-    system_attrs: dict[str, Any],
-    user_attrs: dict[str, Any] | None = None,
-    worker: str | None = None,
-    task_key: str | None = None,
-    now: datetime.datetime | None = None,
-) -> FrozenTrial:
-    """Insert trial ``number`` and advance the study's counters; the study row is locked."""
-    result = conn.execute(
-        insert(_T).values(
-            study_id=study_id,
-            number=number,
-            state=int(state),
-            params_json="{}",
-            distributions_json="{}",
-            user_attrs_json=_dumps(user_attrs or {}),
-            system_attrs_json=_dumps(system_attrs),
-            n_reports=0,
-            worker=worker,
-            task_key=task_key,
-            datetime_start=now,
-            heartbeat=now,
-        )
-    )
-    counters: dict[str, Any] = {"next_number": number + 1}
-    if state == TrialState.WAITING:
-        counters["n_waiting"] = _S.c.n_waiting + 1
-    conn.execute(update(_S).where(_S.c.study_id == study_id).values(**counters))
-    return FrozenTrial(
-        number=number,
-        state=state,
-        user_attrs=dict(user_attrs or {}),
-        system_attrs=system_attrs,
-        datetime_start=now,
-        trial_id=inserted_id(result),
-        worker=worker,
-    )
 
 
 def _short_reason(exc: DBAPIError) -> str:
