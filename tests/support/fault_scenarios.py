@@ -95,6 +95,23 @@ def pool_process_terminated(cluster: FaultCluster) -> Outcome:
     )
 
 
+def warm_shutdown(cluster: FaultCluster) -> Outcome:
+    """SIGTERM to a worker's main process (systemd stop, Kubernetes eviction): it finishes
+    its running trials and exits; the other worker takes the rest."""
+    study = cluster.create_study(CAP)
+    _two_workers(cluster)
+    started = time.monotonic()
+    cluster.start_submit(CAP)
+    cluster.wait_for_complete(study, 6)
+    fault_at = store_clock(study)
+    cluster.signal_worker(0, signal.SIGTERM, group=False)
+    outcome = _finish(
+        cluster, "warm shutdown (SIGTERM to a worker)", study, started, cap=CAP, fault_at=fault_at
+    )
+    outcome.checks["the stopped worker exited by itself"] = cluster.workers[0].poll() is not None
+    return outcome
+
+
 def cold_shutdown_and_restart(cluster: FaultCluster) -> Outcome:
     """SIGQUIT (a cold shutdown) of one worker, then a new worker in its place."""
     study = cluster.create_study(CAP)
@@ -364,6 +381,7 @@ def bursts_racing_for_the_cap(cluster: FaultCluster) -> Outcome:
 SHORT: list[Scenario] = [
     node_lost,
     pool_process_terminated,
+    warm_shutdown,
     cold_shutdown_and_restart,
     redis_restart(5.0),
     mariadb_outage(10.0),
