@@ -79,6 +79,25 @@ def table(results: dict[str, list[Outcome]], lease: float) -> str:
     return "\n".join(rows)
 
 
+def merged(old: str, new: str) -> str:
+    """The old table with the new run's rows put in (by fault name) and its note appended."""
+
+    def rows(text: str) -> dict[str, str]:
+        return {
+            line.split("|")[1].strip(): line
+            for line in text.splitlines()
+            if line.startswith("| ") and not line.startswith("| fault")
+        }
+
+    old_rows, new_rows = rows(old), rows(new)
+    table_lines = [line for line in new.splitlines() if line.startswith("|")][:2]
+    table_lines += [new_rows.get(name, line) for name, line in old_rows.items()]
+    table_lines += [line for name, line in new_rows.items() if name not in old_rows]
+    notes = [line for line in old.splitlines() if line and not line.startswith("|")]
+    notes += [line for line in new.splitlines() if line.startswith("Measured at")]
+    return "\n".join(table_lines) + "\n\n" + "\n\n".join(dict.fromkeys(notes))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="runs of each fault")
@@ -114,6 +133,8 @@ def main() -> int:
         path = ROOT / "RELIABILITY.md"
         doc = path.read_text()
         start, end = doc.index(MARK_BEGIN) + len(MARK_BEGIN), doc.index(MARK_END)
+        if args.only:  # a partial run adds its rows and keeps the others' rows and notes
+            text = merged(doc[start:end], text)
         path.write_text(doc[:start] + "\n" + text + "\n" + doc[end:])
     return 0 if all(o.ok for outs in results.values() for o in outs) else 1
 
