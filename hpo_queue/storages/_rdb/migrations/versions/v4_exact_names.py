@@ -43,7 +43,11 @@ def upgrade() -> None:
     """Give the name and key columns a binary no-pad collation on MySQL; record version 4."""
     bind = op.get_bind()
     if bind.dialect.name == "mysql":
-        collation = "utf8mb4_nopad_bin" if bind.dialect.is_mariadb else "utf8mb4_0900_bin"
+        collation = (
+            "utf8mb4_nopad_bin"
+            if getattr(bind.dialect, "is_mariadb", False)
+            else "utf8mb4_0900_bin"
+        )
         _set_collation(collation)
     _set_version(4)
 
@@ -52,7 +56,11 @@ def downgrade() -> None:
     """Back to version 3: the server's default utf8mb4 collation again."""
     bind = op.get_bind()
     if bind.dialect.name == "mysql":
-        _set_collation("utf8mb4_general_ci" if bind.dialect.is_mariadb else "utf8mb4_0900_ai_ci")
+        _set_collation(
+            "utf8mb4_general_ci"
+            if getattr(bind.dialect, "is_mariadb", False)
+            else "utf8mb4_0900_ai_ci"
+        )
     _set_version(3)
 
 
