@@ -48,6 +48,11 @@ def normalize_url(url: str | None) -> URL:
             f"Unsupported database {parsed.drivername!r} in storage URL; "
             "use mysql://, sqlite:/// or postgresql://."
         )
+    if dialect == "sqlite" and parsed.host:
+        raise StorageURLError(
+            f"SQLite URL {mask_url(url)!r} names a host; a file is sqlite:///relative.db "
+            "(three slashes) or sqlite:////absolute/path.db (four)."
+        )
     if drivername == "postgresql":
         drivername = _postgres_driver()
     parsed = parsed.set(drivername=drivername)
