@@ -156,10 +156,5 @@ def _listing(pairs: Iterable[tuple[str, int]]) -> str:
 
 def job_fail_reasons(job: TrialJob) -> dict[str, list[int]]:
     """The job's failed trials grouped by the first line of their reason."""
-    grouped: dict[str, list[int]] = {}
-    for trial in job.study.get_trials(deepcopy=False, states=[TrialState.FAIL]):
-        if trial.job_id != job.job_id or "retried_as" in trial.system_attrs:
-            continue
-        lines = (trial.fail_reason or "no reason recorded").strip().splitlines()
-        grouped.setdefault(lines[-1] if lines else "", []).append(trial.number)
-    return grouped
+    trials = job.study.get_trials(deepcopy=False, states=[TrialState.FAIL])
+    return _common.group_fail_reasons(t for t in trials if t.job_id == job.job_id)
