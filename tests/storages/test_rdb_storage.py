@@ -187,6 +187,44 @@ def test_claim_can_take_a_given_waiting_trial(storage_url: str) -> None:
     assert again.trial is not None and again.trial.number == first.number
 
 
+def _job_row_writes(storage: RDBStorage) -> list[str]:
+    """Record the UPDATEs ``storage`` sends to the jobs table from now on."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("UPDATE") and "hq_jobs" in statement:
+            statements.append(statement)
+
+    event.listen(storage._engine, "before_cursor_execute", record)
+    return statements
+
+
+def test_claims_in_quick_succession_write_the_job_row_once(storage_url: str) -> None:
+    study = hq.create_study(storage=storage_url)
+    storage = study.storage
+    assert isinstance(storage, RDBStorage)
+    storage.create_job(study.study_id, "burst", "mod:fn", 5)
+    writes = _job_row_writes(storage)
+    for _ in range(4):  # well within CLAIM_RECORD_RESOLUTION of each other
+        claim = storage.claim_trial(study.study_id, job_id="burst")
+        assert claim.status == ClaimStatus.CLAIMED
+    assert len(writes) == 1  # the first claim is recorded; the others find it fresh
+    progress = storage.job_progress("burst")
+    assert progress.last_claim is not None and progress.last_claim <= progress.now
+
+    # A wake-up turn taken since leaves a back-off pending: the next claim writes to end it.
+    assert storage.take_wakeup_turn("burst", idle_seconds=0.0)
+    storage.claim_trial(study.study_id, job_id="burst")
+    assert len(writes) == 3  # the turn's write, then the claim's
+    with storage._engine.connect() as conn:
+        row = conn.execute(
+            sa.text("SELECT next_wakeup_at, wakeup_backoff FROM hq_jobs WHERE job_id = 'burst'")
+        ).one()
+    assert tuple(row) == (None, None)
+
+
 def _intermediate_value_reads(storage: RDBStorage) -> list[str]:
     """Record the SELECTs ``storage`` sends to the intermediate values table from now on."""
     from sqlalchemy import event

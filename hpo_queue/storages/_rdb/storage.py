@@ -393,7 +393,7 @@ class RDBStorage(BaseStorage):
             if may_take_waiting and job_id is not None:
                 trial = take_waiting(conn, self._codec, study_id, job_id, waiting_number, start)
                 if trial is not None:
-                    return self._claimed(conn, trial, study.db_now)
+                    return self._claimed(conn, trial, job, study.db_now)
             if (
                 job is not None
                 and job.n_trials - jobs.counted_trials(conn, study_id, job.job_id) <= 0
@@ -405,7 +405,7 @@ class RDBStorage(BaseStorage):
             if may_take_waiting:
                 trial = take_waiting(conn, self._codec, study_id, None, waiting_number, start)
                 if trial is not None:
-                    return self._claimed(conn, trial, study.db_now)
+                    return self._claimed(conn, trial, job, study.db_now)
             if at_cap(study):
                 return Claim(
                     ClaimStatus.CAP_REACHED,
@@ -428,14 +428,16 @@ class RDBStorage(BaseStorage):
                 system_attrs=attrs,
                 start=start,
             )
-            return self._claimed(conn, trial, study.db_now)
+            return self._claimed(conn, trial, job, study.db_now)
 
         return self._transaction(claim, "claim a trial")
 
     @staticmethod
-    def _claimed(conn: Connection, trial: FrozenTrial, db_now: datetime.datetime) -> Claim:
-        if trial.job_id is not None:
-            jobs.record_claim(conn, trial.job_id, db_now)
+    def _claimed(
+        conn: Connection, trial: FrozenTrial, job: AnyRow | None, db_now: datetime.datetime
+    ) -> Claim:
+        if job is not None:  # a claim for a job: the trial is the job's now
+            jobs.record_claim(conn, job, db_now)
         return Claim(ClaimStatus.CLAIMED, trial)
 
     def enqueue_trial(
