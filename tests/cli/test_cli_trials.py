@@ -15,7 +15,8 @@ from hpo_queue.cli import main
 
 @pytest.fixture
 def study_url(sqlite_url: str) -> str:
-    study = hq.create_study(storage=sqlite_url, study_name="s")
+    # AutoSampler records the method that chose each trial; `trials` shows it.
+    study = hq.create_study(storage=sqlite_url, study_name="s", sampler=hq.samplers.AutoSampler())
     for value in (2.0, 0.5, 1.25):
         trial = study.ask()
         trial.suggest_float("x", -5, 5)
@@ -64,7 +65,7 @@ def test_trials_json(study_url: str, capsys: pytest.CaptureFixture[str]) -> None
     assert data[0]["params"]["kind"] in ("a", "b")
     assert isinstance(data[0]["duration"], float) and data[0]["duration"] >= 0
     assert data[0]["started"].startswith("20")
-    # The default sampler records the method that chose each trial (start-up: Sobol points).
+    # AutoSampler records the method that chose each trial (start-up: Sobol points).
     assert [t["method"] for t in data] == ["qmc"] * 4
 
 
