@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -122,3 +126,171 @@ def test_trials_dataframe_columns() -> None:
     else:
         frame = study.trials_dataframe()
         assert list(frame["number"]) == [0, 1, 2]
+
+
+# -- scripts written for Optuna, run in their own process with only the import changed --------
+
+
+def as_hpo_queue(script: str) -> str:
+    """An Optuna script with its imports pointed at hpo_queue, and nothing else changed."""
+    return (
+        textwrap.dedent(script)
+        .replace("import optuna\n", "import hpo_queue as optuna\n")
+        .replace("from optuna.", "from hpo_queue.")
+        .replace("from optuna import", "from hpo_queue import")
+    )
+
+
+def run_script(tmp_path: Path, script: str, *args: str, name: str = "script.py") -> str:
+    """Run the ported script with this checkout on the path; its stdout."""
+    path = tmp_path / name
+    path.write_text(as_hpo_queue(script))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run(
+        [sys.executable, str(path), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+# Optuna's "easy parallelization" guide: each process loads the study and stops at 10
+# COMPLETE trials between them. Optuna may overshoot by up to one trial per process.
+PARALLEL_SCRIPT = """
+import random
+import sys
+import time
+
+import optuna
+from optuna.study import MaxTrialsCallback
+from optuna.trial import TrialState
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def objective(trial):
+    x = trial.suggest_float("x", -10, 10)
+    time.sleep(random.random() * 0.05)
+    if random.random() < 0.3:
+        raise optuna.TrialPruned()
+    return (x - 2) ** 2
+
+
+if __name__ == "__main__":
+    study = optuna.load_study(study_name="parallel", storage=sys.argv[1])
+    study.optimize(
+        objective,
+        n_trials=50,
+        n_jobs=2,
+        callbacks=[MaxTrialsCallback(10, states=(TrialState.COMPLETE,))],
+    )
+"""
+
+
+@pytest.mark.slow
+def test_max_trials_callback_is_exact_however_many_processes_race(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    import hpo_queue as hq
+
+    study = hq.create_study(study_name="parallel", storage=sqlite_url)
+    path = tmp_path / "parallel.py"
+    path.write_text(as_hpo_queue(PARALLEL_SCRIPT))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    processes = [
+        subprocess.Popen([sys.executable, str(path), sqlite_url], env=env, stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    for process in processes:
+        _, err = process.communicate(timeout=240)
+        assert process.returncode == 0, err.decode()[-3000:]
+    counts = study.storage.count_trials_by_state(study.study_id)
+    assert counts[hq.TrialState.COMPLETE] == 10
+    assert hq.TrialState.RUNNING not in counts
+
+
+def test_max_trials_callback_counts_every_state_with_states_none() -> None:
+    import hpo_queue as hq
+
+    def objective(trial: hq.Trial) -> float:
+        if trial.number % 3 == 0:
+            raise hq.TrialPruned()
+        if trial.number % 3 == 1:
+            raise ValueError("a failing objective")
+        return trial.suggest_float("x", 0, 1)
+
+    study = hq.create_study()
+    study.optimize(
+        objective,
+        n_jobs=3,
+        catch=(ValueError,),
+        callbacks=[hq.study.MaxTrialsCallback(7, states=None)],
+    )
+    assert len(study.trials) == 7
+
+
+def test_study_stop_from_a_callback_ends_optimize() -> None:
+    import hpo_queue as hq
+
+    def stop_at_three(study: hq.Study, trial: hq.FrozenTrial) -> None:
+        if trial.number == 2:
+            study.stop()
+
+    study = hq.create_study()
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=20, callbacks=[stop_at_three])
+    assert len(study.trials) == 3
+
+
+RETRY_SCRIPT = """
+import optuna
+from optuna.storages import RetryFailedTrialCallback
+
+storage = optuna.storages.RDBStorage(
+    url="sqlite:///retry.db",
+    heartbeat_interval=60,
+    grace_period=120,
+    failed_trial_callback=RetryFailedTrialCallback(max_retry=3),
+)
+study = optuna.create_study(storage=storage, study_name="retry")
+trial = study.ask()
+trial.suggest_float("x", 0, 1)
+print(RetryFailedTrialCallback.retried_trial_number(trial.study.trials[0]))
+print(storage.lost_trial_max_retries)
+"""
+
+
+def test_retry_failed_trial_callback_sets_how_often_lost_trials_rerun(tmp_path: Path) -> None:
+    import hpo_queue as hq
+
+    assert run_script(tmp_path, RETRY_SCRIPT).split() == ["None", "3"]
+
+    def lose_the_store(trial: hq.Trial) -> float:
+        trial.suggest_float("x", 0, 1)
+        raise hq.exceptions.StorageError("the store went away")  # a lost trial, re-run
+
+    for max_retry, expected in ((1, 2), (3, 3)):
+        storage = hq.storages.RDBStorage(
+            f"sqlite:///{tmp_path / f'lost{max_retry}.db'}",
+            failed_trial_callback=hq.storages.RetryFailedTrialCallback(max_retry=max_retry),
+        )
+        study = hq.create_study(storage=storage)
+        study.optimize(lose_the_store, n_trials=2, catch=(hq.exceptions.StorageError,))
+        trials = study.trials
+        assert len(trials) == expected  # the third is the WAITING retry that max_retry allows
+        retry = trials[1]
+        assert hq.storages.RetryFailedTrialCallback.retried_trial_number(retry) == 0
+        assert hq.storages.RetryFailedTrialCallback.retry_history(retry) == [0]
+        assert retry.params == trials[0].params
+
+
+def test_unsupported_storage_arguments_are_named_errors(tmp_path: Path) -> None:
+    import hpo_queue as hq
+
+    with pytest.raises(hq.exceptions.UnsupportedArgumentError, match="engine_kwargs"):
+        hq.storages.RDBStorage(f"sqlite:///{tmp_path / 'a.db'}", engine_kwargs={"echo": True})
+    with pytest.raises(hq.exceptions.UnsupportedArgumentError, match="RetryFailedTrialCallback"):
+        hq.storages.RDBStorage(f"sqlite:///{tmp_path / 'a.db'}", failed_trial_callback=print)

@@ -298,7 +298,7 @@ def finish(
         except Exception as exc:
             outcome = Outcome(TrialState.FAIL, fail_reason=f"constraints_func failed: {exc!r}")
     if outcome.lost:
-        limit = study.settings.max_retries
+        limit = lost_trial_retry_limit(study.storage, study.settings.max_retries)
     elif outcome.state == TrialState.FAIL and not (outcome.fail_reason or "").startswith(
         INTERRUPTED_REASON_PREFIX
     ):
@@ -391,6 +391,13 @@ def _write_patiently(
         return changed
 
 
+def lost_trial_retry_limit(storage: BaseStorage, max_retries: int) -> int:
+    """How often a lost trial is re-run: the storage's RetryFailedTrialCallback, else the
+    settings' ``max_retries``."""
+    override = storage.lost_trial_max_retries
+    return max_retries if override is None else override
+
+
 @dataclasses.dataclass(frozen=True)
 class Reaped:
     """A trial the reaper failed as lost (as it was when found), and its WAITING retry."""
@@ -412,6 +419,7 @@ def reap_expired_leases(
     moved to FAIL, with its WAITING retry (None: retried enough already, or the study is at
     its cap).
     """
+    max_retries = lost_trial_retry_limit(storage, max_retries)
     reaped = []
     names: dict[int, str] = {}
     for trial in storage.find_expired_leases(study_id):
