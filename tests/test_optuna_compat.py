@@ -294,3 +294,60 @@ def test_unsupported_storage_arguments_are_named_errors(tmp_path: Path) -> None:
         hq.storages.RDBStorage(f"sqlite:///{tmp_path / 'a.db'}", engine_kwargs={"echo": True})
     with pytest.raises(hq.exceptions.UnsupportedArgumentError, match="RetryFailedTrialCallback"):
         hq.storages.RDBStorage(f"sqlite:///{tmp_path / 'a.db'}", failed_trial_callback=print)
+
+
+CONSTRAINED_SCRIPT = """
+import optuna
+
+
+def objective(trial):
+    x = trial.suggest_float("x", -15, 30)
+    y = trial.suggest_float("y", -15, 30)
+    trial.set_user_attr("constraint", (x - 5) ** 2 + y**2 - 25)
+    return x**2 + y**2
+
+
+def constraints(trial):
+    return [trial.user_attrs["constraint"]]
+
+
+sampler = optuna.samplers.TPESampler(
+    n_startup_trials=5,
+    multivariate=True,
+    group=False,
+    constant_liar=True,
+    consider_endpoints=True,
+    prior_weight=None,
+    consider_magic_clip=None,
+    warn_independent_sampling=False,
+    constraints_func=constraints,
+    seed=0,
+)
+study = optuna.create_study(sampler=sampler)
+study.optimize(objective, n_trials=20)
+print(len(study.trials), study.best_trial.system_attrs.get("constraints", "stored"))
+print(all(t.constraints is not None for t in study.trials))
+"""
+
+
+def test_tpe_sampler_takes_optunas_arguments(tmp_path: Path) -> None:
+    assert run_script(tmp_path, CONSTRAINED_SCRIPT).split()[-1] == "True"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"gamma": lambda n: n // 10}, "gamma"),
+        ({"weights": lambda n: [1.0] * n}, "weights"),
+        ({"group": True}, "group"),
+        ({"consider_prior": False}, "consider_prior"),
+        ({"n_startup_trails": 3}, "unknown argument 'n_startup_trails'"),
+    ],
+)
+def test_unsupported_sampler_arguments_are_named_errors(
+    kwargs: dict[str, object], match: str
+) -> None:
+    import hpo_queue as hq
+
+    with pytest.raises(hq.exceptions.UnsupportedArgumentError, match=match):
+        hq.samplers.TPESampler(**kwargs)  # type: ignore[arg-type]

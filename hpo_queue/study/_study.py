@@ -498,6 +498,7 @@ def create_study(
     """
     dirs = _directions(direction, directions)
     cap = _check_max_trials(max_trials)
+    constraints_func = constraints_func or _sampler_constraints(sampler)
     if sampler is not None and not isinstance(sampler, BaseSampler):
         raise InvalidInputError(f"sampler must be an hpo_queue sampler, got {sampler!r}.")
     if pruner is not None and not isinstance(pruner, BasePruner):
@@ -573,7 +574,14 @@ def load_study(
             )
         study_name = names[0]
     record = resolved.get_study(study_name)
+    constraints_func = constraints_func or _sampler_constraints(sampler)
     return Study(record, resolved, sampler, pruner, settings, constraints_func)
+
+
+def _sampler_constraints(sampler: BaseSampler | None) -> ConstraintsFunc | None:
+    """A constraints function given to the sampler, as Optuna's samplers take it."""
+    func = getattr(sampler, "constraints_func", None)
+    return func if callable(func) else None
 
 
 def delete_study(*, study_name: str, storage: StorageArg) -> None:
