@@ -8,7 +8,15 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from hpo_queue import distributions, exceptions, logging, pruners, samplers, storages
+from hpo_queue import (
+    distributions,
+    exceptions,
+    logging,
+    pruners,
+    samplers,
+    search_space,
+    storages,
+)
 from hpo_queue.exceptions import HpoQueueError, TrialPruned
 from hpo_queue.settings import Settings
 from hpo_queue.storages import StudySummary
@@ -44,5 +52,6 @@ __all__ = [
     "logging",
     "pruners",
     "samplers",
+    "search_space",
     "storages",
 ]

@@ -351,3 +351,141 @@ def test_unsupported_sampler_arguments_are_named_errors(
 
     with pytest.raises(hq.exceptions.UnsupportedArgumentError, match=match):
         hq.samplers.TPESampler(**kwargs)  # type: ignore[arg-type]
+
+
+# Optuna's "User-Defined Sampler" tutorial (SimulatedAnnealingSampler), and a user's pruner.
+USER_SAMPLER_SCRIPT = """
+import numpy as np
+import optuna
+
+
+class SimulatedAnnealingSampler(optuna.samplers.BaseSampler):
+    def __init__(self, temperature=100, seed=None):
+        self._rng = np.random.RandomState(seed)
+        self._temperature = temperature
+        self._current_trial = None
+        self._independent_sampler = optuna.samplers.RandomSampler(seed=seed)
+        self.calls = {"before": 0, "after": 0}
+
+    def before_trial(self, study, trial):
+        self.calls["before"] += 1
+
+    def after_trial(self, study, trial, state, values):
+        self.calls["after"] += 1
+
+    def sample_relative(self, study, trial, search_space):
+        if search_space == {}:
+            return {}
+        prev_trial = study.trials[-2]
+        if self._current_trial is None or prev_trial.value <= self._current_trial.value:
+            probability = 1.0
+        else:
+            probability = np.exp(
+                (self._current_trial.value - prev_trial.value) / self._temperature
+            )
+        self._temperature *= 0.9
+        if self._rng.uniform(0, 1) < probability:
+            self._current_trial = prev_trial
+        params = {}
+        for param_name, param_distribution in search_space.items():
+            if not isinstance(param_distribution, optuna.distributions.FloatDistribution):
+                raise NotImplementedError("Only suggest_float() is supported")
+            current_value = self._current_trial.params[param_name]
+            width = (param_distribution.high - param_distribution.low) * 0.1
+            neighbor_low = max(current_value - width, param_distribution.low)
+            neighbor_high = min(current_value + width, param_distribution.high)
+            params[param_name] = self._rng.uniform(neighbor_low, neighbor_high)
+        return params
+
+    def infer_relative_search_space(self, study, trial):
+        return optuna.search_space.intersection_search_space(study.get_trials(deepcopy=False))
+
+    def sample_independent(self, study, trial, param_name, param_distribution):
+        independent_sampler = optuna.samplers.RandomSampler()
+        return independent_sampler.sample_independent(study, trial, param_name, param_distribution)
+
+
+class LastValuePruner(optuna.pruners.BasePruner):
+    def prune(self, study, trial):
+        step = trial.last_step
+        if step is None:
+            return False
+        completed = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+        return len(completed) >= 3 and trial.intermediate_values[step] > study.best_value * 10
+
+
+def objective(trial):
+    x = trial.suggest_float("x", -10, 10)
+    y = trial.suggest_float("y", -5, 5)
+    trial.report(x**2 + y, 0)
+    if trial.should_prune():
+        raise optuna.TrialPruned()
+    return x**2 + y
+
+
+sampler = SimulatedAnnealingSampler(seed=1)
+study = optuna.create_study(sampler=sampler, pruner=LastValuePruner())
+study.optimize(objective, n_trials=30)
+trial = study.ask()
+trial.suggest_float("x", -10, 10)
+study.tell(trial, 1.0)
+print(len(study.trials), sampler.calls["before"], sampler.calls["after"])
+print(study.best_value < 5)
+try:
+    study.submit("objectives:objective", n_trials=1)
+except optuna.exceptions.InvalidInputError as exc:
+    print("refused:", exc)
+"""
+
+
+def test_a_user_sampler_and_pruner_written_for_optuna_run(tmp_path: Path) -> None:
+    lines = run_script(tmp_path, USER_SAMPLER_SCRIPT).splitlines()
+    assert lines[0] == "31 31 31"
+    assert lines[1] == "True"
+    assert lines[2].startswith("refused: Workers cannot rebuild the study's sampler")
+    assert "__main__" in lines[2]
+
+
+def test_a_user_sampler_is_stored_by_reference_and_rebuilt(sqlite_url: str) -> None:
+    import hpo_queue as hq
+    from tests.support.user_samplers import HalfRandomSampler
+
+    study = hq.create_study(storage=sqlite_url, sampler=HalfRandomSampler(scale=0.5))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    assert all(t.params["x"] <= 0.5 for t in study.trials)
+    again = hq.load_study(study_name=study.study_name, storage=sqlite_url)
+    assert isinstance(again.sampler, HalfRandomSampler) and again.sampler.scale == 0.5
+    stored = study.storage.get_study(study.study_name).sampler_config
+    assert stored == {
+        "name": "tests.support.user_samplers:HalfRandomSampler",
+        "kwargs": {"scale": 0.5},
+    }
+
+
+def test_a_study_whose_user_sampler_cannot_be_imported_stays_readable(sqlite_url: str) -> None:
+    import hpo_queue as hq
+
+    storage = hq.storages.get_storage(sqlite_url)
+    storage.create_study(
+        "elsewhere",
+        (hq.StudyDirection.MINIMIZE,),
+        {"name": "not_here:Sampler", "kwargs": {}},
+        hq.pruners.NopPruner().to_config(),
+        None,
+    )
+    study = hq.load_study(study_name="elsewhere", storage=sqlite_url)
+    assert study.trials == []
+    with pytest.raises(hq.exceptions.ConfigError, match="not_here:Sampler"):
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+
+
+def test_intersection_search_space() -> None:
+    import hpo_queue as hq
+
+    study = hq.create_study()
+    study.optimize(
+        lambda t: t.suggest_float("x", 0, 1) + t.suggest_int(f"n{t.number % 2}", 0, 3), n_trials=4
+    )
+    space = hq.search_space.intersection_search_space(study.trials)
+    assert list(space) == ["x"]
+    assert hq.search_space.IntersectionSearchSpace().calculate(study) == space

@@ -29,7 +29,7 @@ from hpo_queue.distributions import BaseDistribution
 from hpo_queue.exceptions import StorageError, TrialPruned
 from hpo_queue.logging import get_logger
 from hpo_queue.samplers import BaseSampler
-from hpo_queue.storages import BaseStorage, Claim
+from hpo_queue.storages import BaseStorage, Claim, ClaimStatus
 from hpo_queue.storages._records import FinishResult
 from hpo_queue.storages._validation import utcnow
 from hpo_queue.trial._frozen import FrozenTrial
@@ -112,7 +112,7 @@ def claim(
         def hook(trials: Sequence[FrozenTrial]) -> dict[str, Any] | None:
             return sampler.fixed_params_for_new_trial(TrialHistory(directions, trials))
 
-    return study.storage.claim_trial(
+    result = study.storage.claim_trial(
         study.study_id,
         worker=worker_name(),
         task_key=task_key,
@@ -123,6 +123,13 @@ def claim(
         waiting_number=waiting_number,
         job_id=job_id,
     )
+    if (
+        result.status == ClaimStatus.CLAIMED
+        and result.trial is not None
+        and type(sampler).before_trial is not BaseSampler.before_trial
+    ):
+        sampler.before_trial(study._history(), result.trial)
+    return result
 
 
 # -- judging an outcome -----------------------------------------------------------------------
@@ -297,6 +304,10 @@ def finish(
             )
         except Exception as exc:
             outcome = Outcome(TrialState.FAIL, fail_reason=f"constraints_func failed: {exc!r}")
+    sampler = study.sampler
+    if type(sampler).after_trial is not BaseSampler.after_trial:
+        # As in Optuna: before the result is written, with the state and values it will have.
+        sampler.after_trial(study._history(), snapshot, outcome.state, outcome.values)
     if outcome.lost:
         limit = lost_trial_retry_limit(study.storage, study.settings.max_retries)
     elif outcome.state == TrialState.FAIL and not (outcome.fail_reason or "").startswith(

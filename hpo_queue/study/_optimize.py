@@ -116,6 +116,8 @@ def optimize(
             before(study)
 
     def loop() -> None:
+        if n_jobs > 1:
+            study.sampler.reseed_rng()  # as Optuna, in each of the threads
         while state.take_slot() and not study._stop_requested:
             if deadline is not None and time.monotonic() >= deadline:
                 return

@@ -6,10 +6,12 @@ import uuid
 from collections.abc import Callable, Container, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from hpo_queue._user_classes import NOT_PORTABLE_KEY, is_user_reference
 from hpo_queue.broker.job import TrialJob
 from hpo_queue.broker.submit import submit_trials
 from hpo_queue.directions import StudyDirection
 from hpo_queue.exceptions import (
+    ConfigError,
     DuplicatedStudyError,
     InvalidInputError,
     MissingDependencyError,
@@ -22,7 +24,9 @@ from hpo_queue.exceptions import (
 )
 from hpo_queue.logging import configure_from_settings
 from hpo_queue.pruners import BasePruner, MedianPruner, pruner_from_config
+from hpo_queue.pruners._unavailable import UnavailablePruner
 from hpo_queue.samplers import AutoSampler, BaseSampler, sampler_from_config
+from hpo_queue.samplers._unavailable import UnavailableSampler
 from hpo_queue.settings import Settings
 from hpo_queue.storages import (
     BaseStorage,
@@ -70,9 +74,9 @@ class Study:
         self._record = record
         self._storage = storage
         self._study_id = record.study_id
-        self.sampler = sampler or sampler_from_config(record.sampler_config)
-        self.pruner = pruner or pruner_from_config(record.pruner_config)
         self.settings = settings or Settings.load()
+        self.sampler = sampler or _stored_sampler(record, self.settings)
+        self.pruner = pruner or _stored_pruner(record, self.settings)
         configure_from_settings(self.settings)
         self._stop_requested = False
         stored_ref = record.options.get("constraints_func")
@@ -411,7 +415,39 @@ class Study:
         Returns:
             A job handle: ``wait(timeout=None, progress=False)``, ``counts()``, ``cancel()``.
         """
+        for kind, config in (
+            ("sampler", self._record.sampler_config),
+            ("pruner", self._record.pruner_config),
+        ):
+            if config.get(NOT_PORTABLE_KEY):
+                raise InvalidInputError(
+                    f"Workers cannot rebuild the study's {kind} {config['name']}: "
+                    f"{config[NOT_PORTABLE_KEY]}. Define it at the top level of a module the "
+                    "workers can import and allow (HPO_OBJECTIVE_MODULES), built with JSON "
+                    "arguments, or run the trials here with study.optimize()."
+                )
         return submit_trials(self, objective, n_trials, error_retries=retries, queue=queue)
+
+
+def _stored_sampler(record: StudyRecord, settings: Settings) -> BaseSampler:
+    """The study's sampler; a user's that cannot be rebuilt here raises only when used."""
+    config = record.sampler_config
+    if not is_user_reference(config.get("name")):
+        return sampler_from_config(config)
+    try:
+        return sampler_from_config(config, settings.objective_modules)
+    except ConfigError as exc:
+        return UnavailableSampler(config, str(exc))
+
+
+def _stored_pruner(record: StudyRecord, settings: Settings) -> BasePruner:
+    config = record.pruner_config
+    if not is_user_reference(config.get("name")):
+        return pruner_from_config(config)
+    try:
+        return pruner_from_config(config, settings.objective_modules)
+    except ConfigError as exc:
+        return UnavailablePruner(config, str(exc))
 
 
 def trial_records(
