@@ -489,3 +489,78 @@ def test_intersection_search_space() -> None:
     space = hq.search_space.intersection_search_space(study.trials)
     assert list(space) == ["x"]
     assert hq.search_space.IntersectionSearchSpace().calculate(study) == space
+
+
+# Optuna's WilcoxonPruner docstring example (instances as steps), and PatientPruner's.
+WILCOXON_SCRIPT = """
+import numpy as np
+import optuna
+
+problems = list(range(20))
+rng = np.random.default_rng(0)
+noise = rng.normal(size=len(problems))
+
+
+def evaluate(x, problem):
+    return (x - 2) ** 2 + noise[problem] + problem / 10
+
+
+def objective(trial):
+    x = trial.suggest_float("x", -10, 10)
+    results = []
+    for i, problem in enumerate(np.random.default_rng(trial.number).permutation(problems)):
+        result = evaluate(x, int(problem))
+        results.append(result)
+        trial.report(result, int(problem))
+        if trial.should_prune():
+            return sum(results) / len(results)
+    return sum(results) / len(results)
+
+
+study = optuna.create_study(
+    sampler=optuna.samplers.RandomSampler(seed=0),
+    pruner=optuna.pruners.WilcoxonPruner(p_threshold=0.1, n_startup_steps=3),
+)
+study.optimize(objective, n_trials=30)
+steps = [len(t.intermediate_values) for t in study.trials]
+print(min(steps) < len(problems), max(steps) == len(problems))
+
+patient = optuna.create_study(
+    direction="maximize",
+    pruner=optuna.pruners.PatientPruner(optuna.pruners.MedianPruner(), patience=1),
+)
+
+
+def plateau(trial):
+    for step in range(10):
+        trial.report(1.0 if step < 3 else 0.5, step)
+        if trial.should_prune():
+            raise optuna.TrialPruned()
+    return 0.5
+
+
+patient.optimize(plateau, n_trials=3)
+print(sorted({t.state.name for t in patient.trials}))
+"""
+
+
+def test_wilcoxon_and_patient_pruners_as_in_optunas_docs(tmp_path: Path) -> None:
+    lines = run_script(tmp_path, WILCOXON_SCRIPT).splitlines()
+    assert lines == ["True True", "['COMPLETE']"]
+
+
+def test_patient_pruner_prunes_a_stalled_trial_without_a_wrapped_pruner() -> None:
+    import hpo_queue as hq
+
+    pruner = hq.pruners.PatientPruner(None, patience=2, min_delta=0.1)
+    history = hq.trial.TrialHistory((hq.StudyDirection.MINIMIZE,), [])
+
+    def trial(*reports: float) -> hq.FrozenTrial:
+        values = dict(enumerate(reports))
+        return hq.FrozenTrial(number=0, state=hq.TrialState.RUNNING, intermediate_values=values)
+
+    assert not pruner.prune(history, trial(1.0, 0.9, 0.8))
+    assert not pruner.prune(history, trial(1.0, 0.9, 0.8, 0.7))
+    assert not pruner.prune(history, trial(1.0, 0.9, 0.95, 0.97, 0.99))  # within min_delta
+    assert pruner.prune(history, trial(1.0, 0.9, 1.2, 1.3, 1.25))
+    assert hq.pruners.pruner_from_config(pruner.to_config()) == pruner

@@ -11,18 +11,22 @@ from hpo_queue.pruners._base import BasePruner
 from hpo_queue.pruners._hyperband import HyperbandPruner
 from hpo_queue.pruners._median import MedianPruner
 from hpo_queue.pruners._nop import NopPruner
+from hpo_queue.pruners._patient import PatientPruner
 from hpo_queue.pruners._percentile import PercentilePruner
 from hpo_queue.pruners._successive_halving import SuccessiveHalvingPruner
 from hpo_queue.pruners._threshold import ThresholdPruner
+from hpo_queue.pruners._wilcoxon import WilcoxonPruner
 
 __all__ = [
     "BasePruner",
     "HyperbandPruner",
     "MedianPruner",
     "NopPruner",
+    "PatientPruner",
     "PercentilePruner",
     "SuccessiveHalvingPruner",
     "ThresholdPruner",
+    "WilcoxonPruner",
     "pruner_from_config",
 ]
 
@@ -32,9 +36,11 @@ _PRUNERS: dict[str, type[BasePruner]] = {
         HyperbandPruner,
         MedianPruner,
         NopPruner,
+        PatientPruner,
         PercentilePruner,
         SuccessiveHalvingPruner,
         ThresholdPruner,
+        WilcoxonPruner,
     )
 }
 
@@ -57,4 +63,7 @@ def pruner_from_config(config: dict[str, Any], allowed_modules: Iterable[str] = 
     if isinstance(config, dict) and is_user_reference(config.get("name")):
         pruner: BasePruner = build_user_object(config, BasePruner, "pruner", allowed_modules)
         return pruner
+    wrapped = config.get("wrapped_pruner") if isinstance(config, dict) else None
+    if isinstance(wrapped, dict):  # PatientPruner's, stored as a config of its own
+        config = {**config, "wrapped_pruner": pruner_from_config(wrapped, allowed_modules)}
     return build_from_config(config, _PRUNERS, "pruner")
