@@ -29,7 +29,7 @@ from hpo_queue.study import (
     get_all_study_summaries,
     load_study,
 )
-from hpo_queue.trial import FrozenTrial, Trial, TrialState
+from hpo_queue.trial import FrozenTrial, Trial, TrialState, create_trial
 
 __all__ = [
     "FrozenTrial",
@@ -43,6 +43,7 @@ __all__ = [
     "TrialState",
     "__version__",
     "create_study",
+    "create_trial",
     "delete_study",
     "distributions",
     "exceptions",

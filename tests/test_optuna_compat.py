@@ -564,3 +564,52 @@ def test_patient_pruner_prunes_a_stalled_trial_without_a_wrapped_pruner() -> Non
     assert not pruner.prune(history, trial(1.0, 0.9, 0.95, 0.97, 0.99))  # within min_delta
     assert pruner.prune(history, trial(1.0, 0.9, 1.2, 1.3, 1.25))
     assert hq.pruners.pruner_from_config(pruner.to_config()) == pruner
+
+
+# Optuna's warm-start recipe: add trials evaluated elsewhere, then optimize on.
+WARM_START_SCRIPT = """
+import optuna
+from optuna.distributions import FloatDistribution, IntDistribution
+from optuna.trial import TrialState
+
+study = optuna.create_study(storage="sqlite:///warm.db", study_name="warm")
+study.add_trial(
+    optuna.trial.create_trial(
+        params={"x": 2.0, "n": 3},
+        distributions={"x": FloatDistribution(-10, 10), "n": IntDistribution(1, 5)},
+        value=4.0,
+        user_attrs={"source": "notebook"},
+        intermediate_values={0: 9.0, 1: 4.0},
+    )
+)
+study.add_trials(
+    [
+        optuna.create_trial(
+            params={"x": 1.0, "n": 1},
+            distributions={"x": FloatDistribution(-10, 10), "n": IntDistribution(1, 5)},
+            value=v,
+        )
+        for v in (3.0, 5.0)
+    ]
+)
+
+
+def objective(trial):
+    return (trial.suggest_float("x", -10, 10) - 2) ** 2 + trial.suggest_int("n", 1, 5)
+
+
+study.optimize(objective, n_trials=3)
+first = study.trials[0]
+complete = study.get_trials(deepcopy=True, states=(TrialState.COMPLETE,))
+print(len(study.trials), len(complete), first.params, first.user_attrs["source"])
+ordered = first.datetime_complete >= first.datetime_start
+print(dict(first.intermediate_values), first.duration is not None, ordered)
+print(study.best_value <= 3.0)
+"""
+
+
+def test_warm_start_with_create_trial_and_add_trials(tmp_path: Path) -> None:
+    lines = run_script(tmp_path, WARM_START_SCRIPT).splitlines()
+    assert lines[0] == "6 6 {'x': 2.0, 'n': 3} notebook"
+    assert lines[1] == "{0: 9.0, 1: 4.0} True True"
+    assert lines[2] == "True"

@@ -353,6 +353,60 @@ class Study:
                     return None
         return self._storage.enqueue_trial(self._study_id, params, user_attrs)
 
+    def add_trial(self, trial: FrozenTrial) -> None:
+        """Add a finished trial made with :func:`hpo_queue.create_trial` (a warm start).
+
+        It takes the next number and counts under max_trials as any trial; its times are
+        those of this call. A WAITING trial is enqueued instead.
+
+        Raises:
+            TrialCapReached: the study is at its cap.
+            InvalidInputError: a RUNNING trial, or one whose values do not fit the study.
+        """
+        if trial.state == TrialState.WAITING:
+            self._storage.enqueue_trial(
+                self._study_id, dict(trial.params), dict(trial.user_attrs) or None
+            )
+            return
+        if not trial.state.is_finished():
+            raise InvalidInputError(f"add_trial takes a finished trial, not {trial.state.name}.")
+        values = None
+        if trial.values is not None:
+            values, problem = lifecycle.check_values(list(trial.values), len(self.directions))
+            if problem is not None:
+                raise InvalidInputError(problem)
+        # Created RUNNING with its params in one transaction (no other process can take it,
+        # as it could a WAITING one), then written and finished at once.
+        claim = self._storage.claim_trial(
+            self._study_id,
+            worker=lifecycle.worker_name(),
+            fixed_params=dict(trial.params),
+            system_attrs=dict(trial.system_attrs),
+            use_waiting=False,
+        )
+        if claim.status == ClaimStatus.CAP_REACHED:
+            raise TrialCapReached(f"Study {self.study_name!r} reached its cap: {claim.detail}.")
+        assert claim.trial is not None
+        trial_id = claim.trial.trial_id
+        self._storage.set_trial_params(trial_id, dict(trial.params), dict(trial.distributions))
+        if trial.user_attrs:
+            self._storage.set_trial_attrs(trial_id, "user", dict(trial.user_attrs))
+        for step, value in sorted(trial.intermediate_values.items()):
+            self._storage.add_intermediate_value(trial_id, step, value)
+        self._storage.finish_trial(
+            self._study_id,
+            trial_id,
+            trial.state,
+            values,
+            fail_reason=trial.fail_reason,
+            constraints=trial.constraints,
+        )
+
+    def add_trials(self, trials: Iterable[FrozenTrial]) -> None:
+        """:meth:`add_trial` for each trial, in order (e.g. another study's trials)."""
+        for trial in trials:
+            self.add_trial(trial)
+
     def stop(self) -> None:
         """Ask a running optimize() in this process to stop after its current trials."""
         self._stop_requested = True
