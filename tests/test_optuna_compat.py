@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -613,3 +614,72 @@ def test_warm_start_with_create_trial_and_add_trials(tmp_path: Path) -> None:
     assert lines[0] == "6 6 {'x': 2.0, 'n': 3} notebook"
     assert lines[1] == "{0: 9.0, 1: 4.0} True True"
     assert lines[2] == "True"
+
+
+def test_optunas_ask_and_tell_cli_as_its_docs_type_it(tmp_path: Path) -> None:
+    # From Optuna's CLI docs, with `hpo-queue` in place of `optuna`.
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+
+    def cli(*args: str) -> str:
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+        done = subprocess.run(
+            [sys.executable, "-m", "hpo_queue", *args], capture_output=True, text=True, env=env
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    cli("create-study", "--storage", url, "--study-name", "demo", "--direction", "minimize")
+    space = json.dumps(
+        {"x": {"name": "FloatDistribution", "attributes": {"low": 0.0, "high": 1.0}}}
+    )
+    asked = json.loads(
+        cli(
+            "ask",
+            "--storage",
+            url,
+            "--study-name",
+            "demo",
+            "--sampler",
+            "TPESampler",
+            "--sampler-kwargs",
+            '{"multivariate": true}',
+            "--search-space",
+            space,
+            "-f",
+            "json",
+        )
+    )
+    assert asked["number"] == 0 and 0.0 <= asked["params"]["x"] <= 1.0
+    cli("tell", "--storage", url, "--study-name", "demo", "--trial-number", "0", "--values", "1.5")
+    cli(
+        "tell",
+        "--storage",
+        url,
+        "--study-name",
+        "demo",
+        "--trial-number",
+        "0",
+        "--values",
+        "2.5",
+        "--skip-if-finished",
+    )
+    best = json.loads(cli("best-trials", "--storage", url, "--study-name", "demo", "-f", "json"))
+    assert [(t["number"], t["value"]) for t in best] == [(0, 1.5)]
+    assert json.loads(cli("study-names", "--storage", url, "-f", "json")) == [{"name": "demo"}]
+    cli(
+        "study",
+        "set-user-attr",
+        "--storage",
+        url,
+        "--study-name",
+        "demo",
+        "--key",
+        "team",
+        "--value",
+        "ml",
+    )
+    import hpo_queue as hq
+
+    assert hq.load_study(study_name="demo", storage=url).user_attrs == {"team": "ml"}
+    if importlib.util.find_spec("yaml") is not None:
+        assert "name: demo" in cli("study-names", "--storage", url, "-f", "yaml")
