@@ -1,14 +1,15 @@
 """History scaling: does the cost of a trial grow with the number of trials before it?
 
 One process runs a single study of ``--trials`` trials with five parameters (three floats, one
-of them on a log scale, an int and a categorical), a cheap objective and the default TPE
-sampler. The time of each trial is the gap between consecutive optimize callbacks; the table
-shows the mean ms per trial over each block of 1,000 trials and the ratio last block / first.
+of them on a log scale, an int and a categorical), a cheap objective and TPESampler
+(``--sampler auto``: hpo-queue's default, AutoSampler). The time of each trial is the gap
+between consecutive optimize callbacks; the table shows the mean ms per trial over each block
+of 1,000 trials and the ratio last block / first.
 
     pip install -e .[bench]
     python benchmarks/history_scaling.py [--trials 5000] [--block 1000]
         [--storage memory sqlite mysql optuna-memory] [--optuna-trials 2000]
-        [--mysql mysql://root@127.0.0.1/bench_history] [--profile FILE]
+        [--mysql mysql://root@127.0.0.1/bench_history] [--profile FILE] [--sampler tpe|auto]
 
 ``mysql`` drops and re-creates the database named in --mysql (default bench_history); ``sqlite``
 uses a fresh file in a temporary directory; ``optuna-memory`` runs Optuna 5's default sampler on
@@ -59,7 +60,7 @@ def _reset_mysql(url: str) -> None:
         conn.close()
 
 
-def _make_study(storage: str, mysql_url: str, workdir: Path) -> tuple[Any, str]:
+def _make_study(storage: str, mysql_url: str, workdir: Path, sampler: str) -> tuple[Any, str]:
     """A fresh study on ``storage`` and a description of where it lives."""
     if storage == "optuna-memory":
         import optuna
@@ -69,17 +70,19 @@ def _make_study(storage: str, mysql_url: str, workdir: Path) -> tuple[Any, str]:
 
     import hpo_queue as hq
     import hpo_queue.logging
+    from hpo_queue.samplers import AutoSampler, TPESampler
 
     hpo_queue.logging.set_verbosity("WARNING")
     if storage == "memory":
-        url, where = None, "storage=None (in-memory SQLite)"
+        url, where = None, "storage=None (InMemoryStorage)"
     elif storage == "sqlite":
         url = f"sqlite:///{workdir / 'history.db'}"
         where = "SQLite file (WAL)"
     else:
         _reset_mysql(mysql_url)
         url, where = mysql_url, "MariaDB"
-    return hq.create_study(storage=url, direction="minimize"), where
+    chosen = TPESampler() if sampler == "tpe" else AutoSampler()
+    return hq.create_study(storage=url, direction="minimize", sampler=chosen), where
 
 
 def time_trials(study: Any, n_trials: int) -> list[float]:
@@ -103,10 +106,12 @@ def block_means(durations: list[float], block: int) -> list[float]:
     ]
 
 
-def run(storage: str, n_trials: int, block: int, mysql_url: str) -> tuple[str, list[float]]:
+def run(
+    storage: str, n_trials: int, block: int, mysql_url: str, sampler: str = "tpe"
+) -> tuple[str, list[float]]:
     """Run one storage's study and return its description and block means."""
     with tempfile.TemporaryDirectory() as tmp:
-        study, where = _make_study(storage, mysql_url, Path(tmp))
+        study, where = _make_study(storage, mysql_url, Path(tmp), sampler)
         durations = time_trials(study, n_trials)
     return where, block_means(durations, block)
 
@@ -148,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--optuna-trials", type=int, default=2000)
     parser.add_argument("--mysql", default="mysql://root@127.0.0.1/bench_history")
     parser.add_argument("--profile", help="write a cProfile dump of the (single) run here")
+    parser.add_argument("--sampler", choices=("tpe", "auto"), default="tpe", help="hpo-queue's")
     args = parser.parse_args(argv)
 
     rows: list[tuple[str, int, list[float]]] = []
@@ -155,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         n_trials = args.optuna_trials if storage == "optuna-memory" else args.trials
 
         def one(storage: str = storage, n_trials: int = n_trials) -> tuple[str, list[float]]:
-            return run(storage, n_trials, args.block, args.mysql)
+            return run(storage, n_trials, args.block, args.mysql, args.sampler)
 
         where, means = _profiled(one, args.profile) if args.profile else one()
         print(f"{where}: " + ", ".join(f"{m:.2f}" for m in means) + " ms/trial", file=sys.stderr)

@@ -1,13 +1,14 @@
 """Walkthrough throughput: trials per second of hpo-queue vs Optuna 5, side by side, on MariaDB.
 
 The workload is the walkthrough's: a study on MariaDB, then 2 processes started at once, each
-``load_study`` then ``optimize(objective, n_trials=100)`` with one float and the default TPE
-sampler. Rounds alternate hpo-queue and Optuna so both see the same machine noise; the table
-shows medians.
+``load_study`` then ``optimize(objective, n_trials=100)`` with one float and TPE: Optuna's
+default TPESampler and, with ``--sampler tpe`` (the default), hpo-queue's TPESampler; with
+``--sampler auto`` hpo-queue uses its own default, AutoSampler (QMC, then a GP). Rounds
+alternate hpo-queue and Optuna so both see the same machine noise; the table shows medians.
 
     pip install -e .[bench]
     python benchmarks/walkthrough_throughput.py [--rounds 3] [--processes 2] [--trials 100]
-        [--mysql mysql://root@127.0.0.1] [--log-note]
+        [--mysql mysql://root@127.0.0.1] [--log-note] [--sampler tpe|auto]
 
 It drops and re-creates the databases ``bench_wt_hq`` and ``bench_wt_optuna``.
 """
@@ -76,10 +77,10 @@ def _reset_database(server: str, library: str) -> None:
         conn.close()
 
 
-def _create_study(library: str, url: str) -> None:
+def _create_study(library: str, url: str, sampler: str) -> None:
     """Create the study in a fresh process, as the walkthrough's first command does."""
     subprocess.run(
-        [sys.executable, __file__, "--create", library, "--url", url],
+        [sys.executable, __file__, "--create", library, "--url", url, "--sampler", sampler],
         check=True,
     )
 
@@ -95,12 +96,17 @@ def _count_complete(library: str, url: str) -> int:
 
 
 def run_once(
-    library: str, server: str, processes: int, trials: int, logging_on: bool = False
+    library: str,
+    server: str,
+    processes: int,
+    trials: int,
+    logging_on: bool = False,
+    sampler: str = "tpe",
 ) -> RunResult:
     """Reset the database, create the study, start ``processes`` workers at once, time them."""
     url = _database_url(server, library)
     _reset_database(server, library)
-    _create_study(library, url)
+    _create_study(library, url, sampler)
     command = [sys.executable, __file__, "--worker", library, "--url", url, "--trials", str(trials)]
     if logging_on:
         command.append("--log")
@@ -134,12 +140,14 @@ def _set_quiet(library: str, quiet: bool) -> None:
         optuna.logging.set_verbosity(optuna.logging.WARNING if quiet else optuna.logging.INFO)
 
 
-def _create_main(library: str, url: str) -> None:
+def _create_main(library: str, url: str, sampler: str) -> None:
     _set_quiet(library, True)
     if library == "hpo-queue":
         import hpo_queue as hq
+        from hpo_queue.samplers import AutoSampler, TPESampler
 
-        hq.create_study(study_name=STUDY_NAME, storage=url, direction="minimize")
+        chosen = TPESampler() if sampler == "tpe" else AutoSampler()
+        hq.create_study(study_name=STUDY_NAME, storage=url, direction="minimize", sampler=chosen)
     else:
         import optuna
 
@@ -229,6 +237,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--log-note", action="store_true", help="add one hpo-queue run with INFO logging on"
     )
+    parser.add_argument(
+        "--sampler",
+        choices=("tpe", "auto"),
+        default="tpe",
+        help="hpo-queue's sampler: TPESampler (as Optuna's default) or its default AutoSampler",
+    )
     parser.add_argument("--worker", choices=LIBRARIES, help=argparse.SUPPRESS)
     parser.add_argument("--create", choices=LIBRARIES, help=argparse.SUPPRESS)
     parser.add_argument("--count", choices=LIBRARIES, help=argparse.SUPPRESS)
@@ -240,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         _worker_main(args.worker, args.url, args.trials, args.log)
         return 0
     if args.create:
-        _create_main(args.create, args.url)
+        _create_main(args.create, args.url, args.sampler)
         return 0
     if args.count:
         _count_main(args.count, args.url)
@@ -250,7 +264,9 @@ def main(argv: list[str] | None = None) -> int:
     for round_index in range(args.rounds):
         order = LIBRARIES if round_index % 2 == 0 else LIBRARIES[::-1]
         for library in order:
-            result = run_once(library, args.mysql, args.processes, args.trials)
+            result = run_once(
+                library, args.mysql, args.processes, args.trials, sampler=args.sampler
+            )
             print(
                 f"round {round_index + 1} {library}: {result.n_complete} trials, "
                 f"wall {result.wall:.2f} s, optimize {result.optimize_span:.2f} s",
@@ -258,7 +274,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             results.append(result)
     if args.log_note:
-        results.append(run_once("hpo-queue", args.mysql, args.processes, args.trials, True))
+        results.append(
+            run_once("hpo-queue", args.mysql, args.processes, args.trials, True, args.sampler)
+        )
     print(report(results, args.processes, args.trials))
     return 0
 

@@ -16,6 +16,8 @@ def build_from_config(config: dict[str, Any], registry: dict[str, type[T]], kind
         raise ConfigError(f"A {kind} config must be a JSON object with a 'name'; got {config!r}.")
     kwargs = dict(config)
     name = kwargs.pop("name")
+    if not isinstance(name, str):
+        raise ConfigError(f"A {kind} config's 'name' must be a string, got {name!r}.")
     cls = registry.get(name) or registry.get(_ALIASES.get(str(name).lower(), ""))
     if cls is None:
         raise ConfigError(f"Unknown {kind} {name!r}; known: {', '.join(sorted(registry))}.")

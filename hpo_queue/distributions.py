@@ -15,6 +15,9 @@ from typing import Any
 from hpo_queue.exceptions import InvalidDistributionError
 
 CategoricalChoice = None | bool | int | float | str
+# Params are stored and sampled as float64: beyond 2**53 an integer is not exact, and a
+# sampler cannot draw among more steps than that.
+MAX_EXACT_INTEGER = 2**53
 ParamValue = float | int | CategoricalChoice
 
 
@@ -41,6 +44,11 @@ class FloatDistribution:
             raise InvalidDistributionError(
                 f"low must be <= high, got low={self.low!r} > high={self.high!r}."
             )
+        if not math.isfinite(self.high - self.low):
+            raise InvalidDistributionError(
+                f"high - low must be a finite number, got [{self.low!r}, {self.high!r}], whose "
+                "width overflows a float; narrow the range."
+            )
         if self.log and self.low <= 0.0:
             raise InvalidDistributionError(f"log=True needs low > 0, got low={self.low!r}.")
         if self.step is not None:
@@ -50,6 +58,11 @@ class FloatDistribution:
             if self.step <= 0:
                 raise InvalidDistributionError(f"step must be > 0, got {self.step!r}.")
             n_steps = (self.high - self.low) / self.step
+            if n_steps > MAX_EXACT_INTEGER:
+                raise InvalidDistributionError(
+                    f"step={self.step!r} divides [{self.low!r}, {self.high!r}] into more than "
+                    "2**53 steps; use a larger step, or step=None."
+                )
             if abs(n_steps - round(n_steps)) > 1e-8 * max(1.0, abs(n_steps)):
                 raise InvalidDistributionError(
                     f"step={self.step!r} does not fit the range [{self.low!r}, {self.high!r}]: "
@@ -105,6 +118,12 @@ class IntDistribution:
                 if not value.is_integer():
                     raise InvalidDistributionError(f"{name} must be an integer, got {value!r}.")
                 object.__setattr__(self, name, int(value))
+        for name in ("low", "high"):
+            if abs(getattr(self, name)) > MAX_EXACT_INTEGER:
+                raise InvalidDistributionError(
+                    f"{name} must be between -2**53 and 2**53, got {getattr(self, name)!r}: "
+                    "parameters are stored as floats, exact only up to 2**53."
+                )
         if self.low > self.high:
             raise InvalidDistributionError(
                 f"low must be <= high, got low={self.low!r} > high={self.high!r}."

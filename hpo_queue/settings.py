@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from hpo_queue.exceptions import ConfigError
+from hpo_queue.storages._url import mask_url
 
 # setting name -> environment variable
 ENV_VARS = {
@@ -68,6 +69,19 @@ class Settings:
     log_format: str = "text"
     source: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
+    def __repr__(self) -> str:
+        # Settings are logged and shown in errors: their URLs carry passwords.
+        shown = []
+        for f in dataclasses.fields(self):
+            if not f.repr:
+                continue
+            value = getattr(self, f.name)
+            if f.name in _URL_FIELDS and value is not None:
+                shown.append(f"{f.name}={mask_url(value)!r}")
+            else:
+                shown.append(f"{f.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
+
     def __post_init__(self) -> None:
         if self.heartbeat_interval <= 0:
             raise ConfigError(f"heartbeat_interval must be > 0, got {self.heartbeat_interval}.")
@@ -118,6 +132,7 @@ class Settings:
         return dataclasses.replace(self, **given)
 
 
+_URL_FIELDS = ("storage_url", "broker_url", "result_backend")
 _FIELD_TYPES = {f.name: f.type for f in dataclasses.fields(Settings)}
 
 

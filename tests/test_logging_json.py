@@ -58,7 +58,7 @@ def objective(trial: Trial) -> float:
 def test_optimize_logs_one_json_line_per_trial(
     sqlite_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    settings = Settings.load(env={"HPO_LOG_FORMAT": "json"})
+    settings = Settings.load(env={"HPO_LOG_FORMAT": "json", "HPO_LOG_LEVEL": "INFO"})
     study = hq.create_study(study_name="json-logs", storage=sqlite_url, settings=settings)
     study.optimize(objective, n_trials=4, catch=(ValueError,))
 

@@ -26,6 +26,7 @@ from hpo_queue.logging import (
     json_format_enabled,
 )
 from hpo_queue.settings import Settings
+from hpo_queue.storages import mask_url, url_scheme
 
 DEFAULT_QUEUE = "hpo_queue"
 EMBEDDED_BROKER_FILE = "hpo-queue-broker.sqlite"
@@ -75,7 +76,7 @@ def result_backend_for(settings: Settings, broker_url: str) -> str:
     """HPO_RESULT_BACKEND, else the Redis broker itself, RPC for AMQP, SQLite when embedded."""
     if settings.result_backend:
         return settings.result_backend
-    scheme = broker_url.split("://", 1)[0].lower()
+    scheme = url_scheme(broker_url)
     if scheme in ("redis", "rediss"):
         return broker_url
     if scheme in ("amqp", "amqps", "pyamqp"):
@@ -103,7 +104,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     """Celery settings for hpo-queue: JSON only, late acks, one message at a time."""
     broker = broker_url_for(settings)
     backend = result_backend_for(settings, broker)
-    scheme = broker.split("://", 1)[0].lower()
+    scheme = url_scheme(broker)
     if scheme not in (
         "redis",
         "rediss",
@@ -117,8 +118,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "memory",
     ):
         raise ConfigError(
-            f"Unsupported broker scheme {scheme!r}; use redis://, rediss://, amqp:// or leave "
-            "HPO_BROKER_URL unset for the embedded broker."
+            f"Unsupported broker scheme {scheme or '(none)'!r} in {mask_url(broker)!r}; use "
+            "redis://, rediss://, amqp:// or leave HPO_BROKER_URL unset for the embedded broker."
         )
     config: dict[str, Any] = {
         "broker_url": broker,
@@ -193,7 +194,7 @@ def create_app(settings: Settings) -> HpoCelery:
 
 def use_restart_safe_transport(app: Celery) -> None:
     """Make a worker's app reconnect after a Redis restart instead of exiting."""
-    scheme = str(app.conf.broker_url).split("://", 1)[0].lower()
+    scheme = url_scheme(str(app.conf.broker_url))
     if scheme in ("redis", "rediss"):
         app.conf.broker_transport = REDIS_TRANSPORT
 

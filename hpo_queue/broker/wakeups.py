@@ -57,6 +57,22 @@ def send_wakeups(
     except (OSError, RuntimeError, kombu.exceptions.KombuError) as exc:
         raise BrokerUnreachableError(
             f"Could not send trial tasks to the broker at {mask_url(str(app.conf.broker_url))}: "
-            f"{str(exc) or type(exc).__name__}. Is it running, and is HPO_BROKER_URL right?"
+            f"{broker_error_reason(exc)}. Is it running, and is HPO_BROKER_URL right?"
         ) from None
     return ids
+
+
+def broker_error_reason(exc: BaseException) -> str:
+    """The first non-empty message along ``exc``'s causes, with the type of the exception.
+
+    kombu re-raises a refused Redis AUTH as an error with no message of its own; the reason
+    ("invalid password") is on the exception it wraps.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if str(current).strip():
+            return f"{type(current).__name__}: {str(current).strip()}"
+        current = current.__cause__ or current.__context__
+    return type(exc).__name__

@@ -63,6 +63,7 @@ def study_status(study: Study, now: datetime.datetime | None = None) -> dict[str
         "counts": counts,
         "best_trial": best,
         "running": [_running_row(t, now) for t in trials if t.state == TrialState.RUNNING],
+        "fail_reasons": _common.group_fail_reasons(trials),
         "throughput": {
             "finished_last_60s": len(recent),
             "per_second_last_60s": len(recent) / THROUGHPUT_WINDOW.total_seconds(),
@@ -112,6 +113,9 @@ def _status(args: argparse.Namespace) -> int:
         f"  throughput: {throughput['per_second_last_60s']:.2f} trials/s over the last 60 s"
         + (f", {overall:.2f} trials/s overall" if overall is not None else "")
     )
+    for reason, numbers in status["fail_reasons"].items():
+        shown = ", ".join(str(n) for n in numbers[:10]) + (" ..." if len(numbers) > 10 else "")
+        print(f"  failed:     {len(numbers)} trial(s) ({shown}): {reason}")
     running = status["running"]
     print(f"  running:    {len(running)}")
     if running:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Iterable
 from typing import Any
@@ -52,7 +53,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--retries",
-        type=int,
+        type=_non_negative_int,
         default=0,
         metavar="N",
         help="re-run a trial whose objective raised, with the same params, up to N times",
@@ -60,7 +61,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--queue", metavar="NAME", help="Celery queue (default: hpo_queue)")
     parser.add_argument("--wait", action="store_true", help="wait until every task finished")
     parser.add_argument(
-        "--timeout", type=float, metavar="SECONDS", help="with --wait: give up after this long"
+        "--timeout",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="with --wait: give up after this long",
     )
     parser.add_argument("--no-progress", action="store_true", help="with --wait: no progress bar")
     parser.set_defaults(handler=_submit)
@@ -73,6 +77,26 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
     return value
 
 
@@ -132,10 +156,5 @@ def _listing(pairs: Iterable[tuple[str, int]]) -> str:
 
 def job_fail_reasons(job: TrialJob) -> dict[str, list[int]]:
     """The job's failed trials grouped by the first line of their reason."""
-    grouped: dict[str, list[int]] = {}
-    for trial in job.study.get_trials(deepcopy=False, states=[TrialState.FAIL]):
-        if trial.job_id != job.job_id or "retried_as" in trial.system_attrs:
-            continue
-        lines = (trial.fail_reason or "no reason recorded").strip().splitlines()
-        grouped.setdefault(lines[-1] if lines else "", []).append(trial.number)
-    return grouped
+    trials = job.study.get_trials(deepcopy=False, states=[TrialState.FAIL])
+    return _common.group_fail_reasons(t for t in trials if t.job_id == job.job_id)

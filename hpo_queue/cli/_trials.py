@@ -39,6 +39,9 @@ def trial_row(trial: FrozenTrial, n_objectives: int, *, details: bool = True) ->
         row["worker"] = trial.worker
         # Which method chose the params (the default sampler switches between several).
         row["method"] = trial.system_attrs.get(SAMPLER_METHOD_KEY)
+        row["fail_reason"] = (
+            _common.fail_reason_line(trial.fail_reason) if trial.state == TrialState.FAIL else None
+        )
     return row
 
 

@@ -3,11 +3,15 @@
 A task message names its objective as a ``"module:function"`` string. A worker imports
 that module only if it is allowed (listed in HPO_OBJECTIVE_MODULES, a submodule of one
 listed, or registered explicitly); anything else is refused before any import happens.
+Every other function a study names by reference (its constraints function) passes the
+same check. In an allowed module only public functions defined there may run: no imported
+names (``from os import system``), classes, or names starting with an underscore.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -99,15 +103,24 @@ def is_module_allowed(module: str, allowed_modules: Iterable[str]) -> bool:
     return any(module == allowed or module.startswith(allowed + ".") for allowed in allowed_modules)
 
 
-def resolve_objective(ref: Any, allowed_modules: Iterable[str]) -> Callable[..., Any]:
+def resolve_objective(
+    ref: Any, allowed_modules: Iterable[str], *, kind: str = "Objective"
+) -> Callable[..., Any]:
     """The function ``ref`` names, if this worker may run it.
 
     The allowlist is checked before the module is imported, so a refused reference never
     runs any of its module's code.
 
+    Args:
+        ref: ``"module:function"``.
+        allowed_modules: the modules (and their submodules) functions may come from.
+        kind: what the function is for, as the messages name it ("Objective",
+            "Constraints function").
+
     Raises:
         InvalidInputError: ``ref`` is malformed.
-        ObjectiveNotAllowedError: its module is not allowed, or it is not a function there.
+        ObjectiveNotAllowedError: its module is not allowed, or it is not a public function
+            defined there.
     """
     module_name, function_name = parse_objective_ref(ref)
     with _registered_lock:
@@ -118,20 +131,32 @@ def resolve_objective(ref: Any, allowed_modules: Iterable[str]) -> Callable[...,
     if not is_module_allowed(module_name, allowed):
         listed = ", ".join(allowed) if allowed else "none"
         raise ObjectiveNotAllowedError(
-            f"Objective {ref!r} refused: module {module_name!r} is not in this worker's "
+            f"{kind} {ref!r} refused: module {module_name!r} is not in this worker's "
             f"allowed objective modules ({listed}). Add it to HPO_OBJECTIVE_MODULES on the "
             "workers, or register the function explicitly."
+        )
+    if function_name.startswith("_"):
+        raise ObjectiveNotAllowedError(
+            f"{kind} {ref!r} refused: names starting with an underscore are private; "
+            "give the function a public name."
         )
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise ObjectiveNotAllowedError(
-            f"Objective {ref!r}: module {module_name!r} cannot be imported on this worker "
+            f"{kind} {ref!r}: module {module_name!r} cannot be imported on this worker "
             f"({exc}); start the worker where it is importable."
         ) from None
-    objective = getattr(module, function_name, None)
-    if objective is None or not callable(objective):
+    function = getattr(module, function_name, None)
+    if function is None:
         raise ObjectiveNotAllowedError(
-            f"Objective {ref!r}: {module_name} has no function {function_name!r}."
+            f"{kind} {ref!r}: {module_name} has no function {function_name!r}."
         )
-    return objective
+    # A name imported into the module (os.system), a class or a callable object is not the
+    # module's own function: allowing the module allows only what it defines.
+    if not inspect.isfunction(function) or function.__module__ != module_name:
+        raise ObjectiveNotAllowedError(
+            f"{kind} {ref!r} refused: {function_name!r} is not a function defined in "
+            f"{module_name}; only functions defined in an allowed module may run."
+        )
+    return function

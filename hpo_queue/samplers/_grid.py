@@ -1,8 +1,12 @@
-"""GridSampler: every point of a Cartesian grid exactly once, safely across workers."""
+"""GridSampler: every point of a Cartesian grid exactly once, safely across workers.
+
+The grid is never built: a point is its index in the Cartesian product (the last parameter
+varying fastest), decoded digit by digit, so a small config naming 100**4 points costs a few
+kilobytes, not the gigabytes of the product.
+"""
 
 from __future__ import annotations
 
-import itertools
 import math
 from typing import Any
 
@@ -17,6 +21,9 @@ from hpo_queue.trial._history import TrialHistory
 from hpo_queue.trial._state import TrialState
 
 _FIXED_PARAMS_KEY = "fixed_params"
+# Up to this many points a seed shuffles the whole grid; beyond, the order is a seeded
+# stride through it (an exact shuffle would hold the whole order in memory).
+_MAX_SHUFFLED_POINTS = 100_000
 
 
 def _check_grid_value(name: str, value: Any) -> None:
@@ -68,18 +75,54 @@ class GridSampler(BaseSampler):
         self.search_space = grid
         self.seed = check_seed(seed)
         self._names = list(grid)
-        self._points = list(itertools.product(*grid.values()))
-        order = np.arange(len(self._points))
+        self._sizes = [len(values) for values in grid.values()]
+        self._n_points = math.prod(self._sizes)
+        # value key -> its first position in each parameter's list (a repeated value is
+        # the first point that has it, as itertools.product would list it first).
+        self._position_of: list[dict[tuple[str, Any], int]] = []
+        for values in grid.values():
+            positions: dict[tuple[str, Any], int] = {}
+            for position, value in enumerate(values):
+                positions.setdefault(_value_key(value), position)
+            self._position_of.append(positions)
+        self._shuffled: np.ndarray | None = None
+        self._stride, self._offset = 1, 0
         if self.seed is not None:
-            order = np.random.default_rng(self.seed).permutation(len(self._points))
-        self._order = [int(i) for i in order]
-        self._index_of: dict[tuple[tuple[str, Any], ...], int] = {}
-        for index, point in enumerate(self._points):
-            self._index_of.setdefault(tuple(_value_key(v) for v in point), index)
+            rng = np.random.default_rng(self.seed)
+            if self._n_points <= _MAX_SHUFFLED_POINTS:
+                self._shuffled = rng.permutation(self._n_points)
+            else:
+                self._stride, self._offset = _seeded_stride(rng, self._n_points)
 
     @property
     def n_points(self) -> int:
-        return len(self._points)
+        return self._n_points
+
+    def _index_at(self, position: int) -> int:
+        """The index of the point visited ``position``-th."""
+        if self._shuffled is not None:
+            return int(self._shuffled[position])
+        return (self._stride * position + self._offset) % self._n_points
+
+    def _point(self, index: int) -> dict[str, Any]:
+        digits = []
+        for size in reversed(self._sizes):
+            index, digit = divmod(index, size)
+            digits.append(digit)
+        digits.reverse()
+        return {
+            name: self.search_space[name][digit]
+            for name, digit in zip(self._names, digits, strict=True)
+        }
+
+    def _index_of(self, key: tuple[tuple[str, Any], ...]) -> int | None:
+        index = 0
+        for positions, size, value_key in zip(self._position_of, self._sizes, key, strict=True):
+            position = positions.get(value_key)
+            if position is None:
+                return None
+            index = index * size + position
+        return index
 
     def to_config(self) -> dict[str, Any]:
         return {"name": "GridSampler", "search_space": self.search_space, "seed": self.seed}
@@ -90,9 +133,11 @@ class GridSampler(BaseSampler):
             for t in history.trials
             if t.state != TrialState.FAIL and (index := self._grid_index(t)) is not None
         }
-        for index in self._order:
+        # At most len(used) + 1 steps: the order is a permutation of the points.
+        for position in range(self._n_points):
+            index = self._index_at(position)
             if index not in used:
-                return dict(zip(self._names, self._points[index], strict=True))
+                return self._point(index)
         raise SearchSpaceExhausted(
             f"The grid is exhausted: all {self.n_points} points are taken by trials that did "
             "not fail."
@@ -108,14 +153,14 @@ class GridSampler(BaseSampler):
             if source is trial.params:
                 return None
             return self._grid_index_from_params(trial)
-        return self._index_of.get(key)
+        return self._index_of(key)
 
     def _grid_index_from_params(self, trial: FrozenTrial) -> int | None:
         try:
             key = tuple(_value_key(trial.params[name]) for name in self._names)
         except (KeyError, TypeError):
             return None
-        return self._index_of.get(key)
+        return self._index_of(key)
 
     def sample_independent(
         self,
@@ -144,3 +189,12 @@ class GridSampler(BaseSampler):
             assert params is not None
             value = params[name]
         return distribution.validate_value(value)
+
+
+def _seeded_stride(rng: np.random.Generator, n_points: int) -> tuple[int, int]:
+    """A stride coprime with ``n_points`` and an offset: ``i -> (stride*i + offset) % n``
+    visits every point once."""
+    while True:
+        stride = int(rng.integers(1, min(n_points, 2**62)))
+        if math.gcd(stride, n_points) == 1:
+            return stride, int(rng.integers(0, min(n_points, 2**62)))

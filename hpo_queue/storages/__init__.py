@@ -21,7 +21,7 @@ from hpo_queue.storages._records import (
     StudySummary,
     TrialSnapshot,
 )
-from hpo_queue.storages._url import mask_url, normalize_url
+from hpo_queue.storages._url import mask_url, normalize_url, url_scheme
 
 __all__ = [
     "BaseStorage",
@@ -39,6 +39,7 @@ __all__ = [
     "get_storage",
     "mask_url",
     "normalize_url",
+    "url_scheme",
 ]
 
 _storages: dict[tuple[str, int, int], RDBStorage] = {}

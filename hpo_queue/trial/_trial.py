@@ -54,6 +54,10 @@ def _write_unwritten_params() -> None:
         trial._write_params()
 
 
+# Steps are stored as 32-bit integers (MySQL's INT, PostgreSQL's integer).
+MAX_REPORT_STEP = 2**31 - 1
+
+
 class Trial:
     """A running trial, created by ``study.ask()`` or by ``optimize``; Optuna-compatible.
 
@@ -256,8 +260,14 @@ class Trial:
                 "return the objective values at the end, or store a curve with "
                 "trial.set_user_attr."
             )
-        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
-            raise InvalidInputError(f"step must be a non-negative integer, got {step!r}.")
+        if (
+            isinstance(step, bool)
+            or not isinstance(step, numbers.Integral)
+            or not 0 <= step <= MAX_REPORT_STEP
+        ):
+            raise InvalidInputError(
+                f"step must be an integer from 0 to {MAX_REPORT_STEP}, got {step!r}."
+            )
         try:
             value = float(value)
         except (TypeError, ValueError):

@@ -7,7 +7,7 @@ from typing import Any
 from celery import Celery, Task
 
 from hpo_queue.broker.wakeups import send_wakeups
-from hpo_queue.exceptions import StorageError
+from hpo_queue.exceptions import SchemaVersionError, StorageError, StorageURLError
 from hpo_queue.execution.task_message import RUN_TRIAL_TASK
 from hpo_queue.study._study import Study
 from hpo_queue.worker.node import running_trials_file
@@ -39,6 +39,8 @@ def register_tasks(app: Celery) -> None:
         # The store was unreachable for longer than the storage's own retries (a database
         # restart): run the task again later. Its task id, hence its claim, stays the same.
         autoretry_for=(StorageError,),
+        # A malformed URL or a schema from another release will not mend itself.
+        dont_autoretry_for=(StorageURLError, SchemaVersionError),
         retry_backoff=2,
         retry_backoff_max=60,
         retry_jitter=True,

@@ -165,3 +165,14 @@ def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
         assert main([command, "--help"]) == 0
         out = capsys.readouterr().out
         assert "examples:" in out and f"hpo-queue {command}" in out
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql:/u:PASSWORD@h/db", "mysql://u:PASS@WORD@h/db", "mysql://u:PASSWORD@h:33a06/db"]
+)
+def test_a_malformed_url_never_prints_its_password(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["studies", "--storage", url]) == 1
+    err = _one_error_line(capsys)
+    assert "PASS" not in err and "WORD" not in err

@@ -101,3 +101,47 @@ def test_explicit_registration_allows_one_function_only() -> None:
     assert resolve_objective(ref, []) is module_level_objective
     with pytest.raises(ObjectiveNotAllowedError):
         resolve_objective(f"{__name__}:test_parse_accepts_module_colon_function", [])
+
+
+@pytest.fixture
+def allowed_mod(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    (tmp_path / "hq_lookup_mod.py").write_text(
+        "from os import system\n"
+        "import sys\n"
+        "exit = sys.exit\n"
+        "class Objective:\n"
+        "    def __call__(self, trial):\n"
+        "        return 1.0\n"
+        "instance = Objective()\n"
+        "def _private(trial):\n"
+        "    return 1.0\n"
+        "def objective(trial):\n"
+        "    return 1.0\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return "hq_lookup_mod"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("system", "not a function defined in hq_lookup_mod"),  # from os import system
+        ("exit", "not a function defined in hq_lookup_mod"),  # a builtin bound to a name
+        ("Objective", "not a function defined in hq_lookup_mod"),  # a class
+        ("instance", "not a function defined in hq_lookup_mod"),  # a callable object
+        ("_private", "underscore"),
+        ("__init__", "underscore"),
+        ("__loader__", "underscore"),
+    ],
+)
+def test_only_public_functions_defined_in_an_allowed_module_resolve(
+    allowed_mod: str, name: str, message: str
+) -> None:
+    with pytest.raises(ObjectiveNotAllowedError, match=message):
+        resolve_objective(f"{allowed_mod}:{name}", [allowed_mod])
+    assert resolve_objective(f"{allowed_mod}:objective", [allowed_mod])(None) == 1.0
+
+
+def test_a_package_init_is_not_an_objective() -> None:
+    with pytest.raises(ObjectiveNotAllowedError, match="underscore"):
+        resolve_objective("json:__init__", ["json"])

@@ -121,3 +121,32 @@ def test_bad_search_space(space: Any) -> None:
 def test_bad_seed() -> None:
     with pytest.raises(InvalidInputError):
         GridSampler(SPACE, seed=-3)
+
+
+def test_a_huge_grid_is_indexed_lazily() -> None:
+    import tracemalloc
+
+    space = {name: list(range(100)) for name in "abcd"}  # 10**8 points, ~1 kB of config
+    tracemalloc.start()
+    sampler = GridSampler(space)
+    seeded = GridSampler(space, seed=7)
+    first = sampler.fixed_params_for_new_trial(_history([]))
+    other = seeded.fixed_params_for_new_trial(_history([]))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 5_000_000
+    assert sampler.n_points == 100**4
+    assert first == {"a": 0, "b": 0, "c": 0, "d": 0}
+    assert other is not None and set(other) == set("abcd")
+    taken = _history([_trial(0, first, TrialState.RUNNING)])
+    assert sampler.fixed_params_for_new_trial(taken) == {"a": 0, "b": 0, "c": 0, "d": 1}
+
+
+def test_a_seeded_stride_visits_every_point_once() -> None:
+    import numpy as np
+
+    from hpo_queue.samplers._grid import _seeded_stride
+
+    for n in (2, 9, 12, 97, 1000):
+        stride, offset = _seeded_stride(np.random.default_rng(n), n)
+        assert sorted((stride * i + offset) % n for i in range(n)) == list(range(n))

@@ -8,7 +8,7 @@ through the delayed write, which must not change what the next trial's sampler s
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -54,8 +54,12 @@ def _run(storage: str | None, sampler: BaseSampler, n_trials: int = 16) -> list[
 
 
 @pytest.fixture(autouse=True)
-def _quiet() -> None:
-    logging.getLogger("hpo_queue").setLevel(logging.WARNING)
+def _quiet() -> Iterator[None]:
+    logger = logging.getLogger("hpo_queue")
+    previous = logger.level
+    logger.setLevel(logging.WARNING)
+    yield
+    logger.setLevel(previous)  # later tests read INFO lines
 
 
 @pytest.mark.parametrize("name", sorted(FACTORIES))

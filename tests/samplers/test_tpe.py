@@ -551,3 +551,17 @@ def test_bad_trial_cap_changes_nothing_below_it_and_bounds_the_fit_above() -> No
     assert sampler_from_config(capped.to_config()).to_config()["max_bad_trials"] == 40
     with pytest.raises(InvalidInputError, match="max_bad_trials"):
         TPESampler(max_bad_trials=0)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"n_ei_candidates": 10**9},
+        {"n_local_candidates": 10**9},
+        {"n_startup_trials": 10**12},
+        {"max_bad_trials": 10**12},
+    ],
+)
+def test_size_arguments_are_bounded(kwargs: dict[str, int]) -> None:
+    with pytest.raises(InvalidInputError, match="must be an integer from"):
+        TPESampler(**kwargs)

@@ -63,7 +63,7 @@ def test_schema_version_is_recorded(storage_url: str) -> None:
     RDBStorage(storage_url)
     engine = sa.create_engine(normalize_url(storage_url))
     with engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT schema_version FROM hq_version_info").scalar() == 3
+        assert conn.exec_driver_sql("SELECT schema_version FROM hq_version_info").scalar() == 4
     engine.dispose()
 
 

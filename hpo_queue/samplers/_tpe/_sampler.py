@@ -26,6 +26,10 @@ from hpo_queue.trial._history import TrialHistory
 from hpo_queue.trial._state import TrialState
 
 _N_BELOW_CAP = 25
+# A sampler's config arrives from the store or the command line: its sizes are bounded, so
+# one stored config cannot ask every worker for gigabytes (Optuna's default is 24 candidates).
+MAX_CANDIDATES = 10_000
+MAX_TRIAL_COUNT = 10_000_000
 
 
 class TPESampler(BaseSampler):
@@ -58,7 +62,8 @@ class TPESampler(BaseSampler):
     Args:
         seed: Makes suggestions reproducible; each trial number gets its own stream.
         n_startup_trials: Sample at random until this many trials are COMPLETE or PRUNED.
-        n_ei_candidates: Candidates per suggestion (drawn from l(x), but for the local ones).
+        n_ei_candidates: Candidates per suggestion (drawn from l(x), but for the local ones);
+            at most 10,000, like ``n_local_candidates``.
         multivariate: Sample the parameters every finished trial shares jointly (the others,
             e.g. conditional ones, are sampled one at a time).
         constant_liar: Treat RUNNING trials as bad ones with the worst value.
@@ -113,8 +118,12 @@ class TPESampler(BaseSampler):
         # The study applies it in every process (create_study takes it from the sampler).
         self.constraints_func = constraints_func
         self.seed = check_seed(seed)
-        self.n_startup_trials = _check_int("n_startup_trials", n_startup_trials, minimum=0)
-        self.n_ei_candidates = _check_int("n_ei_candidates", n_ei_candidates, minimum=1)
+        self.n_startup_trials = _check_int(
+            "n_startup_trials", n_startup_trials, minimum=0, maximum=MAX_TRIAL_COUNT
+        )
+        self.n_ei_candidates = _check_int(
+            "n_ei_candidates", n_ei_candidates, minimum=1, maximum=MAX_CANDIDATES
+        )
         self.multivariate = _check_bool("multivariate", multivariate)
         self.constant_liar = _check_bool("constant_liar", constant_liar)
         self.consider_magic_clip = _check_bool("consider_magic_clip", consider_magic_clip)
@@ -141,11 +150,13 @@ class TPESampler(BaseSampler):
                 f"running_weight must be a number in (0, 1], got {running_weight!r}."
             )
         self.running_weight = float(running_weight)
-        self.n_local_candidates = _check_int("n_local_candidates", n_local_candidates, minimum=0)
+        self.n_local_candidates = _check_int(
+            "n_local_candidates", n_local_candidates, minimum=0, maximum=MAX_CANDIDATES
+        )
         self.max_bad_trials = (
             None
             if max_bad_trials is None
-            else _check_int("max_bad_trials", max_bad_trials, minimum=1)
+            else _check_int("max_bad_trials", max_bad_trials, minimum=1, maximum=MAX_TRIAL_COUNT)
         )
         self._options = ParzenOptions(
             prior_weight=self.prior_weight,
@@ -450,9 +461,11 @@ def _nondominated_best(losses: np.ndarray, k: int) -> np.ndarray:
     return np.array(chosen, dtype=int)
 
 
-def _check_int(name: str, value: Any, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InvalidInputError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+def _check_int(name: str, value: Any, *, minimum: int, maximum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise InvalidInputError(
+            f"{name} must be an integer from {minimum} to {maximum}, got {value!r}."
+        )
     return value
 
 

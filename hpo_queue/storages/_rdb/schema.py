@@ -18,12 +18,14 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.dialects import mysql
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import TypeCompiler
 
 from hpo_queue.storages._validation import MAX_NAME_LENGTH
 
 # Raised by each migration in migrations/versions (one revision per version): a store at
 # another version is refused until `hpo-queue storage upgrade` brings it here.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 
@@ -32,6 +34,29 @@ _DateTime = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 _Text = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 # asdecimal=False: DOUBLE otherwise reads back as a Decimal rounded to 10 decimal places.
 _Double = Float(precision=53).with_variant(mysql.DOUBLE(asdecimal=False), "mysql", "mariadb")
+
+
+class ExactString(String):
+    """A VARCHAR whose values match byte for byte: names and keys (version 4).
+
+    MySQL's default collation ignores case and trailing spaces, so ``load_study("ab   ")``
+    found study "Ab" and user attr "KEY" overwrote "key". SQLite and PostgreSQL compare
+    exactly already; on MySQL and MariaDB the column gets a binary collation that does not
+    pad (MariaDB's utf8mb4_nopad_bin, MySQL 8's utf8mb4_0900_bin).
+    """
+
+    cache_ok = True
+
+
+def exact_collation(is_mariadb: bool) -> str:
+    """The binary, no-pad utf8mb4 collation of MariaDB or MySQL (8.0.17 and later)."""
+    return "utf8mb4_nopad_bin" if is_mariadb else "utf8mb4_0900_bin"
+
+
+@compiles(ExactString, "mysql")
+def _exact_string_on_mysql(type_: ExactString, compiler: TypeCompiler, **kw: object) -> str:
+    collation = exact_collation(bool(getattr(compiler.dialect, "is_mariadb", False)))
+    return f"VARCHAR({type_.length}) CHARACTER SET utf8mb4 COLLATE {collation}"
 
 
 version_info = Table(
@@ -46,7 +71,7 @@ studies = Table(
     "hq_studies",
     metadata,
     Column("study_id", Integer, primary_key=True),
-    Column("study_name", String(MAX_NAME_LENGTH), nullable=False, unique=True),
+    Column("study_name", ExactString(MAX_NAME_LENGTH), nullable=False, unique=True),
     Column("directions", String(255), nullable=False),
     Column("sampler_config", _Text, nullable=False),
     Column("pruner_config", _Text, nullable=False),
@@ -73,7 +98,7 @@ study_attrs = Table(
         primary_key=True,
     ),
     Column("kind", String(16), primary_key=True),  # "user" or "system"
-    Column("attr_key", String(MAX_NAME_LENGTH), primary_key=True),
+    Column("attr_key", ExactString(MAX_NAME_LENGTH), primary_key=True),
     Column("value_json", _Text, nullable=False),
     mysql_engine="InnoDB",
 )
@@ -100,7 +125,7 @@ trials = Table(
     Column("constraints_json", _Text, nullable=True),
     Column("fail_reason", _Text, nullable=True),
     Column("worker", String(255), nullable=True),
-    Column("task_key", String(255), nullable=True),
+    Column("task_key", ExactString(255), nullable=True),
     Column("datetime_start", _DateTime, nullable=True),
     Column("datetime_complete", _DateTime, nullable=True),
     # How many intermediate values the trial has stored: a reader that holds that many

@@ -19,7 +19,13 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import (
+    DatabaseError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    ProgrammingError,
+)
 
 from hpo_queue.directions import StudyDirection
 from hpo_queue.distributions import BaseDistribution
@@ -175,6 +181,12 @@ class RDBStorage(BaseStorage):
                     time.sleep(random.uniform(0.05, 0.2))
                     continue  # two processes inserted the version row together
                 raise StorageError(f"Could not create the schema on {self.url}: {exc}") from exc
+            except DatabaseError as exc:
+                # SQLite on a file that is not a database (sqlite:////etc/passwd).
+                raise StorageError(
+                    f"{self.url} cannot be opened as a database ({_short_reason(exc)}); "
+                    "check the path in the storage URL."
+                ) from exc
 
     # -- studies ---------------------------------------------------------------------------
 
