@@ -8,7 +8,15 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from hpo_queue import distributions, exceptions, logging, pruners, samplers, storages
+from hpo_queue import (
+    distributions,
+    exceptions,
+    logging,
+    pruners,
+    samplers,
+    search_space,
+    storages,
+)
 from hpo_queue.exceptions import HpoQueueError, TrialPruned
 from hpo_queue.settings import Settings
 from hpo_queue.storages import StudySummary
@@ -21,7 +29,7 @@ from hpo_queue.study import (
     get_all_study_summaries,
     load_study,
 )
-from hpo_queue.trial import FrozenTrial, Trial, TrialState
+from hpo_queue.trial import FrozenTrial, Trial, TrialState, create_trial
 
 __all__ = [
     "FrozenTrial",
@@ -35,6 +43,7 @@ __all__ = [
     "TrialState",
     "__version__",
     "create_study",
+    "create_trial",
     "delete_study",
     "distributions",
     "exceptions",
@@ -44,5 +53,6 @@ __all__ = [
     "logging",
     "pruners",
     "samplers",
+    "search_space",
     "storages",
 ]

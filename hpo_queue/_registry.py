@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from typing import Any, TypeVar
 
-from hpo_queue.exceptions import ConfigError
+from hpo_queue.exceptions import ConfigError, UnsupportedArgumentError
 
 T = TypeVar("T")
 
@@ -25,7 +25,10 @@ def build_from_config(config: dict[str, Any], registry: dict[str, type[T]], kind
         inspect.signature(cls).bind(**kwargs)
     except TypeError as exc:
         raise ConfigError(f"Bad arguments for {name}: {exc}.") from None
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except UnsupportedArgumentError as exc:  # a signature that takes **kwargs to name them
+        raise ConfigError(f"Bad arguments for {name}: {exc}") from None
 
 
 _ALIASES = {

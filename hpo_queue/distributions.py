@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -262,6 +262,41 @@ def distribution_from_dict(data: dict[str, Any]) -> BaseDistribution:
     if kind == "categorical":
         return CategoricalDistribution(data["choices"])
     raise InvalidDistributionError(f"Unknown distribution type {kind!r}.")
+
+
+def distribution_from_optuna_dict(data: dict[str, Any]) -> BaseDistribution:
+    """A distribution in Optuna's JSON form, ``{"name": "FloatDistribution", "attributes":
+    {...}}`` (what ``optuna ask --search-space`` takes and Optuna's RDB stores), including
+    the Uniform/LogUniform/DiscreteUniform/IntUniform/IntLogUniform names of Optuna 2."""
+    if not isinstance(data, dict) or "name" not in data:
+        raise InvalidDistributionError(
+            f'An Optuna distribution is {{"name": ..., "attributes": {{...}}}}; got {data!r}.'
+        )
+    name, attrs = data["name"], dict(data.get("attributes") or {})
+    if name == "FloatDistribution":
+        return FloatDistribution(
+            attrs["low"], attrs["high"], bool(attrs.get("log", False)), attrs.get("step")
+        )
+    if name == "IntDistribution":
+        return IntDistribution(
+            attrs["low"], attrs["high"], bool(attrs.get("log", False)), attrs.get("step", 1)
+        )
+    if name == "CategoricalDistribution":
+        return CategoricalDistribution(attrs["choices"])
+    legacy: dict[str, Callable[[], BaseDistribution]] = {
+        "UniformDistribution": lambda: FloatDistribution(attrs["low"], attrs["high"]),
+        "LogUniformDistribution": lambda: FloatDistribution(attrs["low"], attrs["high"], True),
+        "DiscreteUniformDistribution": lambda: FloatDistribution(
+            attrs["low"], attrs["high"], step=attrs["q"]
+        ),
+        "IntUniformDistribution": lambda: IntDistribution(
+            attrs["low"], attrs["high"], step=attrs.get("step", 1)
+        ),
+        "IntLogUniformDistribution": lambda: IntDistribution(attrs["low"], attrs["high"], True),
+    }
+    if name in legacy:
+        return legacy[name]()
+    raise InvalidDistributionError(f"Unknown Optuna distribution {name!r}.")
 
 
 def distribution_from_json(text: str) -> BaseDistribution:

@@ -15,6 +15,14 @@ class InvalidDistributionError(InvalidInputError):
     """A search-space definition is invalid (low > high, log with low <= 0, bad step...)."""
 
 
+class UnsupportedArgumentError(InvalidInputError):
+    """An argument Optuna takes that hpo-queue does not support (or not with that value).
+
+    The message says what to use instead. Raised instead of a TypeError so that a script
+    ported from Optuna learns which argument to change, not that a keyword is unknown.
+    """
+
+
 class ParameterConflictError(InvalidInputError):
     """A parameter was suggested again in the same study with an incompatible distribution."""
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from hpo_queue import __version__
 from hpo_queue.cli import (
+    _ask_tell,
     _dashboard,
     _plot,
     _quickstart,
@@ -27,6 +28,7 @@ _COMMAND_MODULES = (
     _quickstart,
     _studies,
     _trials,
+    _ask_tell,
     _submit,
     _status,
     _plot,

@@ -14,7 +14,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from hpo_queue.exceptions import HpoQueueError, StorageError, StorageURLError
+from hpo_queue.exceptions import (
+    HpoQueueError,
+    MissingDependencyError,
+    StorageError,
+    StorageURLError,
+)
 from hpo_queue.settings import Settings
 from hpo_queue.storages import mask_url, normalize_url
 
@@ -278,7 +283,16 @@ def emit(
 ) -> None:
     """Write ``rows`` as a table, a JSON array (or ``json_value``) or CSV with a header."""
     out = out or sys.stdout
-    if fmt == "json":
+    if fmt == "yaml":
+        try:
+            import yaml
+        except ImportError:
+            raise MissingDependencyError(
+                "-f yaml needs PyYAML: pip install 'hpo-queue[yaml]' (or use -f json)."
+            ) from None
+        payload = _jsonable(list(rows) if json_value is None else json_value)
+        out.write(yaml.safe_dump(json.loads(json.dumps(payload, default=str)), sort_keys=False))
+    elif fmt == "json":
         payload = _jsonable(list(rows) if json_value is None else json_value)
         out.write(json.dumps(payload, indent=2, default=str) + "\n")
     elif fmt == "csv":

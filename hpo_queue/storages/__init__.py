@@ -7,6 +7,7 @@ import threading
 from typing import TypeVar, overload
 
 from hpo_queue.storages._base import BaseStorage
+from hpo_queue.storages._callbacks import RetryFailedTrialCallback
 from hpo_queue.storages._in_memory import InMemoryStorage
 from hpo_queue.storages._rdb import RDBStorage
 from hpo_queue.storages._rdb.engine import DEFAULT_POOL_SIZE
@@ -31,6 +32,7 @@ __all__ = [
     "JobProgress",
     "JobRecord",
     "RDBStorage",
+    "RetryFailedTrialCallback",
     "StudyRecord",
     "StudySummary",
     "TrialSnapshot",

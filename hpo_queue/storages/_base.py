@@ -62,6 +62,9 @@ class BaseStorage(abc.ABC):
 
     url: str
     is_in_memory: bool
+    # Set by RDBStorage(failed_trial_callback=RetryFailedTrialCallback(max_retry=N)), as in
+    # Optuna: how often a lost trial is re-run, instead of the settings' max_retries.
+    lost_trial_max_retries: int | None = None
 
     # -- studies ---------------------------------------------------------------------------
 
@@ -210,7 +213,8 @@ class BaseStorage(abc.ABC):
         frees the trial's slot under max_trials. A FAIL whose ``system_attrs["retry_count"]``
         (0 if absent) is below ``retry_limit`` is replaced, in the same transaction, by a
         WAITING trial with the same parameters (its fixed_params and params), user attrs and
-        job, system attrs ``retry_of`` (the failed number) and ``retry_count`` (one more), if
+        job, system attrs ``retry_of`` (the failed number), ``retry_history`` (the numbers of
+        every earlier attempt, oldest first) and ``retry_count`` (one more), if
         the cap leaves room; the failed trial then no longer counts toward its job.
         """
 

@@ -578,7 +578,12 @@ class InMemoryStorage(BaseStorage):
             state=_WAITING,
             user_attrs=_json_copy(dict(failed.user_attrs)),
             system_attrs=_json_copy(
-                {"fixed_params": fixed, "retry_of": failed.number, "retry_count": retries + 1}
+                {
+                    "fixed_params": fixed,
+                    "retry_of": failed.number,
+                    "retry_count": retries + 1,
+                    "retry_history": [*failed.system_attrs.get("retry_history", []), failed.number],
+                }
             ),
             trial_id=next(self._trial_ids),
             job_id=failed.job_id,

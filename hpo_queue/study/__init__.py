@@ -1,6 +1,7 @@
 """Studies: creating, loading and optimizing a named study in a shared store."""
 
 from hpo_queue.directions import StudyDirection
+from hpo_queue.study._callbacks import MaxTrialsCallback
 from hpo_queue.study._study import (
     Study,
     create_study,
@@ -12,6 +13,7 @@ from hpo_queue.study._study import (
 )
 
 __all__ = [
+    "MaxTrialsCallback",
     "Study",
     "StudyDirection",
     "create_study",

@@ -29,7 +29,7 @@ from hpo_queue.distributions import BaseDistribution
 from hpo_queue.exceptions import StorageError, TrialPruned
 from hpo_queue.logging import get_logger
 from hpo_queue.samplers import BaseSampler
-from hpo_queue.storages import BaseStorage, Claim
+from hpo_queue.storages import BaseStorage, Claim, ClaimStatus
 from hpo_queue.storages._records import FinishResult
 from hpo_queue.storages._validation import utcnow
 from hpo_queue.trial._frozen import FrozenTrial
@@ -112,7 +112,7 @@ def claim(
         def hook(trials: Sequence[FrozenTrial]) -> dict[str, Any] | None:
             return sampler.fixed_params_for_new_trial(TrialHistory(directions, trials))
 
-    return study.storage.claim_trial(
+    result = study.storage.claim_trial(
         study.study_id,
         worker=worker_name(),
         task_key=task_key,
@@ -123,6 +123,13 @@ def claim(
         waiting_number=waiting_number,
         job_id=job_id,
     )
+    if (
+        result.status == ClaimStatus.CLAIMED
+        and result.trial is not None
+        and type(sampler).before_trial is not BaseSampler.before_trial
+    ):
+        sampler.before_trial(study._history(), result.trial)
+    return result
 
 
 # -- judging an outcome -----------------------------------------------------------------------
@@ -297,8 +304,12 @@ def finish(
             )
         except Exception as exc:
             outcome = Outcome(TrialState.FAIL, fail_reason=f"constraints_func failed: {exc!r}")
+    sampler = study.sampler
+    if type(sampler).after_trial is not BaseSampler.after_trial:
+        # As in Optuna: before the result is written, with the state and values it will have.
+        sampler.after_trial(study._history(), snapshot, outcome.state, outcome.values)
     if outcome.lost:
-        limit = study.settings.max_retries
+        limit = lost_trial_retry_limit(study.storage, study.settings.max_retries)
     elif outcome.state == TrialState.FAIL and not (outcome.fail_reason or "").startswith(
         INTERRUPTED_REASON_PREFIX
     ):
@@ -391,6 +402,13 @@ def _write_patiently(
         return changed
 
 
+def lost_trial_retry_limit(storage: BaseStorage, max_retries: int) -> int:
+    """How often a lost trial is re-run: the storage's RetryFailedTrialCallback, else the
+    settings' ``max_retries``."""
+    override = storage.lost_trial_max_retries
+    return max_retries if override is None else override
+
+
 @dataclasses.dataclass(frozen=True)
 class Reaped:
     """A trial the reaper failed as lost (as it was when found), and its WAITING retry."""
@@ -412,6 +430,7 @@ def reap_expired_leases(
     moved to FAIL, with its WAITING retry (None: retried enough already, or the study is at
     its cap).
     """
+    max_retries = lost_trial_retry_limit(storage, max_retries)
     reaped = []
     names: dict[int, str] = {}
     for trial in storage.find_expired_leases(study_id):

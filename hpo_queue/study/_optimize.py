@@ -109,7 +109,15 @@ def optimize(
     study._stop_requested = False
     progress = _Progress(n_trials, timeout) if show_progress_bar else None
 
+    for callback in callback_list:
+        # A callback that keeps the study's cap (MaxTrialsCallback) sets it up front.
+        before = getattr(callback, "before_optimize", None)
+        if callable(before):
+            before(study)
+
     def loop() -> None:
+        if n_jobs > 1:
+            study.sampler.reseed_rng()  # as Optuna, in each of the threads
         while state.take_slot() and not study._stop_requested:
             if deadline is not None and time.monotonic() >= deadline:
                 return
@@ -118,8 +126,12 @@ def optimize(
             try:
                 trial = study._claim()
             except TrialCapReached as exc:
+                if _room_may_come(callback_list, study):
+                    state.give_back_slot()
+                    continue
+                # Only this thread stops: a trial still running in another may end in a
+                # state that frees a slot, and its thread then goes on.
                 _logger.info("%s Stopping.", exc)
-                study._stop_requested = True
                 return
             except SearchSpaceExhausted as exc:
                 _logger.info("%s Stopping.", exc)
@@ -143,6 +155,12 @@ def optimize(
             progress.close()
 
 
+def _room_may_come(callbacks: list[Callback], study: Study) -> bool:
+    """Whether a callback that keeps the cap says a slot may still free up (then retry)."""
+    waits = [getattr(c, "on_cap_reached", None) for c in callbacks]
+    return any(wait(study) for wait in waits if callable(wait))
+
+
 class _LoopState:
     """Trial budget of one optimize call, shared by its threads, and the reaper's clock."""
 
@@ -159,6 +177,11 @@ class _LoopState:
                 return False
             self._remaining -= 1
             return True
+
+    def give_back_slot(self) -> None:
+        with self._lock:
+            if self._remaining is not None:
+                self._remaining += 1
 
     def maybe_reap(self, study: Study) -> None:
         now = time.monotonic()

@@ -6,10 +6,12 @@ import uuid
 from collections.abc import Callable, Container, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from hpo_queue._user_classes import NOT_PORTABLE_KEY, is_user_reference
 from hpo_queue.broker.job import TrialJob
 from hpo_queue.broker.submit import submit_trials
 from hpo_queue.directions import StudyDirection
 from hpo_queue.exceptions import (
+    ConfigError,
     DuplicatedStudyError,
     InvalidInputError,
     MissingDependencyError,
@@ -22,7 +24,9 @@ from hpo_queue.exceptions import (
 )
 from hpo_queue.logging import configure_from_settings
 from hpo_queue.pruners import BasePruner, MedianPruner, pruner_from_config
+from hpo_queue.pruners._unavailable import UnavailablePruner
 from hpo_queue.samplers import BaseSampler, TPESampler, sampler_from_config
+from hpo_queue.samplers._unavailable import UnavailableSampler
 from hpo_queue.settings import Settings
 from hpo_queue.storages import (
     BaseStorage,
@@ -70,9 +74,9 @@ class Study:
         self._record = record
         self._storage = storage
         self._study_id = record.study_id
-        self.sampler = sampler or sampler_from_config(record.sampler_config)
-        self.pruner = pruner or pruner_from_config(record.pruner_config)
         self.settings = settings or Settings.load()
+        self.sampler = sampler or _stored_sampler(record, self.settings)
+        self.pruner = pruner or _stored_pruner(record, self.settings)
         configure_from_settings(self.settings)
         self._stop_requested = False
         stored_ref = record.options.get("constraints_func")
@@ -349,6 +353,60 @@ class Study:
                     return None
         return self._storage.enqueue_trial(self._study_id, params, user_attrs)
 
+    def add_trial(self, trial: FrozenTrial) -> None:
+        """Add a finished trial made with :func:`hpo_queue.create_trial` (a warm start).
+
+        It takes the next number and counts under max_trials as any trial; its times are
+        those of this call. A WAITING trial is enqueued instead.
+
+        Raises:
+            TrialCapReached: the study is at its cap.
+            InvalidInputError: a RUNNING trial, or one whose values do not fit the study.
+        """
+        if trial.state == TrialState.WAITING:
+            self._storage.enqueue_trial(
+                self._study_id, dict(trial.params), dict(trial.user_attrs) or None
+            )
+            return
+        if not trial.state.is_finished():
+            raise InvalidInputError(f"add_trial takes a finished trial, not {trial.state.name}.")
+        values = None
+        if trial.values is not None:
+            values, problem = lifecycle.check_values(list(trial.values), len(self.directions))
+            if problem is not None:
+                raise InvalidInputError(problem)
+        # Created RUNNING with its params in one transaction (no other process can take it,
+        # as it could a WAITING one), then written and finished at once.
+        claim = self._storage.claim_trial(
+            self._study_id,
+            worker=lifecycle.worker_name(),
+            fixed_params=dict(trial.params),
+            system_attrs=dict(trial.system_attrs),
+            use_waiting=False,
+        )
+        if claim.status == ClaimStatus.CAP_REACHED:
+            raise TrialCapReached(f"Study {self.study_name!r} reached its cap: {claim.detail}.")
+        assert claim.trial is not None
+        trial_id = claim.trial.trial_id
+        self._storage.set_trial_params(trial_id, dict(trial.params), dict(trial.distributions))
+        if trial.user_attrs:
+            self._storage.set_trial_attrs(trial_id, "user", dict(trial.user_attrs))
+        for step, value in sorted(trial.intermediate_values.items()):
+            self._storage.add_intermediate_value(trial_id, step, value)
+        self._storage.finish_trial(
+            self._study_id,
+            trial_id,
+            trial.state,
+            values,
+            fail_reason=trial.fail_reason,
+            constraints=trial.constraints,
+        )
+
+    def add_trials(self, trials: Iterable[FrozenTrial]) -> None:
+        """:meth:`add_trial` for each trial, in order (e.g. another study's trials)."""
+        for trial in trials:
+            self.add_trial(trial)
+
     def stop(self) -> None:
         """Ask a running optimize() in this process to stop after its current trials."""
         self._stop_requested = True
@@ -411,7 +469,39 @@ class Study:
         Returns:
             A job handle: ``wait(timeout=None, progress=False)``, ``counts()``, ``cancel()``.
         """
+        for kind, config in (
+            ("sampler", self._record.sampler_config),
+            ("pruner", self._record.pruner_config),
+        ):
+            if config.get(NOT_PORTABLE_KEY):
+                raise InvalidInputError(
+                    f"Workers cannot rebuild the study's {kind} {config['name']}: "
+                    f"{config[NOT_PORTABLE_KEY]}. Define it at the top level of a module the "
+                    "workers can import and allow (HPO_OBJECTIVE_MODULES), built with JSON "
+                    "arguments, or run the trials here with study.optimize()."
+                )
         return submit_trials(self, objective, n_trials, error_retries=retries, queue=queue)
+
+
+def _stored_sampler(record: StudyRecord, settings: Settings) -> BaseSampler:
+    """The study's sampler; a user's that cannot be rebuilt here raises only when used."""
+    config = record.sampler_config
+    if not is_user_reference(config.get("name")):
+        return sampler_from_config(config)
+    try:
+        return sampler_from_config(config, settings.objective_modules)
+    except ConfigError as exc:
+        return UnavailableSampler(config, str(exc))
+
+
+def _stored_pruner(record: StudyRecord, settings: Settings) -> BasePruner:
+    config = record.pruner_config
+    if not is_user_reference(config.get("name")):
+        return pruner_from_config(config)
+    try:
+        return pruner_from_config(config, settings.objective_modules)
+    except ConfigError as exc:
+        return UnavailablePruner(config, str(exc))
 
 
 def trial_records(
@@ -498,6 +588,7 @@ def create_study(
     """
     dirs = _directions(direction, directions)
     cap = _check_max_trials(max_trials)
+    constraints_func = constraints_func or _sampler_constraints(sampler)
     if sampler is not None and not isinstance(sampler, BaseSampler):
         raise InvalidInputError(f"sampler must be an hpo_queue sampler, got {sampler!r}.")
     if pruner is not None and not isinstance(pruner, BasePruner):
@@ -575,7 +666,14 @@ def load_study(
             )
         study_name = names[0]
     record = resolved.get_study(study_name)
+    constraints_func = constraints_func or _sampler_constraints(sampler)
     return Study(record, resolved, sampler, pruner, settings, constraints_func)
+
+
+def _sampler_constraints(sampler: BaseSampler | None) -> ConstraintsFunc | None:
+    """A constraints function given to the sampler, as Optuna's samplers take it."""
+    func = getattr(sampler, "constraints_func", None)
+    return func if callable(func) else None
 
 
 def delete_study(*, study_name: str, storage: StorageArg) -> None:

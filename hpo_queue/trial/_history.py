@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass
-from typing import overload
+from typing import Any, overload
 
 from hpo_queue.directions import StudyDirection
+from hpo_queue.exceptions import MultiObjectiveError, NoCompletedTrialsError
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._state import TrialState
 
@@ -37,6 +38,54 @@ class TrialHistory:
 
     def completed(self) -> list[FrozenTrial]:
         return [t for t in self.trials if t.state == TrialState.COMPLETE]
+
+    # -- the read-only part of Optuna's Study, for samplers and pruners written for Optuna --
+
+    def get_trials(
+        self, deepcopy: bool = False, states: Container[TrialState] | None = None
+    ) -> list[FrozenTrial]:
+        """Trials ordered by number, optionally only those in ``states``.
+
+        ``deepcopy`` is accepted for Optuna's signature; the trials are immutable, so
+        sharing them is safe.
+        """
+        if states is None:
+            return list(self.trials)
+        return self.with_states(states)
+
+    _get_trials = get_trials  # what Optuna's own samplers call
+
+    @property
+    def direction(self) -> StudyDirection:
+        if self.is_multi_objective:
+            raise MultiObjectiveError(
+                "The study is multi-objective; use directions instead of direction."
+            )
+        return self.directions[0]
+
+    @property
+    def best_trial(self) -> FrozenTrial:
+        """The best COMPLETE feasible trial of a single-objective study."""
+        direction = self.direction
+        best, best_value = None, 0.0
+        for trial in self.trials:
+            if trial.state != TrialState.COMPLETE or not trial.values or not trial.is_feasible():
+                continue
+            if best is None or direction.is_better(trial.values[0], best_value):
+                best, best_value = trial, trial.values[0]
+        if best is None:
+            raise NoCompletedTrialsError("The study has no completed trial yet.")
+        return best
+
+    @property
+    def best_value(self) -> float:
+        value = self.best_trial.value
+        assert value is not None
+        return value
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        return dict(self.best_trial.params)
 
 
 class LazyTrials(Sequence[FrozenTrial]):

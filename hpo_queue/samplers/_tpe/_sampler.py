@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from hpo_queue._arguments import reject_unsupported
 from hpo_queue.distributions import BaseDistribution
-from hpo_queue.exceptions import InvalidInputError
+from hpo_queue.exceptions import InvalidInputError, UnsupportedArgumentError
 from hpo_queue.samplers._base import BaseSampler
 from hpo_queue.samplers._random import check_seed, sample_uniform
 from hpo_queue.samplers._tpe._columns import FINISHED, ColumnCache, FinishedColumns
@@ -75,6 +77,13 @@ class TPESampler(BaseSampler):
         consider_endpoints: Let the range's ends widen the outermost kernels.
         gamma: Fraction of finished trials in the good group (default 0.1), capped at 25.
         max_bad_trials: Fit g(x) to at most this many finished bad trials (None: all).
+        constraints_func: As Optuna's: handed to the study, which applies it in every
+            process and stores each trial's constraint values, which TPE reads (the study's
+            own ``create_study(constraints_func=...)`` wins if both are given).
+        consider_prior, weights, group, warn_independent_sampling: Optuna's; accepted with
+            their default values (``warn_independent_sampling`` with any). A callable
+            ``gamma`` or ``weights``, ``group=True`` and ``consider_prior=False`` raise
+            UnsupportedArgumentError: the sampler is stored as JSON for every worker.
     """
 
     def __init__(
@@ -83,16 +92,31 @@ class TPESampler(BaseSampler):
         seed: int | None = None,
         n_startup_trials: int = 10,
         n_ei_candidates: int = 24,
-        multivariate: bool = True,
+        multivariate: bool | None = True,
         constant_liar: bool = True,
-        prior_weight: float = 1.0,
-        consider_magic_clip: bool = True,
-        consider_endpoints: bool = False,
-        gamma: float | None = None,
+        prior_weight: float | None = 1.0,
+        consider_magic_clip: bool | None = True,
+        consider_endpoints: bool | None = False,
+        gamma: float | Callable[[int], int] | None = None,
         running_weight: float = 0.25,
         n_local_candidates: int = 4,
         max_bad_trials: int | None = 500,
+        consider_prior: bool | None = None,
+        weights: Callable[[int], Any] | None = None,
+        group: bool = False,
+        warn_independent_sampling: bool | None = None,
+        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
+        **unsupported: Any,
     ) -> None:
+        reject_unsupported("TPESampler", unsupported, {})
+        _check_optuna_only_arguments(consider_prior, gamma, weights, group)
+        # None is Optuna's "the default" for these.
+        multivariate = True if multivariate is None else multivariate
+        prior_weight = 1.0 if prior_weight is None else prior_weight
+        consider_magic_clip = True if consider_magic_clip is None else consider_magic_clip
+        consider_endpoints = False if consider_endpoints is None else consider_endpoints
+        # The study applies it in every process (create_study takes it from the sampler).
+        self.constraints_func = constraints_func
         self.seed = check_seed(seed)
         self.n_startup_trials = _check_int(
             "n_startup_trials", n_startup_trials, minimum=0, maximum=MAX_TRIAL_COUNT
@@ -345,6 +369,32 @@ class TPESampler(BaseSampler):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._columns = ColumnCache()
+
+
+def _check_optuna_only_arguments(
+    consider_prior: bool | None, gamma: Any, weights: Any, group: bool
+) -> None:
+    if consider_prior is False:
+        raise UnsupportedArgumentError(
+            "TPESampler(consider_prior=False) is not supported (Optuna 5 removed it too): "
+            "the prior kernel is always used; make it lighter with prior_weight."
+        )
+    if callable(gamma):
+        raise UnsupportedArgumentError(
+            "TPESampler(gamma=<function>) is not supported: the sampler is stored as JSON for "
+            "every worker, so gamma is a fraction (0.1, Optuna's default_gamma, is the "
+            "default; the good group is capped at 25 trials)."
+        )
+    if weights is not None:
+        raise UnsupportedArgumentError(
+            "TPESampler(weights=<function>) is not supported: trials are weighted as Optuna's "
+            "default_weights does (older ones less once there are more than 25)."
+        )
+    if group:
+        raise UnsupportedArgumentError(
+            "TPESampler(group=True) is not supported: with multivariate=True the parameters "
+            "every finished trial shares are sampled jointly and the others one at a time."
+        )
 
 
 def _running(history: TrialHistory, trial: FrozenTrial) -> list[FrozenTrial]:

@@ -37,12 +37,14 @@ from hpo_queue.exceptions import (
     StorageError,
     StudyNotFoundError,
     TrialNotFoundError,
+    UnsupportedArgumentError,
 )
 from hpo_queue.storages._base import (
     DEFAULT_LEASE_SECONDS,
     BaseStorage,
     FixedParamsHook,
 )
+from hpo_queue.storages._callbacks import RetryFailedTrialCallback
 from hpo_queue.storages._rdb import jobs, schema
 from hpo_queue.storages._rdb.cache import TrialCache, read_intermediate_after
 from hpo_queue.storages._rdb.clock import utc_after, utc_now
@@ -106,7 +108,30 @@ class RDBStorage(BaseStorage):
             worker needs two: one for its trial, one for the lease renewals.
     """
 
-    def __init__(self, url: str | None = None, *, pool_size: int = DEFAULT_POOL_SIZE) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        engine_kwargs: dict[str, Any] | None = None,
+        skip_compatibility_check: bool = False,
+        *,
+        pool_size: int = DEFAULT_POOL_SIZE,
+        heartbeat_interval: int | None = None,
+        grace_period: int | None = None,
+        failed_trial_callback: Callable[..., Any] | None = None,
+        skip_table_creation: bool = False,
+    ) -> None:
+        """Open (and create or check the schema of) the store at ``url``.
+
+        Optuna's arguments are taken so its scripts run: ``heartbeat_interval`` and
+        ``grace_period`` are accepted and left to the settings (hpo-queue always keeps a
+        lease on every running trial: HPO_HEARTBEAT_INTERVAL, HPO_HEARTBEAT_GRACE), and a
+        :class:`RetryFailedTrialCallback` sets how often a lost trial is re-run. The others
+        raise UnsupportedArgumentError saying what to do instead.
+        """
+        _check_optuna_arguments(
+            engine_kwargs, skip_compatibility_check, failed_trial_callback, skip_table_creation
+        )
+        self.lost_trial_max_retries = getattr(failed_trial_callback, "max_retry", None)
         self._url = normalize_url(url)
         self.url = mask_url(self._url)
         self.backend = self._url.get_backend_name()
@@ -760,6 +785,31 @@ def _lost_creation_race(exc: BaseException | None) -> bool:
     # MariaDB (1684): a table "was skipped since its definition is being modified by
     # concurrent DDL statement", when another process creates it in the same moment.
     return "already exists" in str(exc) or "concurrent DDL" in str(exc)
+
+
+def _check_optuna_arguments(
+    engine_kwargs: dict[str, Any] | None,
+    skip_compatibility_check: bool,
+    failed_trial_callback: Callable[..., Any] | None,
+    skip_table_creation: bool,
+) -> None:
+    if engine_kwargs:
+        raise UnsupportedArgumentError(
+            "RDBStorage(engine_kwargs=...) is not supported: the engine's pool is sized by "
+            "pool_size (HPO_DB_POOL_SIZE) and its options are chosen per database."
+        )
+    if skip_compatibility_check or skip_table_creation:
+        raise UnsupportedArgumentError(
+            "RDBStorage(skip_compatibility_check/skip_table_creation=True) is not supported: "
+            "the schema is always checked; upgrade an old one with `hpo-queue storage upgrade`."
+        )
+    if failed_trial_callback is not None and not isinstance(
+        failed_trial_callback, RetryFailedTrialCallback
+    ):
+        raise UnsupportedArgumentError(
+            "RDBStorage(failed_trial_callback=...) takes only RetryFailedTrialCallback: lost "
+            "trials are failed and re-run by the store itself, not by a callback."
+        )
 
 
 def _short_reason(exc: DBAPIError) -> str:

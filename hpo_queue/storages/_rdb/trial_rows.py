@@ -169,6 +169,7 @@ def insert_retry(
             "fixed_params": fixed,
             "retry_of": row.number,
             "retry_count": retries + 1,
+            "retry_history": [*failed_attrs.get("retry_history", []), row.number],
         },
         user_attrs=json.loads(row.user_attrs_json),
         job_id=row.job_id,
