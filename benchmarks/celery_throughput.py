@@ -4,7 +4,7 @@ Runs, in one go and on the same servers:
   1. throughput: N trivial trials through `celery -A hpo_queue.worker worker --concurrency=2`
      (2 worker processes) against Optuna's walkthrough setup: 2 processes each running
      study.optimize on a MariaDB RDBStorage. Both use TPE (Optuna's default; hpo-queue's
-     TPESampler, or with --sampler auto its default AutoSampler).
+     TPESampler, or with --sampler auto its AutoSampler).
   2. overhead: per trial, task start to result written minus the objective (median, p95),
      from the results of run 1.
   3. sleep scaling: 320 trials of a 0.5 s sleeping objective on 32 worker slots (ideal 5 s).

@@ -2,7 +2,7 @@
 
 One process runs a single study of ``--trials`` trials with five parameters (three floats, one
 of them on a log scale, an int and a categorical), a cheap objective and TPESampler
-(``--sampler auto``: hpo-queue's default, AutoSampler). The time of each trial is the gap
+(``--sampler auto``: hpo-queue's AutoSampler). The time of each trial is the gap
 between consecutive optimize callbacks; the table shows the mean ms per trial over each block
 of 1,000 trials and the ratio last block / first.
 

@@ -3,7 +3,7 @@
 The workload is the walkthrough's: a study on MariaDB, then 2 processes started at once, each
 ``load_study`` then ``optimize(objective, n_trials=100)`` with one float and TPE: Optuna's
 default TPESampler and, with ``--sampler tpe`` (the default), hpo-queue's TPESampler; with
-``--sampler auto`` hpo-queue uses its own default, AutoSampler (QMC, then a GP). Rounds
+``--sampler auto`` hpo-queue uses AutoSampler (QMC, then a GP). Rounds
 alternate hpo-queue and Optuna so both see the same machine noise; the table shows medians.
 
     pip install -e .[bench]
@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         "--sampler",
         choices=("tpe", "auto"),
         default="tpe",
-        help="hpo-queue's sampler: TPESampler (as Optuna's default) or its default AutoSampler",
+        help="hpo-queue's sampler: TPESampler (as Optuna's default) or AutoSampler",
     )
     parser.add_argument("--worker", choices=LIBRARIES, help=argparse.SUPPRESS)
     parser.add_argument("--create", choices=LIBRARIES, help=argparse.SUPPRESS)
