@@ -11,14 +11,16 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
+from hpo_queue._lazy_import import LazyModule
 from hpo_queue.directions import StudyDirection
 from hpo_queue.exceptions import InvalidInputError, NoCompletedTrialsError
 from hpo_queue.pruners._base import BasePruner
 from hpo_queue.samplers._arguments import check_int
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
+
+stats = LazyModule("scipy.stats")
 
 
 class WilcoxonPruner(BasePruner):

@@ -14,9 +14,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import cmaes
 import numpy as np
 
+from hpo_queue._lazy_import import LazyModule
 from hpo_queue.distributions import BaseDistribution, CategoricalDistribution
 from hpo_queue.exceptions import InvalidInputError, MultiObjectiveError
 from hpo_queue.samplers._arguments import check_int, loss_sign
@@ -27,6 +27,8 @@ from hpo_queue.samplers._unit_space import UnitSpace
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
 from hpo_queue.trial._state import TrialState
+
+cmaes = LazyModule("cmaes")
 
 _RESTART_STRATEGIES = (None, "ipop")
 _EPOCH = datetime.datetime.min.replace(tzinfo=datetime.UTC)

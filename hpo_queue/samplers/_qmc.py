@@ -6,8 +6,8 @@ import random
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
+from hpo_queue._lazy_import import LazyModule
 from hpo_queue.distributions import BaseDistribution
 from hpo_queue.exceptions import InvalidInputError
 from hpo_queue.samplers._base import BaseSampler
@@ -17,6 +17,8 @@ from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
 from hpo_queue.trial._state import TrialState
 
+qmc = LazyModule("scipy.stats.qmc")
+
 _QMC_TYPES = ("sobol", "halton")
 
 
@@ -24,7 +26,7 @@ def qmc_point(
     qmc_type: str, dim: int, index: int, *, scramble: bool, seed: int | None
 ) -> np.ndarray:
     """Point ``index`` of the (scrambled) sequence in [0, 1)^dim; a pure function of its args."""
-    engine: qmc.QMCEngine
+    engine: Any
     if qmc_type == "sobol":
         engine = qmc.Sobol(dim, scramble=scramble, rng=seed)
     else:

@@ -12,11 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.optimize
-import scipy.special
-from scipy.stats import qmc
 
+from hpo_queue._lazy_import import LazyModule
 from hpo_queue.samplers._gp._model import Posterior
+
+scipy_optimize = LazyModule("scipy.optimize")
+scipy_special = LazyModule("scipy.special")
+qmc = LazyModule("scipy.stats.qmc")
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 _SQRT_HALF_PI = math.sqrt(0.5 * math.pi)
@@ -35,13 +37,13 @@ def log_h(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     pos = z >= 0
     if pos.any():
         zp = z[pos]
-        h = np.exp(log_phi[pos]) + zp * scipy.special.ndtr(zp)
+        h = np.exp(log_phi[pos]) + zp * scipy_special.ndtr(zp)
         value[pos] = np.log(h)
-        grad[pos] = scipy.special.ndtr(zp) / h
+        grad[pos] = scipy_special.ndtr(zp) / h
     neg = ~pos
     if neg.any():
         zn = z[neg]
-        mills = _SQRT_HALF_PI * scipy.special.erfcx(-zn / math.sqrt(2.0))
+        mills = _SQRT_HALF_PI * scipy_special.erfcx(-zn / math.sqrt(2.0))
         one_plus = 1.0 + zn * mills  # h / phi, in (0, 1]
         far = zn < -1e3
         one_plus = np.where(far, 1.0 / np.maximum(zn * zn, 1.0), np.maximum(one_plus, 1e-300))
@@ -52,7 +54,7 @@ def log_h(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def log_ndtr_with_grad(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """log Phi(z) and its derivative phi(z) / Phi(z)."""
-    value = scipy.special.log_ndtr(z)
+    value = scipy_special.log_ndtr(z)
     grad = np.exp(-0.5 * z * z - _LOG_SQRT_2PI - value)
     return value, grad
 
@@ -140,7 +142,7 @@ def maximize(
             value, grad = acquisition.value_and_grad(xs)
             return -float(value.sum()), -grad[:, cont].ravel()
 
-        result = scipy.optimize.minimize(
+        result = scipy_optimize.minimize(
             objective,
             starts[:, cont].ravel(),
             jac=True,

@@ -13,9 +13,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
-import scipy.linalg.lapack
-import scipy.optimize
+
+from hpo_queue._lazy_import import LazyModule
+
+scipy_linalg = LazyModule("scipy.linalg")
+scipy_lapack = LazyModule("scipy.linalg.lapack")
+scipy_optimize = LazyModule("scipy.optimize")
 
 SQRT5 = math.sqrt(5.0)
 MIN_NOISE = 1e-6
@@ -80,10 +83,10 @@ def neg_log_posterior(
     cov = scale * corr
     cov[np.diag_indices(n)] += noise
     try:
-        chol = scipy.linalg.cholesky(cov, lower=True, check_finite=False)
+        chol = scipy_linalg.cholesky(cov, lower=True, check_finite=False)
     except np.linalg.LinAlgError:
         return 1e10, np.zeros_like(theta)
-    alpha = scipy.linalg.cho_solve((chol, True), y, check_finite=False)
+    alpha = scipy_linalg.cho_solve((chol, True), y, check_finite=False)
     inv = _inverse_from_cholesky(chol)
     log_lik = -0.5 * float(y @ alpha) - float(np.log(np.diag(chol)).sum())
     log_lik -= 0.5 * n * math.log(2 * math.pi)
@@ -101,7 +104,7 @@ def neg_log_posterior(
 
 def _inverse_from_cholesky(chol: np.ndarray) -> np.ndarray:
     """K^-1 from K's lower Cholesky factor (LAPACK potri: a third of two triangular solves)."""
-    inv, info = scipy.linalg.lapack.dpotri(chol, lower=1)
+    inv, info = scipy_lapack.dpotri(chol, lower=1)
     if info != 0:
         raise np.linalg.LinAlgError(f"potri failed with info={info}")
     lower = np.tril(inv)
@@ -132,7 +135,7 @@ def fit_theta(
     for start in starts:
         if deterministic:
             start[d + 1] = math.log(MIN_NOISE)
-        result = scipy.optimize.minimize(
+        result = scipy_optimize.minimize(
             neg_log_posterior,
             start,
             args=(sq, y, fixed_noise),
@@ -170,8 +173,8 @@ class Posterior:
         r2 = squared_differences(x, x, is_categorical) @ lam
         cov = scale * matern52(r2)
         cov[np.diag_indices(len(x))] += noise
-        chol = scipy.linalg.cholesky(cov, lower=True, check_finite=False)
-        alpha = scipy.linalg.cho_solve((chol, True), y, check_finite=False)
+        chol = scipy_linalg.cholesky(cov, lower=True, check_finite=False)
+        alpha = scipy_linalg.cho_solve((chol, True), y, check_finite=False)
         return cls(x, is_categorical, lam, scale, noise, alpha, _inverse_from_cholesky(chol))
 
     def predict(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,34 @@
+"""Modules imported on first use, for dependencies that are slow to import.
+
+SciPy and cmaes take about a second to import together; importing them when ``hpo_queue``
+is imported made every process (each optimize() script, each CLI call, each worker) pay for
+samplers and pruners most studies never use.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from types import ModuleType
+from typing import Any
+
+
+class LazyModule:
+    """Stands for a module; the module is imported at the first attribute read."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._module: ModuleType | None = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, attribute: str) -> Any:
+        module = self._module
+        if module is None:
+            with self._lock:
+                if self._module is None:
+                    self._module = importlib.import_module(self._name)
+                module = self._module
+        return getattr(module, attribute)
+
+    def __repr__(self) -> str:
+        return f"LazyModule({self._name!r})"
