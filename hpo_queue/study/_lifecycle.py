@@ -385,7 +385,7 @@ def _write_patiently(
                 )
                 warned = True
             time.sleep(delay)
-            delay = min(delay * 2, 10.0)
+            delay = min(delay * 2, 2.0)  # land the result soon after the store is back
             continue
         if changed or not warned:
             return changed

@@ -120,7 +120,9 @@ class NodeAgent:
         self._thread: threading.Thread | None = None
         self._next_renewal = 0.0
         self._next_reap = 0.0
-        self._store_failed_at: float | None = None
+        self._store_down = False
+        self._last_renewal: float | None = None
+        self._hold_reaping_until = 0.0
         self._study_names: dict[int, tuple[float, str, float]] = {}  # id -> (read, name, lease)
         self._min_lease = settings.heartbeat_grace
 
@@ -147,7 +149,7 @@ class NodeAgent:
                 _logger.exception("The node agent's round failed; it carries on.")
 
     def _tick_seconds(self) -> float:
-        return max(0.05, min(self._renewal_interval(), REAP_INTERVAL) / 2)
+        return max(0.02, min(self._renewal_interval(), REAP_INTERVAL, self._min_lease / 3) / 2)
 
     def _renewal_interval(self) -> float:
         # At most a third of the shortest lease seen: the store judges by the study's lease.
@@ -162,17 +164,36 @@ class NodeAgent:
             if now >= self._next_renewal:
                 self._next_renewal = now + self._renewal_interval()
                 self.renew()
+                self._note_renewal(time.monotonic())
             if now >= self._next_reap:
-                self._next_reap = now + REAP_INTERVAL
-                if self._store_failed_at is None or now - self._store_failed_at > self._min_lease:
+                self._next_reap = now + min(REAP_INTERVAL, self._min_lease / 3)
+                if time.monotonic() >= self._hold_reaping_until:
                     self.reap()
                 self.resend_stalled()
         except StorageError as exc:
-            if self._store_failed_at is None:
+            if not self._store_down:
                 _logger.warning(
                     "The node agent cannot reach the store (%s); leases wait for it.", exc
                 )
-            self._store_failed_at = time.monotonic()
+            self._store_down = True
+
+    def _note_renewal(self, now: float) -> None:
+        """After a renewal that came late (the store was unreachable, perhaps only within
+        the storage's own retries), reaping waits one lease: no node could renew meanwhile,
+        and the trials whose leases ran out may be alive, their results about to land."""
+        late = self._last_renewal is not None and (
+            now - self._last_renewal > self._renewal_interval() + self._min_lease / 3
+        )
+        if self._store_down or late:
+            self._hold_reaping_until = now + self._min_lease
+            if self._store_down:
+                _logger.warning(
+                    "The node agent reaches the store again; reaping waits %.0f s for the "
+                    "other nodes to renew their leases.",
+                    self._min_lease,
+                )
+        self._store_down = False
+        self._last_renewal = now
 
     def renew(self) -> int:
         """Renew the leases of the trials this node's live processes run."""
