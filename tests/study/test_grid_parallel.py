@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import time
 
 import pytest
 
@@ -18,6 +19,7 @@ GRID = {"x": [-2.0, -1.0, 0.0, 1.0, 2.0], "kind": ["a", "b", "c"]}
 def _objective(trial: hq.Trial) -> float:
     x = trial.suggest_float("x", -2.0, 2.0)
     kind = trial.suggest_categorical("kind", ["a", "b", "c"])
+    time.sleep(0.1)  # long enough that the grid is not used up before every process started
     return x * x + {"a": 0.0, "b": 1.0, "c": 2.0}[kind]
 
 
