@@ -30,7 +30,9 @@ class Heartbeat:
     """Renews the lease of each trial registered with it every ``interval`` seconds.
 
     Its thread starts with the first trial added and stops when the last one is removed,
-    so a process that has finished its trials runs no heartbeat thread.
+    so a process that has finished its trials runs no heartbeat thread. A loop that runs
+    trial after trial (``optimize``) holds the thread for its whole run with :meth:`hold`,
+    so it is not stopped and started again between two trials.
     """
 
     def __init__(self, storage: BaseStorage, interval: float) -> None:
@@ -38,6 +40,7 @@ class Heartbeat:
         self._key = (id(storage), os.getpid())
         self.interval = interval
         self._trial_ids: set[int] = set()
+        self._holds = 0
         self._stop: threading.Event | None = None  # set while the thread runs
 
     @property
@@ -45,11 +48,27 @@ class Heartbeat:
         """True while a thread is beating for this beater's trials."""
         return self._stop is not None
 
+    def hold(self) -> None:
+        """Keep the thread running between trials until :meth:`release`."""
+        with _lock:
+            self._reset_after_fork()
+            self._holds += 1
+
+    def release(self) -> None:
+        """End a :meth:`hold`; the thread stops if no trial is left."""
+        with _lock:
+            self._holds = max(0, self._holds - 1)
+            self._stop_if_idle()
+
+    def _reset_after_fork(self) -> None:
+        if self._key[1] != os.getpid():  # inherited through fork: the thread stayed behind
+            self._key, self._trial_ids, self._stop = (self._key[0], os.getpid()), set(), None
+            self._holds = 0
+
     def add(self, trial_id: int) -> None:
         """Beat for ``trial_id`` from now on; start the thread if it is the first trial."""
         with _lock:
-            if self._key[1] != os.getpid():  # inherited through fork: the thread stayed behind
-                self._key, self._trial_ids, self._stop = (self._key[0], os.getpid()), set(), None
+            self._reset_after_fork()
             self._trial_ids.add(trial_id)
             if self._stop is None:
                 self._stop = threading.Event()
@@ -63,12 +82,15 @@ class Heartbeat:
         """Stop beating for ``trial_id``; stop the thread if no trial is left."""
         with _lock:
             self._trial_ids.discard(trial_id)
-            if self._trial_ids or self._stop is None:
-                return
-            self._stop.set()  # the thread ends at once unless it is writing a beat
-            self._stop = None
-            if _beaters.get(self._key) is self:
-                del _beaters[self._key]
+            self._stop_if_idle()
+
+    def _stop_if_idle(self) -> None:  # with _lock held
+        if self._trial_ids or self._holds or self._stop is None:
+            return
+        self._stop.set()  # the thread ends at once unless it is writing a beat
+        self._stop = None
+        if _beaters.get(self._key) is self:
+            del _beaters[self._key]
 
     def _run(self, stop: threading.Event) -> None:
         while not stop.wait(self.interval):

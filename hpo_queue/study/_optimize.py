@@ -145,12 +145,16 @@ def optimize(
             if gc_after_trial:
                 gc.collect()
 
+    if heartbeat is not None:
+        heartbeat.hold()  # one thread for the whole run, not one per trial
     try:
         if n_jobs == 1:
             loop()
         else:
             _run_threads(loop, n_jobs)
     finally:
+        if heartbeat is not None:
+            heartbeat.release()
         if progress is not None:
             progress.close()
 
