@@ -38,75 +38,74 @@ def _finish(cluster: FaultCluster, name: str, study: Any, started: float, **chec
     return cluster.check(name, study, started=started, **check)
 
 
+def _fault_mid_run(
+    cluster: FaultCluster,
+    name: str,
+    inject: Callable[[], set[int]],
+    *,
+    complete_before: int,
+    cap: int = CAP,
+    **worker_env: str,
+) -> Outcome:
+    """Two workers run a job of ``cap`` trials; once ``complete_before`` are COMPLETE,
+    ``inject()`` the fault, which returns the pids whose finished evaluations may be lost
+    with them; then check the promise."""
+    study = cluster.create_study(cap)
+    _two_workers(cluster, **worker_env)
+    started = time.monotonic()
+    cluster.start_submit(cap)
+    cluster.wait_for_complete(study, complete_before)
+    fault_at = store_clock(study)
+    lost = inject()
+    return _finish(cluster, name, study, started, cap=cap, fault_at=fault_at, lost_pids=lost)
+
+
+def _whole_worker(cluster: FaultCluster, index: int) -> set[int]:
+    return {cluster.workers[index].pid, *cluster.pool_pids(index)}
+
+
 def node_lost(cluster: FaultCluster) -> Outcome:
     """A whole worker node dies: kill -9 of its process group while it runs trials."""
-    study = cluster.create_study(CAP)
-    _two_workers(cluster)
-    started = time.monotonic()
-    cluster.start_submit(CAP)
-    cluster.wait_for_complete(study, 6)
-    lost = {cluster.workers[0].pid, *cluster.pool_pids(0)}
-    fault_at = store_clock(study)
-    cluster.signal_worker(0, signal.SIGKILL)
-    return _finish(
-        cluster, "node lost (kill -9)", study, started, cap=CAP, fault_at=fault_at, lost_pids=lost
-    )
+
+    def inject() -> set[int]:
+        lost = _whole_worker(cluster, 0)
+        cluster.signal_worker(0, signal.SIGKILL)
+        return lost
+
+    return _fault_mid_run(cluster, "node lost (kill -9)", inject, complete_before=6)
+
+
+def _signal_a_pool_process(cluster: FaultCluster, sig: str) -> Callable[[], set[int]]:
+    def inject() -> set[int]:
+        victim = cluster.pool_pids(0)[0]
+        subprocess.run(["kill", f"-{sig}", str(victim)], check=False)
+        return {victim}
+
+    return inject
 
 
 def pool_process_killed(cluster: FaultCluster) -> Outcome:
     """kill -9 of one pool process while it runs a trial."""
-    study = cluster.create_study(CAP)
-    _two_workers(cluster)
-    started = time.monotonic()
-    cluster.start_submit(CAP)
-    cluster.wait_for_complete(study, 4)
-    victim = cluster.pool_pids(0)[0]
-    fault_at = store_clock(study)
-    subprocess.run(["kill", "-9", str(victim)], check=False)
-    return _finish(
-        cluster,
-        "pool process killed (kill -9)",
-        study,
-        started,
-        cap=CAP,
-        fault_at=fault_at,
-        lost_pids={victim},
-    )
+    inject = _signal_a_pool_process(cluster, "KILL")
+    return _fault_mid_run(cluster, "pool process killed (kill -9)", inject, complete_before=4)
 
 
 def pool_process_terminated(cluster: FaultCluster) -> Outcome:
     """SIGTERM to one pool process, as systemd or Kubernetes sends on stop."""
-    study = cluster.create_study(CAP)
-    _two_workers(cluster)
-    started = time.monotonic()
-    cluster.start_submit(CAP)
-    cluster.wait_for_complete(study, 4)
-    victim = cluster.pool_pids(0)[0]
-    fault_at = store_clock(study)
-    subprocess.run(["kill", "-TERM", str(victim)], check=False)
-    return _finish(
-        cluster,
-        "SIGTERM to a pool process",
-        study,
-        started,
-        cap=CAP,
-        fault_at=fault_at,
-        lost_pids={victim},
-    )
+    inject = _signal_a_pool_process(cluster, "TERM")
+    return _fault_mid_run(cluster, "SIGTERM to a pool process", inject, complete_before=4)
 
 
 def warm_shutdown(cluster: FaultCluster) -> Outcome:
     """SIGTERM to a worker's main process (systemd stop, Kubernetes eviction): it finishes
     its running trials and exits; the other worker takes the rest."""
-    study = cluster.create_study(CAP)
-    _two_workers(cluster)
-    started = time.monotonic()
-    cluster.start_submit(CAP)
-    cluster.wait_for_complete(study, 6)
-    fault_at = store_clock(study)
-    cluster.signal_worker(0, signal.SIGTERM, group=False)
-    outcome = _finish(
-        cluster, "warm shutdown (SIGTERM to a worker)", study, started, cap=CAP, fault_at=fault_at
+
+    def inject() -> set[int]:
+        cluster.signal_worker(0, signal.SIGTERM, group=False)
+        return set()
+
+    outcome = _fault_mid_run(
+        cluster, "warm shutdown (SIGTERM to a worker)", inject, complete_before=6
     )
     outcome.checks["the stopped worker exited by itself"] = cluster.workers[0].poll() is not None
     return outcome
@@ -114,70 +113,46 @@ def warm_shutdown(cluster: FaultCluster) -> Outcome:
 
 def cold_shutdown_and_restart(cluster: FaultCluster) -> Outcome:
     """SIGQUIT (a cold shutdown) of one worker, then a new worker in its place."""
-    study = cluster.create_study(CAP)
-    _two_workers(cluster)
-    started = time.monotonic()
-    cluster.start_submit(CAP)
-    cluster.wait_for_complete(study, 6)
-    lost = {cluster.workers[0].pid, *cluster.pool_pids(0)}
-    fault_at = store_clock(study)
-    cluster.signal_worker(0, signal.SIGQUIT, group=False)
-    cluster.workers[0].wait(timeout=30)
-    cluster.start_worker(2)
-    return _finish(
-        cluster,
-        "cold shutdown (SIGQUIT), then a restart",
-        study,
-        started,
-        cap=CAP,
-        fault_at=fault_at,
-        lost_pids=lost,
+
+    def inject() -> set[int]:
+        lost = _whole_worker(cluster, 0)
+        cluster.signal_worker(0, signal.SIGQUIT, group=False)
+        cluster.workers[0].wait(timeout=30)
+        cluster.start_worker(2)
+        return lost
+
+    return _fault_mid_run(
+        cluster, "cold shutdown (SIGQUIT), then a restart", inject, complete_before=6
     )
 
 
 def worker_frozen_past_its_lease(cluster: FaultCluster) -> Outcome:
     """SIGSTOP of a whole worker past the lease, then SIGCONT: its late results are refused."""
-    study = cluster.create_study(CAP)
-    _two_workers(cluster)
-    started = time.monotonic()
-    cluster.start_submit(CAP)
-    cluster.wait_for_complete(study, 4)
-    frozen = {cluster.workers[0].pid, *cluster.pool_pids(0)}
-    fault_at = store_clock(study)
-    os.killpg(cluster.workers[0].pid, signal.SIGSTOP)
-    time.sleep(cluster.grace * 2)
-    os.killpg(cluster.workers[0].pid, signal.SIGCONT)
-    return _finish(
-        cluster,
-        "worker frozen (SIGSTOP) past its lease, resumed",
-        study,
-        started,
-        cap=CAP,
-        fault_at=fault_at,
-        lost_pids=frozen,  # a frozen trial's late result is refused, by design
+
+    def inject() -> set[int]:
+        frozen = _whole_worker(cluster, 0)  # a frozen trial's late result is refused, by design
+        os.killpg(cluster.workers[0].pid, signal.SIGSTOP)
+        time.sleep(cluster.grace * 2)
+        os.killpg(cluster.workers[0].pid, signal.SIGCONT)
+        return frozen
+
+    return _fault_mid_run(
+        cluster, "worker frozen (SIGSTOP) past its lease, resumed", inject, complete_before=4
     )
 
 
 def redis_restart(downtime: float) -> Scenario:
     def scenario(cluster: FaultCluster) -> Outcome:
         """Redis restarted without persistence: its queued wake-ups are gone."""
-        study = cluster.create_study(CAP)
-        _two_workers(cluster)
-        started = time.monotonic()
-        cluster.start_submit(CAP)
-        cluster.wait_for_complete(study, 4)
-        fault_at = store_clock(study)
-        cluster.redis.kill()
-        time.sleep(downtime)
-        cluster.redis.start()
-        return _finish(
-            cluster,
-            f"Redis restarted empty (down {downtime:g} s)",
-            study,
-            started,
-            cap=CAP,
-            fault_at=fault_at,
-        )
+
+        def inject() -> set[int]:
+            cluster.redis.kill()
+            time.sleep(downtime)
+            cluster.redis.start()
+            return set()
+
+        name = f"Redis restarted empty (down {downtime:g} s)"
+        return _fault_mid_run(cluster, name, inject, complete_before=4)
 
     scenario.__name__ = f"redis_restart_{str(downtime).replace('.', '_')}s"
     return scenario
@@ -186,22 +161,16 @@ def redis_restart(downtime: float) -> Scenario:
 def mariadb_outage(downtime: float) -> Scenario:
     def scenario(cluster: FaultCluster) -> Outcome:
         """MariaDB stopped while objectives run; the results that finish meanwhile wait."""
-        study = cluster.create_study(12)
-        _two_workers(cluster, HQ_FAULT_SLEEP="2.0")
-        started = time.monotonic()
-        cluster.start_submit(12)
-        cluster.wait_for_complete(study, 2)
-        fault_at = store_clock(study)
-        cluster.mariadb.stop()
-        time.sleep(downtime)
-        cluster.mariadb.start()
-        return _finish(
-            cluster,
-            f"MariaDB stopped for {downtime:g} s",
-            study,
-            started,
-            cap=12,
-            fault_at=fault_at,
+
+        def inject() -> set[int]:
+            cluster.mariadb.stop()
+            time.sleep(downtime)
+            cluster.mariadb.start()
+            return set()
+
+        name = f"MariaDB stopped for {downtime:g} s"
+        return _fault_mid_run(
+            cluster, name, inject, complete_before=2, cap=12, HQ_FAULT_SLEEP="2.0"
         )
 
     scenario.__name__ = f"mariadb_outage_{int(downtime)}s"
