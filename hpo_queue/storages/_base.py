@@ -105,8 +105,10 @@ class BaseStorage(abc.ABC):
         """Every study with its counts by state and best trial, oldest first."""
 
     @abc.abstractmethod
-    def set_max_trials(self, study_id: int, max_trials: int | None) -> None:
-        """Change the study's cap (None: no cap)."""
+    def set_max_trials(
+        self, study_id: int, max_trials: int | None, *, count_failed: bool = False
+    ) -> None:
+        """Change the study's cap (None: no cap); ``count_failed``: FAIL trials count too."""
 
     @abc.abstractmethod
     def set_study_attr(self, study_id: int, kind: str, key: str, value: Any) -> None:

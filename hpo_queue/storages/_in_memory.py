@@ -87,7 +87,10 @@ class _Study:
 
     def at_cap(self) -> bool:
         cap = self.record.max_trials
-        return cap is not None and len(self.trials) - self.n_failed >= cap
+        if cap is None:
+            return False
+        failed = 0 if self.record.cap_counts_failed else self.n_failed
+        return len(self.trials) - failed >= cap
 
     def put(self, trial: FrozenTrial) -> None:
         """Store a new version of a trial (or a new trial, with the next number)."""
@@ -313,10 +316,14 @@ class InMemoryStorage(BaseStorage):
                 )
             return summaries
 
-    def set_max_trials(self, study_id: int, max_trials: int | None) -> None:
+    def set_max_trials(
+        self, study_id: int, max_trials: int | None, *, count_failed: bool = False
+    ) -> None:
         with self._lock:
             study = self._study(study_id)
-            study.record = dataclasses.replace(study.record, max_trials=max_trials)
+            study.record = dataclasses.replace(
+                study.record, max_trials=max_trials, cap_counts_failed=count_failed
+            )
 
     def set_study_attr(self, study_id: int, kind: str, key: str, value: Any) -> None:
         check_name("Attribute key", key)

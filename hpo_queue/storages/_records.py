@@ -27,6 +27,8 @@ class StudyRecord:
     # How long a RUNNING trial's lease lasts without renewal: study-wide, so every node
     # judges a trial by the same grace, on the store's clock.
     lease_seconds: float = 60.0
+    # Whether max_trials counts FAIL trials too; by default a failed trial frees its slot.
+    cap_counts_failed: bool = False
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class StudySummary:
 class ClaimStatus(enum.Enum):
     CLAIMED = "claimed"  # a new or enqueued trial is now RUNNING for the caller
     DUPLICATE = "duplicate"  # this task key already has a trial (a redelivered task)
-    CAP_REACHED = "cap_reached"  # max_trials non-failed trials exist
+    CAP_REACHED = "cap_reached"  # max_trials counted trials exist
     EXHAUSTED = "exhausted"  # the sampler has nothing left to try (grid used up)
     NOTHING_OWED = "nothing_owed"  # the job's trials all exist already (a spare wake-up)
     CANCELLED = "cancelled"  # the job was cancelled

@@ -33,18 +33,14 @@ class MaxTrialsCallback:
     Use it as Optuna's: ``study.optimize(objective, callbacks=[MaxTrialsCallback(10)])``.
     Before the first trial and after each one it sets the study's ``max_trials`` to
     ``n_trials`` plus the finished trials that do not count (PRUNED ones, with the default
-    ``states``), minus the FAIL ones that do; the store refuses any trial beyond that, so no
-    process overshoots. A process that finds the study full while trials still run elsewhere
-    waits for them, since one of them may end uncounted and free a slot.
+    ``states``). When ``states`` counts FAIL (``states=None`` counts every trial), the cap
+    it writes counts FAIL trials too, so a failing trial frees no slot. The store refuses
+    any trial beyond the cap, so no process overshoots. A process that finds the study full
+    while trials still run elsewhere waits for them, since one of them may end uncounted
+    and free a slot.
 
     The cap it writes replaces the study's own ``max_trials`` and applies to every process
     and worker of the study.
-
-    Known gap: when ``states`` counts FAIL (``states=None`` included) and several threads or
-    processes run, a trial that fails frees its slot under the store's cap before this
-    callback lowers the cap, so another trial may start in it: the study can end with more
-    than ``n_trials`` trials (seen: 8 for 7 with three threads). With the default ``states``
-    (COMPLETE) the count is exact.
     """
 
     def __init__(
@@ -75,8 +71,12 @@ class MaxTrialsCallback:
     def _counts(self, study: Study) -> dict[TrialState, int]:
         return study.storage.count_trials_by_state(study.study_id)
 
+    def _counts_failed(self) -> bool:
+        return self._states is None or TrialState.FAIL in self._states
+
     def _cap(self, counts: dict[TrialState, int]) -> int:
-        # The store's cap counts every trial but FAIL ones.
+        # Finished trials the callback does not count take a slot of the store's cap without
+        # counting towards n_trials; FAIL ones take none unless the cap counts them.
         uncounted = sum(
             n
             for state, n in counts.items()
@@ -85,21 +85,17 @@ class MaxTrialsCallback:
             and self._states is not None
             and state not in self._states
         )
-        failed_counted = (
-            counts.get(TrialState.FAIL, 0)
-            if self._states is None or TrialState.FAIL in self._states
-            else 0
-        )
-        return max(self._n_trials + uncounted - failed_counted, 0)
+        return self._n_trials + uncounted
 
     def _keep_cap(self, study: Study) -> bool:
         """Write the cap until a read after the last write agrees; True once the study is done."""
         counts = self._counts(study)
         for _ in range(_MAX_CAP_ROUNDS):
             target = self._cap(counts)
-            if study.storage.get_study_by_id(study.study_id).max_trials == target:
+            record = study.storage.get_study_by_id(study.study_id)
+            if (record.max_trials, record.cap_counts_failed) == (target, self._counts_failed()):
                 break
-            study.storage.set_max_trials(study.study_id, target)
+            study.storage.set_max_trials(study.study_id, target, count_failed=self._counts_failed())
             # Read again after writing: a racing process may have written a cap from older
             # counts after ours; the last writer's fresh read settles it.
             counts = self._counts(study)

@@ -168,6 +168,23 @@ def test_a_failed_trial_frees_its_slot_and_other_endings_do_not(storage: BaseSto
     assert storage.enqueue_trial(study_id, {"x": 0.5}) is None
 
 
+def test_a_cap_that_counts_failed_trials_keeps_their_slots(storage: BaseStorage) -> None:
+    study_id = new_study(storage)
+    storage.set_max_trials(study_id, 2, count_failed=True)
+    assert storage.get_study_by_id(study_id).cap_counts_failed
+    first, second = claim(storage, study_id), claim(storage, study_id)
+    storage.finish_trial(study_id, first.trial_id, TrialState.FAIL, fail_reason="x")
+    assert storage.claim_trial(study_id).status == ClaimStatus.CAP_REACHED
+    # Nor does a failure make room for its retry.
+    result = storage.finish_trial(study_id, second.trial_id, TrialState.FAIL, retry_limit=3)
+    assert result.changed and result.retry is None
+    assert storage.enqueue_trial(study_id, {"x": 0.5}) is None
+    # Back to the default: both failures free their slots.
+    storage.set_max_trials(study_id, 2)
+    assert not storage.get_study_by_id(study_id).cap_counts_failed
+    assert claim(storage, study_id).number == 2
+
+
 def test_waiting_trials_are_claimed_first_oldest_first(storage: BaseStorage) -> None:
     study_id = new_study(storage)
     first = storage.enqueue_trial(study_id, {"x": 0.1}, {"note": "a"})

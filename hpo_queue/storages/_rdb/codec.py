@@ -78,6 +78,7 @@ def study_record(row: AnyRow) -> StudyRecord:
         datetime_created=row.datetime_created,
         options=json.loads(row.options_json),
         lease_seconds=float(row.lease_seconds),
+        cap_counts_failed=bool(row.cap_counts_failed),
     )
 
 

@@ -118,7 +118,7 @@ def job_progress(conn: Connection, job_id: str) -> JobProgress:
     """The job's trials by state (superseded ones left out), what it is owed, the cap."""
     job = read_job_row(conn, job_id)
     study = conn.execute(
-        select(_S.c.next_number, _S.c.n_failed, _S.c.max_trials).where(
+        select(_S.c.next_number, _S.c.n_failed, _S.c.max_trials, _S.c.cap_counts_failed).where(
             _S.c.study_id == job.study_id
         )
     ).one()

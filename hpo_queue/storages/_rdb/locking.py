@@ -33,6 +33,7 @@ def lock_study_row(conn: Connection, study_id: int) -> AnyRow:
         _S.c.n_failed,
         _S.c.n_waiting,
         _S.c.max_trials,
+        _S.c.cap_counts_failed,
         _S.c.lease_seconds,
         utc_now().label("db_now"),
     ).where(_S.c.study_id == study_id)
@@ -45,11 +46,14 @@ def lock_study_row(conn: Connection, study_id: int) -> AnyRow:
 
 
 def at_cap(study_row: AnyRow, n_failed: int | None = None) -> bool:
-    """Whether the study's non-failed trials already number max_trials (row locked).
+    """Whether the study's counted trials already number max_trials (row locked).
 
+    Every trial counts but FAIL ones, unless the study's cap counts those too.
     ``n_failed`` overrides the row's count (a trial failed in this very transaction).
     """
+    if study_row.max_trials is None:
+        return False
     failed = study_row.n_failed if n_failed is None else n_failed
-    return study_row.max_trials is not None and (
-        study_row.next_number - failed >= study_row.max_trials
-    )
+    if study_row.cap_counts_failed:
+        failed = 0
+    return bool(study_row.next_number - failed >= study_row.max_trials)

@@ -25,7 +25,7 @@ from hpo_queue.storages._validation import MAX_NAME_LENGTH
 
 # Raised by each migration in migrations/versions (one revision per version): a store at
 # another version is refused until `hpo-queue storage upgrade` brings it here.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 metadata = MetaData()
 
@@ -78,6 +78,9 @@ studies = Table(
     # Study-wide policies every process follows: retries of failed trials, constraints.
     Column("options_json", _Text, nullable=False),
     Column("max_trials", Integer, nullable=True),
+    # 1: the cap counts FAIL trials too (MaxTrialsCallback counting FAIL); 0: a FAIL frees
+    # its slot (version 5).
+    Column("cap_counts_failed", SmallInteger, nullable=False, default=0),
     # Counters kept under the study row lock: numbering and the cap cost O(1).
     Column("next_number", Integer, nullable=False, default=0),
     Column("n_failed", Integer, nullable=False, default=0),

@@ -325,10 +325,14 @@ class RDBStorage(BaseStorage):
         """The best trial this process has seen so far, without asking the database."""
         return self._cache.for_study(study_id).best.get(direction)
 
-    def set_max_trials(self, study_id: int, max_trials: int | None) -> None:
+    def set_max_trials(
+        self, study_id: int, max_trials: int | None, *, count_failed: bool = False
+    ) -> None:
         self._transaction(
             lambda conn: conn.execute(
-                update(_S).where(_S.c.study_id == study_id).values(max_trials=max_trials)
+                update(_S)
+                .where(_S.c.study_id == study_id)
+                .values(max_trials=max_trials, cap_counts_failed=int(count_failed))
             ),
             "set max_trials",
         )
