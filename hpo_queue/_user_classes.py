@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from hpo_queue.exceptions import ConfigError, InvalidInputError, ObjectiveNotAllowedError
-from hpo_queue.execution.objectives import resolve_objective
+from hpo_queue.execution.objectives import resolve_class
 
 # The config key that marks a user object whose rebuilding in another process cannot work.
 NOT_PORTABLE_KEY = "not_portable"
@@ -77,7 +77,7 @@ def build_user_object(
     cls = getattr(module, name, None) if module is not None else None
     if cls is None:
         try:
-            cls = resolve_objective(ref, allowed_modules)
+            cls = resolve_class(ref, allowed_modules, base, kind=kind.capitalize())
         except (ObjectiveNotAllowedError, InvalidInputError) as exc:
             raise ConfigError(f"The study's {kind} {ref} cannot be rebuilt here: {exc}") from None
     if not (isinstance(cls, type) and issubclass(cls, base)):

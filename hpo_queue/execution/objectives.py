@@ -4,8 +4,9 @@ A task message names its objective as a ``"module:function"`` string. A worker i
 that module only if it is allowed (listed in HPO_OBJECTIVE_MODULES, a submodule of one
 listed, or registered explicitly); anything else is refused before any import happens.
 Every other function a study names by reference (its constraints function) passes the
-same check. In an allowed module only public functions defined there may run: no imported
-names (``from os import system``), classes, or names starting with an underscore.
+same check, and so do a user's sampler and pruner classes. In an allowed module only public
+functions (or, for those, classes) defined there may run: no imported names (``from os
+import system``) or names starting with an underscore.
 """
 
 from __future__ import annotations
@@ -122,36 +123,11 @@ def resolve_objective(
         ObjectiveNotAllowedError: its module is not allowed, or it is not a public function
             defined there.
     """
-    module_name, function_name = parse_objective_ref(ref)
     with _registered_lock:
-        registered = _registered.get(ref)
+        registered = _registered.get(ref) if isinstance(ref, str) else None
     if registered is not None:
         return registered
-    allowed = tuple(allowed_modules)
-    if not is_module_allowed(module_name, allowed):
-        listed = ", ".join(allowed) if allowed else "none"
-        raise ObjectiveNotAllowedError(
-            f"{kind} {ref!r} refused: module {module_name!r} is not in this worker's "
-            f"allowed objective modules ({listed}). Add it to HPO_OBJECTIVE_MODULES on the "
-            "workers, or register the function explicitly."
-        )
-    if function_name.startswith("_"):
-        raise ObjectiveNotAllowedError(
-            f"{kind} {ref!r} refused: names starting with an underscore are private; "
-            "give the function a public name."
-        )
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ObjectiveNotAllowedError(
-            f"{kind} {ref!r}: module {module_name!r} cannot be imported on this worker "
-            f"({exc}); start the worker where it is importable."
-        ) from None
-    function = getattr(module, function_name, None)
-    if function is None:
-        raise ObjectiveNotAllowedError(
-            f"{kind} {ref!r}: {module_name} has no function {function_name!r}."
-        )
+    module_name, function_name, function = _allowed_attribute(ref, allowed_modules, kind)
     # A name imported into the module (os.system), a class or a callable object is not the
     # module's own function: allowing the module allows only what it defines.
     if not inspect.isfunction(function) or function.__module__ != module_name:
@@ -160,3 +136,54 @@ def resolve_objective(
             f"{module_name}; only functions defined in an allowed module may run."
         )
     return function
+
+
+def resolve_class(ref: Any, allowed_modules: Iterable[str], base: type, *, kind: str) -> type:
+    """The ``base`` subclass ``ref`` names (a user's sampler or pruner), if this worker may
+    build it: the same allowlist as objectives, and only a class defined in that module.
+
+    Raises:
+        InvalidInputError: ``ref`` is malformed.
+        ObjectiveNotAllowedError: its module is not allowed, or it is not a public
+            ``base`` subclass defined there.
+    """
+    module_name, class_name, cls = _allowed_attribute(ref, allowed_modules, kind, "class")
+    if not (isinstance(cls, type) and issubclass(cls, base) and cls.__module__ == module_name):
+        raise ObjectiveNotAllowedError(
+            f"{kind} {ref!r} refused: {class_name!r} is not a {base.__name__} subclass "
+            f"defined in {module_name}."
+        )
+    return cls
+
+
+def _allowed_attribute(
+    ref: Any, allowed_modules: Iterable[str], kind: str, what: str = "function"
+) -> tuple[str, str, Any]:
+    """Module name, attribute name and attribute of ``ref``, after the allowlist lets it in."""
+    module_name, attribute = parse_objective_ref(ref)
+    allowed = tuple(allowed_modules)
+    if not is_module_allowed(module_name, allowed):
+        listed = ", ".join(allowed) if allowed else "none"
+        raise ObjectiveNotAllowedError(
+            f"{kind} {ref!r} refused: module {module_name!r} is not in this worker's "
+            f"allowed objective modules ({listed}). Add it to HPO_OBJECTIVE_MODULES on the "
+            "workers, or register the function explicitly."
+        )
+    if attribute.startswith("_"):
+        raise ObjectiveNotAllowedError(
+            f"{kind} {ref!r} refused: names starting with an underscore are private; "
+            "give it a public name."
+        )
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ObjectiveNotAllowedError(
+            f"{kind} {ref!r}: module {module_name!r} cannot be imported on this worker "
+            f"({exc}); start the worker where it is importable."
+        ) from None
+    value = getattr(module, attribute, None)
+    if value is None:
+        raise ObjectiveNotAllowedError(
+            f"{kind} {ref!r}: {module_name} has no {what} {attribute!r}."
+        )
+    return module_name, attribute, value

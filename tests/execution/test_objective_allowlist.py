@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,46 @@ def test_only_public_functions_defined_in_an_allowed_module_resolve(
 def test_a_package_init_is_not_an_objective() -> None:
     with pytest.raises(ObjectiveNotAllowedError, match="underscore"):
         resolve_objective("json:__init__", ["json"])
+
+
+@pytest.fixture
+def sampler_mod(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    (tmp_path / "hq_sampler_lookup_mod.py").write_text(
+        "from collections import OrderedDict\n"
+        "from hpo_queue.samplers import BaseSampler, RandomSampler\n"
+        "class Mine(BaseSampler):\n"
+        "    pass\n"
+        "class _Hidden(BaseSampler):\n"
+        "    pass\n"
+        "class Plain:\n"
+        "    pass\n"
+        "def function(trial):\n"
+        "    return 1.0\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield "hq_sampler_lookup_mod"
+    sys.modules.pop("hq_sampler_lookup_mod", None)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("RandomSampler", "not a BaseSampler subclass defined in"),  # imported into the module
+        ("OrderedDict", "not a BaseSampler subclass defined in"),
+        ("Plain", "not a BaseSampler subclass defined in"),
+        ("function", "not a BaseSampler subclass defined in"),
+        ("_Hidden", "underscore"),
+        ("Missing", "has no class 'Missing'"),
+    ],
+)
+def test_only_subclasses_defined_in_an_allowed_module_resolve_as_classes(
+    sampler_mod: str, name: str, message: str
+) -> None:
+    from hpo_queue.execution.objectives import resolve_class
+    from hpo_queue.samplers import BaseSampler
+
+    with pytest.raises(ObjectiveNotAllowedError, match=message):
+        resolve_class(f"{sampler_mod}:{name}", [sampler_mod], BaseSampler, kind="Sampler")
+    assert resolve_class(f"{sampler_mod}:Mine", [sampler_mod], BaseSampler, kind="Sampler")
+    with pytest.raises(ObjectiveNotAllowedError, match="not in this worker's allowed"):
+        resolve_class(f"{sampler_mod}:Mine", ["other"], BaseSampler, kind="Sampler")
