@@ -2,6 +2,7 @@
 
 from hpo_queue.directions import StudyDirection
 from hpo_queue.study._callbacks import MaxTrialsCallback
+from hpo_queue.study._dataframe import trial_records
 from hpo_queue.study._study import (
     Study,
     create_study,
@@ -9,7 +10,6 @@ from hpo_queue.study._study import (
     get_all_study_names,
     get_all_study_summaries,
     load_study,
-    trial_records,
 )
 
 __all__ = [

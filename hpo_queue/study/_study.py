@@ -14,7 +14,6 @@ from hpo_queue.exceptions import (
     ConfigError,
     DuplicatedStudyError,
     InvalidInputError,
-    MissingDependencyError,
     MultiObjectiveError,
     NoCompletedTrialsError,
     SearchSpaceExhausted,
@@ -44,6 +43,7 @@ from hpo_queue.study._constraints import (
     evaluate_constraints,
     resolve_constraints,
 )
+from hpo_queue.study._dataframe import DEFAULT_ATTRS, trials_dataframe
 from hpo_queue.study._pareto import pareto_front
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import LazyTrials, TrialHistory
@@ -153,21 +153,23 @@ class Study:
             return [copy.deepcopy(t) for t in trials]
         return list(trials)
 
-    def trials_dataframe(self, states: Container[TrialState] | None = None) -> Any:
-        """The trials as a pandas DataFrame, one row each, Optuna's column names.
+    def trials_dataframe(
+        self,
+        attrs: Sequence[str] = DEFAULT_ATTRS,
+        multi_index: bool = False,
+        *,
+        states: Container[TrialState] | None = None,
+    ) -> Any:
+        """The trials as a pandas DataFrame, one row each, with Optuna's columns.
 
-        Columns: number, value (or values_0, values_1...), datetime_start, datetime_complete,
-        duration, params_<name>, user_attrs_<key>, state. Needs pandas
-        (``pip install pandas``); :func:`trial_records` gives the same rows without it.
+        ``attrs`` picks the trial attributes (Optuna's default: number, value,
+        datetime_start, datetime_complete, duration, params, user_attrs, system_attrs,
+        state); dict attributes give one column per key (``params_x``), or a column
+        MultiIndex with ``multi_index=True``. ``states`` keeps only trials in those states.
+        Needs pandas (``pip install pandas``); :func:`trial_records` gives the same rows as
+        plain dicts.
         """
-        try:
-            import pandas as pd
-        except ImportError:
-            raise MissingDependencyError(
-                "trials_dataframe() needs pandas: pip install pandas (or use "
-                "hpo_queue.study.trial_records(study) for plain dicts)."
-            ) from None
-        return pd.DataFrame(trial_records(self, states))
+        return trials_dataframe(self, attrs, multi_index, states)
 
     def _pruning_history(self, exclude_number: int) -> TrialHistory:
         """The history a pruner decides from, read from the store only if the pruner looks."""
@@ -253,6 +255,29 @@ class Study:
 
     def set_system_attr(self, key: str, value: Any) -> None:
         self._storage.set_study_attr(self._study_id, "system", key, value)
+
+    @property
+    def metric_names(self) -> list[str] | None:
+        """The objectives' names given with :meth:`set_metric_names`, else None."""
+        names = self.system_attrs.get(_METRIC_NAMES_KEY)
+        return list(names) if isinstance(names, list) else None
+
+    def set_metric_names(self, metric_names: list[str]) -> None:
+        """Name the objectives, one name per direction (tables, plots, the dashboard)."""
+        if (
+            isinstance(metric_names, str)
+            or not isinstance(metric_names, Sequence)
+            or not all(isinstance(name, str) and name for name in metric_names)
+        ):
+            raise InvalidInputError(
+                f"metric_names must be a list of non-empty strings, got {metric_names!r}."
+            )
+        if len(metric_names) != len(self.directions):
+            raise InvalidInputError(
+                f"The study has {len(self.directions)} objective(s) but {len(metric_names)} "
+                "metric name(s) were given."
+            )
+        self.set_system_attr(_METRIC_NAMES_KEY, list(metric_names))
 
     # -- ask and tell ----------------------------------------------------------------------
 
@@ -375,12 +400,11 @@ class Study:
             values, problem = lifecycle.check_values(list(trial.values), len(self.directions))
             if problem is not None:
                 raise InvalidInputError(problem)
-        # Created RUNNING with its params in one transaction (no other process can take it,
-        # as it could a WAITING one), then written and finished at once.
+        # Created RUNNING (no other process can take it, as it could a WAITING one), then
+        # written and finished at once. Its params are not "fixed_params": nothing enqueued it.
         claim = self._storage.claim_trial(
             self._study_id,
             worker=lifecycle.worker_name(),
-            fixed_params=dict(trial.params),
             system_attrs=dict(trial.system_attrs),
             use_waiting=False,
         )
@@ -504,31 +528,6 @@ def _stored_pruner(record: StudyRecord, settings: Settings) -> BasePruner:
         return UnavailablePruner(config, str(exc))
 
 
-def trial_records(
-    study: Study, states: Container[TrialState] | None = None
-) -> list[dict[str, Any]]:
-    """One flat dict per trial, with the columns of :meth:`Study.trials_dataframe`."""
-    records = []
-    multi = len(study.directions) > 1
-    for trial in study.get_trials(deepcopy=False, states=states):
-        record: dict[str, Any] = {"number": trial.number}
-        if multi:
-            for i in range(len(study.directions)):
-                record[f"values_{i}"] = trial.values[i] if trial.values else None
-        else:
-            record["value"] = trial.values[0] if trial.values else None
-        record["datetime_start"] = trial.datetime_start
-        record["datetime_complete"] = trial.datetime_complete
-        record["duration"] = trial.duration
-        for name, value in trial.params.items():
-            record[f"params_{name}"] = value
-        for key, value in trial.user_attrs.items():
-            record[f"user_attrs_{key}"] = value
-        record["state"] = trial.state.name
-        records.append(record)
-    return records
-
-
 # -- module-level API -------------------------------------------------------------------------
 
 
@@ -546,6 +545,9 @@ def _directions(
             )
         return tuple(StudyDirection.parse(d) for d in directions)
     return (StudyDirection.parse(direction or "minimize"),)
+
+
+_METRIC_NAMES_KEY = "study:metric_names"  # Optuna's system attr for the same thing
 
 
 def _check_max_trials(max_trials: Any) -> int | None:
