@@ -193,10 +193,6 @@ class BaseStorage(abc.ABC):
         """Extend the leases of these RUNNING trials to now + their lease_seconds."""
 
     @abc.abstractmethod
-    def renew_leases_of_workers(self, workers: Iterable[str]) -> int:
-        """Extend the leases of the RUNNING trials these workers run; how many there were."""
-
-    @abc.abstractmethod
     def finish_trial(
         self,
         study_id: int,

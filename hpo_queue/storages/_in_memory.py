@@ -507,18 +507,6 @@ class InMemoryStorage(BaseStorage):
                 if found is not None:
                     self._renew(found[0], found[0].trials[found[1]])
 
-    def renew_leases_of_workers(self, workers: Iterable[str]) -> int:
-        """Extend the leases of the RUNNING trials these workers run; how many there were."""
-        names = set(workers)
-        renewed = 0
-        with self._lock:
-            for study in self._studies.values():
-                for number in list(study.unfinished):
-                    trial = study.trials[number]
-                    if trial.worker in names and self._renew(study, trial):
-                        renewed += 1
-        return renewed
-
     def _renew(self, study: _Study, trial: FrozenTrial) -> bool:
         if trial.state is not _RUNNING:
             return False

@@ -409,9 +409,7 @@ def test_a_claim_sets_a_lease_and_renewals_keep_it_from_expiring(storage: BaseSt
         storage.study_id_of_trial(10**9)
 
 
-def test_renewing_by_worker_extends_only_that_workers_running_trials(
-    storage: BaseStorage,
-) -> None:
+def test_renewing_extends_only_the_given_running_trials(storage: BaseStorage) -> None:
     study_id = storage.create_study("s", MIN, {}, {}, None, lease_seconds=0.3).study_id
     other = storage.create_study("t", MIN, {}, {}, None, lease_seconds=0.3).study_id
     mine = [claim(storage, study_id, worker="a:1"), claim(storage, other, worker="a:1")]
@@ -419,8 +417,7 @@ def test_renewing_by_worker_extends_only_that_workers_running_trials(
     done = claim(storage, study_id, worker="a:1")
     complete(storage, study_id, done, 0.0)
     time.sleep(0.45)
-    assert storage.renew_leases_of_workers(["a:1", "c:3"]) == 2
-    assert storage.renew_leases_of_workers([]) == 0
+    storage.renew_leases([trial.trial_id for trial in mine])
     assert [t.trial_id for t in storage.find_expired_leases()] == [theirs.trial_id]
     for trial in mine:
         owner = storage.study_id_of_trial(trial.trial_id)

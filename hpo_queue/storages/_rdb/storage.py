@@ -566,21 +566,6 @@ class RDBStorage(BaseStorage):
 
         self._transaction(renew, "renew leases")
 
-    def renew_leases_of_workers(self, workers: Iterable[str]) -> int:
-        """Extend the leases of the RUNNING trials these workers run; how many there were."""
-        names = sorted(set(workers))
-        if not names:
-            return 0
-
-        def renew(conn: Connection) -> int:
-            return conn.execute(
-                update(_T)
-                .where(_T.c.worker.in_(names), _T.c.state == int(TrialState.RUNNING))
-                .values(lease_expires_at=utc_after(_T.c.lease_seconds))
-            ).rowcount
-
-        return int(self._transaction(renew, "renew leases"))
-
     def finish_trial(
         self,
         study_id: int,
