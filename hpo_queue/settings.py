@@ -30,6 +30,7 @@ ENV_VARS = {
     "task_time_limit": "HPO_TASK_TIME_LIMIT",
     "log_level": "HPO_LOG_LEVEL",
     "log_format": "HPO_LOG_FORMAT",
+    "dashboard_allowed_hosts": "HPO_DASHBOARD_ALLOWED_HOSTS",
 }
 CONFIG_ENV_VAR = "HPO_CONFIG"
 
@@ -54,6 +55,8 @@ class Settings:
         task_time_limit: hard time limit of one trial task in seconds (None: no limit).
         log_level: the level of hpo-queue's own logger.
         log_format: "text" (Optuna-style lines) or "json" (one JSON object per line).
+        dashboard_allowed_hosts: extra Host names ``hpo-queue dashboard`` answers (the names
+            a proxy serves it as; comma-separated in the environment; ``*`` for any).
     """
 
     storage_url: str | None = None
@@ -67,6 +70,7 @@ class Settings:
     task_time_limit: float | None = None
     log_level: str = "INFO"
     log_format: str = "text"
+    dashboard_allowed_hosts: tuple[str, ...] = ()
     source: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __repr__(self) -> str:
@@ -139,7 +143,7 @@ _FIELD_TYPES = {f.name: f.type for f in dataclasses.fields(Settings)}
 def _coerce(key: str, value: Any) -> Any:
     kind = str(_FIELD_TYPES[key])
     try:
-        if key == "objective_modules":
+        if key in ("objective_modules", "dashboard_allowed_hosts"):
             if isinstance(value, str):
                 return tuple(m.strip() for m in value.split(",") if m.strip())
             return tuple(str(m) for m in value)

@@ -55,12 +55,14 @@ def test_every_setting_has_an_environment_variable() -> None:
         "HPO_TASK_TIME_LIMIT": "60",
         "HPO_LOG_LEVEL": "DEBUG",
         "HPO_LOG_FORMAT": "json",
+        "HPO_DASHBOARD_ALLOWED_HOSTS": "dash.example.com, 10.0.0.5",
     }
     assert set(env) == set(ENV_VARS.values())
     settings = Settings.load(env=env)
     assert settings.objective_modules == ("foo", "bar.baz")
     assert settings.task_time_limit == 60.0 and settings.log_format == "json"
     assert settings.db_pool_size == 1
+    assert settings.dashboard_allowed_hosts == ("dash.example.com", "10.0.0.5")
     assert set(settings.source.values()) == set(env)
 
 

@@ -14,7 +14,8 @@ from hpo_queue.exceptions import ConfigError, NoCompletedTrialsError
 from hpo_queue.study import Study, get_all_study_names, load_study
 from hpo_queue.trial import TrialState
 
-_OPTUNA_FORMATS = ("table", "json", "yaml")
+# Optuna's formats, in its order of choices.
+_OPTUNA_FORMATS = ("value", "json", "table", "yaml")
 
 
 def register(subparsers: Any) -> None:
@@ -56,7 +57,8 @@ def _register_ask(subparsers: Any) -> None:
     )
     _common.add_study_name_option(parser)
     _common.add_storage_option(parser)
-    _common.add_format_option(parser, _OPTUNA_FORMATS)
+    # JSON by default, as `optuna ask`: a script reads the number and params from it.
+    _common.add_format_option(parser, _OPTUNA_FORMATS, default="json")
     parser.add_argument("--search-space", metavar="JSON", help="Optuna's distribution JSON")
     parser.add_argument("--sampler", metavar="NAME", help="sampler class for this trial")
     parser.add_argument("--sampler-kwargs", metavar="JSON", help="the sampler's arguments")
@@ -77,7 +79,7 @@ def _ask(args: argparse.Namespace) -> int:
     fixed = {name: distribution_from_optuna_dict(d) for name, d in space.items()}
     trial = study.ask(fixed_distributions=fixed)
     row = {"number": trial.number, "params": dict(trial.params)}
-    _common.emit([row], "json" if args.format == "table" else args.format, json_value=row)
+    _common.emit([row], args.format, json_value=row, flatten=args.flatten)
     return 0
 
 
@@ -128,7 +130,7 @@ def _register_best_trials(subparsers: Any) -> None:
     )
     _common.add_study_name_option(parser)
     _common.add_storage_option(parser)
-    _common.add_format_option(parser, (*_common.FORMATS, "yaml"))
+    _common.add_format_option(parser)
     parser.set_defaults(handler=_best_trials)
 
 
@@ -137,7 +139,8 @@ def _best_trials(args: argparse.Namespace) -> int:
     front = study.best_trials
     if not front:
         raise NoCompletedTrialsError(f"Study {study.study_name!r} has no completed trial yet.")
-    _common.emit([trial_row(t, len(study.directions)) for t in front], args.format)
+    rows = [trial_row(t, len(study.directions)) for t in front]
+    _common.emit(rows, args.format, flatten=args.flatten)
     return 0
 
 
@@ -150,7 +153,7 @@ def _register_study_names(subparsers: Any) -> None:
         examples="  hpo-queue study-names --storage sqlite:///hpo.db\n",
     )
     _common.add_storage_option(parser)
-    _common.add_format_option(parser, _OPTUNA_FORMATS)
+    _common.add_format_option(parser, _OPTUNA_FORMATS, flatten=False)
     parser.set_defaults(handler=_study_names)
 
 

@@ -24,7 +24,8 @@ from hpo_queue.settings import Settings
 from hpo_queue.storages import mask_url, normalize_url
 
 PROG = "hpo-queue"
-FORMATS = ("table", "json", "csv")
+# yaml and value are Optuna's (`optuna trials -f value|json|table|yaml`); csv is ours.
+FORMATS = ("table", "json", "csv", "yaml", "value")
 # Seconds to wait for a database server before giving up: a CLI should fail fast.
 CONNECT_TIMEOUT = 5
 
@@ -92,14 +93,29 @@ def add_study_name_option(parser: argparse.ArgumentParser, required: bool = True
     )
 
 
-def add_format_option(parser: argparse.ArgumentParser, choices: Sequence[str] = FORMATS) -> None:
+def add_format_option(
+    parser: argparse.ArgumentParser,
+    choices: Sequence[str] = FORMATS,
+    default: str = "table",
+    *,
+    flatten: bool = True,
+) -> None:
+    """``-f/--format`` and, as Optuna's commands have it, ``--flatten``."""
     parser.add_argument(
         "-f",
         "--format",
         choices=choices,
-        default="table",
-        help="output format (default: table)",
+        default=default,
+        help=f"output format (default: {default}); value: space-separated fields, no header",
     )
+    if flatten:
+        parser.add_argument(
+            "--flatten",
+            action="store_true",
+            default=False,
+            help="spread nested fields such as params into their own keys in json and yaml "
+            "(tables, csv and value are always flat)",
+        )
 
 
 def storage_url(args: argparse.Namespace) -> str:
@@ -280,9 +296,17 @@ def emit(
     out: TextIO | None = None,
     *,
     json_value: Any = None,
+    flatten: bool = False,
 ) -> None:
-    """Write ``rows`` as a table, a JSON array (or ``json_value``) or CSV with a header."""
+    """Write ``rows`` as a table, a JSON or YAML list (or ``json_value``), CSV or values.
+
+    ``flatten`` spreads dict fields into ``field_key`` keys in JSON and YAML, as in tables.
+    """
     out = out or sys.stdout
+    if flatten:
+        rows = _flatten(rows)[1]
+        if isinstance(json_value, dict):
+            json_value = _flatten([json_value])[1][0]
     if fmt == "yaml":
         try:
             import yaml
@@ -301,5 +325,9 @@ def emit(
         writer.writerow(columns)
         for row in flat_rows:
             writer.writerow([_text(row.get(c), "csv") for c in columns])
+    elif fmt == "value":
+        columns, flat_rows = _flatten(rows)
+        for row in flat_rows:
+            out.write(" ".join(_text(row.get(c), "csv") for c in columns).rstrip() + "\n")
     else:
         out.write(render_table(rows))

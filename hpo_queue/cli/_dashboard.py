@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from hpo_queue.cli import _common
+from hpo_queue.settings import Settings
 
 
 def register(subparsers: Any) -> None:
@@ -25,6 +26,7 @@ def register(subparsers: Any) -> None:
   hpo-queue dashboard --storage mysql://user:pass@db/hpo          # http://127.0.0.1:8080/
   hpo-queue dashboard --storage sqlite:///hpo.db --port 9000
   hpo-queue dashboard --host 0.0.0.0 --port 8080   # reachable from other machines
+  hpo-queue dashboard --allowed-host dash.example.com   # served by a proxy under that name
   curl -s localhost:8080/api/studies; curl -s localhost:8080/metrics
 """,
     )
@@ -36,7 +38,16 @@ def register(subparsers: Any) -> None:
         "--host",
         default="127.0.0.1",
         help="address to listen on (default: 127.0.0.1, this machine only; the dashboard "
-        "has no login, so expose it only on a trusted network)",
+        "has no login, so expose it only behind a proxy with authentication)",
+    )
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="also answer requests for this Host name, e.g. the name a proxy serves it as "
+        "(repeatable; default: HPO_DASHBOARD_ALLOWED_HOSTS). Other names get 403, which stops "
+        "DNS-rebinding pages; localhost, loopback and the --host address are always answered",
     )
     parser.add_argument(
         "--refresh",
@@ -55,6 +66,9 @@ def _dashboard(args: argparse.Namespace) -> int:
         raise _common.UsageError(f"--port must be between 0 and 65535, got {args.port}.")
     if args.refresh <= 0:
         raise _common.UsageError(f"--refresh must be positive, got {args.refresh}.")
+    allowed = args.allowed_host
+    if allowed is None:
+        allowed = Settings.load().dashboard_allowed_hosts
     try:
         from hpo_queue.dashboard import serve
     except ModuleNotFoundError as exc:
@@ -67,7 +81,12 @@ def _dashboard(args: argparse.Namespace) -> int:
 
     try:
         serve(
-            url, host=args.host, port=args.port, refresh_seconds=args.refresh, on_listening=announce
+            url,
+            host=args.host,
+            port=args.port,
+            refresh_seconds=args.refresh,
+            allowed_hosts=allowed,
+            on_listening=announce,
         )
     except OSError as exc:
         raise _common.UsageError(

@@ -33,7 +33,7 @@ def register(subparsers: Any) -> None:
     )
     _common.add_study_name_option(parser)
     _common.add_storage_option(parser)
-    _common.add_format_option(parser, choices=("table", "json"))
+    _common.add_format_option(parser, choices=("table", "json"), flatten=False)
     parser.set_defaults(handler=_status)
 
 

@@ -192,7 +192,7 @@ def _list(args: argparse.Namespace) -> int:
     if not rows and args.format == "table":
         print(f"No studies in {mask_url(url)}.")
         return 0
-    _common.emit(rows, args.format)
+    _common.emit(rows, args.format, flatten=args.flatten)
     return 0
 
 

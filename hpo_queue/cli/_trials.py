@@ -91,7 +91,7 @@ def _trials(args: argparse.Namespace) -> int:
         which = f" in state {', '.join(sorted(s.name for s in states))}" if states else ""
         print(f"Study {study.study_name!r} has no trials{which}.")
         return 0
-    _common.emit(rows, args.format)
+    _common.emit(rows, args.format, flatten=args.flatten)
     return 0
 
 
@@ -124,10 +124,11 @@ def _best(args: argparse.Namespace) -> int:
     if n_objectives == 1:
         best = study.best_trial  # NoCompletedTrialsError says there is none yet
         row = trial_row(best, 1, details=False)
-        _common.emit([row], args.format, json_value=row)
+        _common.emit([row], args.format, json_value=row, flatten=args.flatten)
         return 0
     front = study.best_trials
     if not front:
         raise NoCompletedTrialsError(f"Study {study.study_name!r} has no completed trial yet.")
-    _common.emit([trial_row(t, n_objectives, details=False) for t in front], args.format)
+    rows = [trial_row(t, n_objectives, details=False) for t in front]
+    _common.emit(rows, args.format, flatten=args.flatten)
     return 0

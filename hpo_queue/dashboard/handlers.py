@@ -185,11 +185,7 @@ class TrialsApiHandler(BaseHandler):
     is_api = True
 
     async def get(self, study_name: str) -> None:
-        limit_text = self.get_query_argument("limit", str(payloads.DEFAULT_TRIALS_LIMIT))
-        try:
-            limit = int(limit_text)
-        except ValueError:
-            raise ApiError(400, f"limit must be a whole number, got {limit_text!r}.") from None
+        limit = _trials_limit(self.get_query_argument("limit", None))
         order = self.get_query_argument("order", "desc")
         if order not in ("asc", "desc"):
             raise ApiError(400, f"order must be asc or desc, got {order!r}.")
@@ -200,10 +196,28 @@ class TrialsApiHandler(BaseHandler):
                 self.context.storage,
                 study_name,
                 states=states,
-                limit=max(limit, 0),
+                limit=limit,
                 newest_first=order == "desc",
             )
         )
+
+
+def _trials_limit(text: str | None) -> int:
+    """The ``limit`` query argument: 1 to MAX_TRIALS_LIMIT, so no request asks for everything."""
+    if text is None:
+        return payloads.DEFAULT_TRIALS_LIMIT
+    shown = text if len(text) <= 40 else text[:40] + "..."
+    stripped = text.strip()
+    if not (stripped.isascii() and stripped.isdigit()) or len(stripped) > 9:
+        limit = -1
+    else:
+        limit = int(stripped)
+    if not 1 <= limit <= payloads.MAX_TRIALS_LIMIT:
+        raise ApiError(
+            400,
+            f"limit must be a whole number from 1 to {payloads.MAX_TRIALS_LIMIT}, got {shown!r}.",
+        )
+    return limit
 
 
 class PlotHandler(BaseHandler):
@@ -238,6 +252,22 @@ class MetricsHandler(BaseHandler):
         self.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
         self.finish(payloads.metrics_text(summaries, dict(self.context.requests)))
+
+
+class ForbiddenHostHandler(BaseHandler):
+    """A request for a Host the dashboard is not served as (DNS rebinding): 403, plain text."""
+
+    metric_name = "forbidden_host"
+
+    def prepare(self) -> None:
+        name = self.request.host if len(self.request.host) <= 80 else self.request.host[:80]
+        self.set_status(403)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(
+            f"403: this dashboard is not served as {name!r}. If that is its name (behind a "
+            "proxy), start it with --allowed-host NAME or HPO_DASHBOARD_ALLOWED_HOSTS.\n"
+        )
 
 
 class NotFoundHandler(BaseHandler):

@@ -24,6 +24,8 @@ STATES = ("RUNNING", "WAITING", "COMPLETE", "PRUNED", "FAIL")
 # Recent throughput is counted over this window.
 THROUGHPUT_WINDOW = datetime.timedelta(minutes=5)
 DEFAULT_TRIALS_LIMIT = 500
+# The most trials one /trials request returns: a bigger ask is a 400, not a huge response.
+MAX_TRIALS_LIMIT = 10_000
 
 
 def jsonable(value: Any) -> Any:

@@ -292,6 +292,9 @@ class Study:
         if fixed_distributions:
             for name, distribution in fixed_distributions.items():
                 trial._suggest(name, distribution)
+            # Written now, not after the batching delay: `hpo-queue ask` exits at once and
+            # the trial is told later, by another process.
+            trial._write_params()
         return trial
 
     def _claim(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -65,18 +66,22 @@ def demo_storage(tmp_path_factory: pytest.TempPathFactory) -> str:
     return build_storage(tmp_path_factory.mktemp("dashboard") / "studies.db")
 
 
-@pytest.fixture(scope="package")
-def dashboard_url(demo_storage: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``hpo-queue dashboard`` in a subprocess on a free port; its base URL."""
-    log_path = tmp_path_factory.mktemp("dashboard-log") / "dashboard.log"
-    command = [sys.executable, "-m", "hpo_queue", "dashboard", "--storage", demo_storage]
-    command += ["--port", "0", "--refresh", "1"]
+@contextlib.contextmanager
+def running_dashboard(
+    storage_url: str, log_path: Path, *options: str, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """``hpo-queue dashboard`` in a subprocess on a free port; its base URL.
+
+    The server's output (stdout and stderr) is in ``log_path``.
+    """
+    command = [sys.executable, "-m", "hpo_queue", "dashboard", "--storage", storage_url]
+    command += ["--port", "0", "--refresh", "1", *options]
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             command,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )
     try:
         deadline = time.monotonic() + 20
@@ -94,3 +99,11 @@ def dashboard_url(demo_storage: str, tmp_path_factory: pytest.TempPathFactory) -
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="package")
+def dashboard_url(demo_storage: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``hpo-queue dashboard`` on 127.0.0.1 in a subprocess on a free port; its base URL."""
+    log_path = tmp_path_factory.mktemp("dashboard-log") / "dashboard.log"
+    with running_dashboard(demo_storage, log_path) as url:
+        yield url

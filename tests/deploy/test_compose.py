@@ -6,10 +6,14 @@ setting in the code without updating the deployment files fails here.
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +37,7 @@ VAR_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}")
 HPO_NAME = re.compile(r"\bHPO_[A-Z0-9_]+\b")
 URL_PASSWORD = re.compile(r"://[^:/@\s]*:([^@\s]+)@")
 SECRET_KEY = re.compile(r"PASSWORD|SECRET|TOKEN|AUTH", re.IGNORECASE)
+REDIS_SECRET_FILE = "/run/secrets/redis_password"
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +171,7 @@ def test_healthchecks(services: dict[str, dict[str, Any]]) -> None:
     assert "redis-cli ping" in redis_check
     # The password comes from REDISCLI_AUTH, not `-a` (echoed into warnings and health logs).
     assert " -a " not in f" {redis_check} "
-    assert environment(services["redis"])["REDISCLI_AUTH"].startswith("${REDIS_PASSWORD")
+    assert f'REDISCLI_AUTH="$$(cat {REDIS_SECRET_FILE})"' in redis_check
     worker_check = " ".join(services["worker"]["healthcheck"]["test"])
     assert "celery -A workers inspect ping" in worker_check
 
@@ -180,10 +185,78 @@ def test_mysql_and_redis(compose: dict[str, Any], services: dict[str, dict[str, 
     assert env["MYSQL_USER"] == "hpo"
     assert env["MYSQL_PASSWORD"].startswith("${MYSQL_PASSWORD:?")
     assert env["MYSQL_ROOT_PASSWORD"].startswith("${MYSQL_ROOT_PASSWORD:?")
-    command = services["redis"]["command"]
-    assert command[0] == "redis-server"
-    password = command[command.index("--requirepass") + 1]
-    assert password.startswith("${REDIS_PASSWORD:?")
+    assert "redis-data:/data" in services["redis"]["volumes"]
+
+
+def test_the_redis_password_is_on_no_command_line_and_in_no_environment(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]]
+) -> None:
+    redis = services["redis"]
+    # `ps` and `docker inspect` show the command, the healthcheck and the environment.
+    shown = [command_text(redis), " ".join(redis["healthcheck"]["test"])]
+    shown += list(environment(redis).values())
+    for text in shown:
+        assert "REDIS_PASSWORD" not in text, text
+        assert "--requirepass" not in text, text
+    # It comes from a secret file made from .env's REDIS_PASSWORD ...
+    assert compose["secrets"]["redis_password"] == {"environment": "REDIS_PASSWORD"}
+    assert "redis_password" in redis["secrets"]
+    assert "REDIS_PASSWORD" in env_example_names()
+    # ... read by the shell into Redis's config on stdin (`redis-server -`), exec'd so that
+    # Redis gets the stop signal itself.
+    script = redis["command"][2]
+    assert redis["command"][:2] == ["sh", "-c"]
+    assert script.startswith("exec docker-entrypoint.sh redis-server - --appendonly yes <<CONF\n")
+    assert f'requirepass "$$(cat {REDIS_SECRET_FILE})"' in script
+
+
+def test_the_redis_start_script_runs_with_the_password_hidden(
+    services: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    """The compose service's command and healthcheck, run against a local redis-server."""
+    server = shutil.which("redis-server")
+    if server is None or shutil.which("redis-cli") is None:
+        pytest.skip("redis-server and redis-cli are not installed (the file checks above ran)")
+    password = "s3cret-" + secrets.token_hex(8)
+    secret_file = tmp_path / "redis_password"
+    secret_file.write_text(password)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # The image's entrypoint, here only adding a private port and folder to Redis's options.
+    shim = tmp_path / "bin" / "docker-entrypoint.sh"
+    shim.parent.mkdir()
+    shim.write_text(f'#!/bin/sh\nexec "$@" --port {port} --bind 127.0.0.1 --dir {tmp_path}\n')
+    shim.chmod(0o755)
+
+    def as_run(text: str) -> str:
+        """``text`` as the container's shell gets it: ``$$`` unescaped, our secret file."""
+        return text.replace("$$", "$").replace(REDIS_SECRET_FILE, str(secret_file))
+
+    env = {"PATH": f"{shim.parent}:{os.environ['PATH']}"}
+    script = as_run(services["redis"]["command"][2])
+    process = subprocess.Popen(["sh", "-c", script], env=env, cwd=tmp_path)
+    try:
+        check = as_run(services["redis"]["healthcheck"]["test"][1]).replace(
+            "redis-cli ping", f"redis-cli -p {port} ping"
+        )
+        deadline = time.monotonic() + 20
+        while subprocess.run(["sh", "-c", check], env=env, check=False).returncode != 0:
+            assert process.poll() is None, "redis-server exited"
+            assert time.monotonic() < deadline, "the healthcheck never passed"
+            time.sleep(0.1)
+        unauthenticated = subprocess.run(
+            ["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True, check=False
+        )
+        assert "NOAUTH" in unauthenticated.stdout + unauthenticated.stderr
+        # exec all the way down: the started process is Redis itself, without the password.
+        cmdline = Path(f"/proc/{process.pid}/cmdline").read_bytes().decode(errors="replace")
+        environ = Path(f"/proc/{process.pid}/environ").read_bytes().decode(errors="replace")
+        assert "redis-server" in cmdline
+        assert password not in cmdline and password not in environ
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def test_flower(services: dict[str, dict[str, Any]]) -> None:
@@ -194,7 +267,13 @@ def test_flower(services: dict[str, dict[str, Any]]) -> None:
     # The login comes from Flower's own environment variable, not the command line.
     assert "--basic-auth" not in command
     assert environment(flower)["FLOWER_BASIC_AUTH"].startswith("${FLOWER_BASIC_AUTH:?")
-    assert any(str(port).endswith(":5555") for port in flower["ports"])
+    # Published on loopback by default, like MySQL and Redis: Flower's login is basic auth
+    # over plain HTTP, so it is not put on every interface of the host.
+    assert flower["ports"] == ["${FLOWER_PUBLISH_ADDRESS:-127.0.0.1}:${FLOWER_PORT:-5555}:5555"]
+    for service in services.values():
+        for port in service.get("ports", []):
+            published = interpolate(str(port), env_example_names())
+            assert published.startswith("127.0.0.1:"), f"{port} is not on loopback by default"
     assert (
         environment(flower)["HPO_BROKER_URL"] == environment(services["worker"])["HPO_BROKER_URL"]
     )
