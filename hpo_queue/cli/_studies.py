@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from hpo_queue.cli import _common
@@ -32,7 +33,8 @@ def _register_create(subparsers: Any) -> None:
         summary="create a study with its directions, sampler, pruner and trial cap",
         description=(
             "Create a study in the storage. Workers and scripts then join it by name.\n"
-            "Prints 'A new study created with name: NAME'."
+            "Prints the study's name on stdout, as Optuna's CLI does\n"
+            "(STUDY=$(hpo-queue create-study --storage URL)), and what it did on stderr."
         ),
         examples="""\
   hpo-queue create-study --storage mysql://user:pass@db/hpo --study-name mnist
@@ -143,9 +145,11 @@ def _create(args: argparse.Namespace) -> int:
                 "pass --skip-if-exists to reuse it, or choose another --study-name."
             ) from None
         study = load_study(study_name=args.study_name, storage=url)
-        print(f"Using an existing study with name: {study.study_name}")
+        print(f"Using an existing study with name: {study.study_name}", file=sys.stderr)
+        print(study.study_name)
         return 0
-    print(f"A new study created with name: {study.study_name}")
+    print(f"A new study created with name: {study.study_name}", file=sys.stderr)
+    print(study.study_name)
     return 0
 
 

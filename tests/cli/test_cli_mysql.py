@@ -17,7 +17,7 @@ def test_create_study_and_list_trials_on_mysql(
 ) -> None:
     argv = ["create-study", "--storage", mysql_url, "--study-name", "m", "--sampler", "random"]
     assert main(argv) == 0
-    assert capsys.readouterr().out == "A new study created with name: m\n"
+    assert capsys.readouterr().out == "m\n"
 
     study = hq.load_study(study_name="m", storage=mysql_url)
     for value in (0.3, 0.1):

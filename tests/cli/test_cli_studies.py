@@ -12,13 +12,13 @@ import hpo_queue as hq
 from hpo_queue.cli import main
 
 
-def test_create_study_prints_the_line_once(
+def test_create_study_prints_the_name_on_stdout_as_optuna_and_the_line_once_on_stderr(
     sqlite_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["create-study", "--storage", sqlite_url, "--study-name", "s1"]) == 0
     out, err = capsys.readouterr()
-    assert out == "A new study created with name: s1\n"
-    assert "A new study created" not in err
+    assert out == "s1\n"  # STUDY=$(hpo-queue create-study ...) works as Optuna's docs use it
+    assert err.count("A new study created with name: s1") == 1
     study = hq.load_study(study_name="s1", storage=sqlite_url)
     assert [d.name for d in study.directions] == ["MINIMIZE"]
 
@@ -80,9 +80,11 @@ def test_skip_if_exists_reuses_the_study(
 ) -> None:
     argv = ["create-study", "--storage", sqlite_url, "--study-name", "again", "--skip-if-exists"]
     assert main(argv) == 0
-    assert capsys.readouterr().out == "A new study created with name: again\n"
+    out, err = capsys.readouterr()
+    assert (out, err.count("A new study created with name: again")) == ("again\n", 1)
     assert main(argv) == 0
-    assert capsys.readouterr().out == "Using an existing study with name: again\n"
+    out, err = capsys.readouterr()
+    assert (out, err.count("Using an existing study with name: again")) == ("again\n", 1)
     assert hq.get_all_study_names(sqlite_url) == ["again"]
 
 
