@@ -63,7 +63,7 @@ def test_checkpoints_uploaded_by_worker_objectives_download_intact(
         s3_env: dict[str, str] = request.getfixturevalue("s3_env")
         bucket: str = request.getfixturevalue("s3_bucket")
         env.update(s3_env, HQ_TEST_S3_BUCKET=bucket)
-        store = Boto3ArtifactStore(bucket)
+        store = Boto3ArtifactStore(bucket, client=request.getfixturevalue("s3_client"))
     else:
         env["HQ_TEST_ARTIFACT_DIR"] = str(tmp_path / "shared-artifacts")
         store = FileSystemArtifactStore(tmp_path / "shared-artifacts")

@@ -33,9 +33,12 @@ def test_bytes_written_are_the_bytes_read_back(s3_client: Any, s3_bucket: str) -
 
 
 def test_the_default_client_is_configured_from_the_environment(
-    s3_env: dict[str, str], s3_client: Any, s3_bucket: str
+    s3_env: dict[str, str], s3_client: Any, s3_bucket: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # What a worker on another node does: AWS_ENDPOINT_URL_S3 and credentials in its env.
+    import boto3
+
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # one that reads this test's env
     store = Boto3ArtifactStore(s3_bucket)
     store.write("from-env", io.BytesIO(b"configured by env"))
     assert s3_client.get_object(Bucket=s3_bucket, Key="from-env")["Body"].read() == (
@@ -160,3 +163,17 @@ def test_without_boto3_the_store_names_the_extra_to_install(tmp_path: Path) -> N
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert "pip install 'hpo-queue[s3]'" in report["error"]
     assert report["is_import_error"]
+
+
+def test_missing_credentials_are_a_named_store_error(
+    s3_env: dict[str, str], s3_bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no wait for an instance role
+    import boto3
+
+    # A new session: boto3's default one keeps the credentials an earlier test found.
+    store = Boto3ArtifactStore(s3_bucket, client=boto3.session.Session().client("s3"))
+    with pytest.raises(ArtifactStoreError, match="Unable to locate credentials"):
+        store.write("a", io.BytesIO(b"a"))
