@@ -5,6 +5,7 @@ what was uploaded, and where to, is recorded in the study's storage as system at
 """
 
 from hpo_queue.artifacts import exceptions
+from hpo_queue.artifacts._backoff import Backoff
 from hpo_queue.artifacts._boto3 import Boto3ArtifactStore
 from hpo_queue.artifacts._download import download_artifact
 from hpo_queue.artifacts._filesystem import FileSystemArtifactStore
@@ -16,6 +17,7 @@ from hpo_queue.artifacts._upload import upload_artifact
 __all__ = [
     "ArtifactMeta",
     "ArtifactStore",
+    "Backoff",
     "Boto3ArtifactStore",
     "FileSystemArtifactStore",
     "download_artifact",
