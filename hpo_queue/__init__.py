@@ -9,6 +9,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from hpo_queue import (
+    artifacts,
     distributions,
     exceptions,
     logging,
@@ -42,6 +43,7 @@ __all__ = [
     "TrialPruned",
     "TrialState",
     "__version__",
+    "artifacts",
     "create_study",
     "create_trial",
     "delete_study",

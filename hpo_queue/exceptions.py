@@ -116,3 +116,23 @@ class JobNotFoundError(HpoQueueError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class ArtifactStoreError(HpoQueueError):
+    """An artifact store could not read or write an artifact (a missing bucket, no access)."""
+
+
+class ArtifactNotFound(ArtifactStoreError):
+    """No artifact with the given id is in the artifact store (as Optuna's ArtifactNotFound)."""
+
+
+class InvalidArtifactIdError(InvalidInputError):
+    """An artifact id is not a plain name (it holds a path separator, '..', or is empty)."""
+
+
+class ArtifactFileNotFoundError(InvalidInputError, FileNotFoundError):
+    """upload_artifact was given a file_path that names no readable file."""
+
+
+class ArtifactFileExistsError(InvalidInputError, FileExistsError):
+    """download_artifact's file_path exists already; it is never overwritten (as in Optuna)."""

@@ -704,3 +704,79 @@ def test_optunas_ask_and_tell_cli_as_its_docs_type_it(tmp_path: Path) -> None:
     assert hq.load_study(study_name="demo", storage=url).user_attrs == {"team": "ml"}
     if importlib.util.find_spec("yaml") is not None:
         assert "name: demo" in cli("study-names", "--storage", url, "-f", "yaml")
+
+
+# Optuna's artifacts tutorial (checked with Optuna 5 itself): each trial uploads a file, the
+# study a note; the best trial's files are listed and downloaded, as its docs do it.
+ARTIFACTS_SCRIPT = """
+import os
+
+import optuna
+from optuna.artifacts import FileSystemArtifactStore, download_artifact, upload_artifact
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+base_path = "./artifacts"
+os.makedirs(base_path, exist_ok=True)
+artifact_store = FileSystemArtifactStore(base_path=base_path)
+
+
+def objective(trial: optuna.Trial) -> float:
+    x = trial.suggest_float("x", -10, 10)
+    file_path = f"./x-{trial.number}.json"
+    with open(file_path, "w") as f:
+        f.write(f'{{"x": {x!r}}}')
+    artifact_id = upload_artifact(
+        artifact_store=artifact_store, file_path=file_path, study_or_trial=trial
+    )
+    trial.set_user_attr("artifact_id", artifact_id)
+    return (x - 2) ** 2
+
+
+storage = optuna.storages.get_storage("sqlite:///artifacts.db")
+study = optuna.create_study(study_name="artifacts", storage=storage)
+study.optimize(objective, n_trials=4)
+with open("./study-notes.txt", "w") as f:
+    f.write("notes on the study")
+upload_artifact(artifact_store=artifact_store, file_path="./study-notes.txt", study_or_trial=study)
+
+study = optuna.load_study(study_name="artifacts", storage=storage)
+best_trial = study.best_trial
+artifact_metas = optuna.artifacts.get_all_artifact_meta(best_trial, storage=storage)
+os.makedirs("./best_trial_artifacts", exist_ok=True)
+for artifact_meta in artifact_metas:
+    download_file_path = os.path.join("./best_trial_artifacts", artifact_meta.filename)
+    download_artifact(
+        artifact_store=artifact_store,
+        artifact_id=artifact_meta.artifact_id,
+        file_path=download_file_path,
+    )
+    with open(download_file_path) as f:
+        same = f.read() == f'{{"x": {best_trial.params["x"]!r}}}'
+    print(artifact_meta.filename == f"x-{best_trial.number}.json", artifact_meta.mimetype, same)
+print([m.filename for m in optuna.artifacts.get_all_artifact_meta(study)])
+print(artifact_metas[0].artifact_id == best_trial.user_attrs["artifact_id"])
+try:
+    artifact_store.open_reader("no-such-artifact")
+except optuna.artifacts.exceptions.ArtifactNotFound:
+    print("not found")
+try:
+    artifact_id = artifact_metas[0].artifact_id
+    download_artifact(
+        artifact_store=artifact_store, file_path=download_file_path, artifact_id=artifact_id
+    )
+except FileExistsError:
+    print("exists")
+"""
+
+
+def test_optunas_artifacts_tutorial_runs_unchanged(tmp_path: Path) -> None:
+    lines = run_script(tmp_path, ARTIFACTS_SCRIPT).splitlines()
+    assert lines == [
+        "True application/json True",
+        "['study-notes.txt']",
+        "True",
+        "not found",
+        "exists",
+    ]
+    assert len(list((tmp_path / "artifacts").iterdir())) == 5  # four trials and the study
