@@ -59,7 +59,11 @@ def register(subparsers: Any) -> None:
         help="re-run a trial whose objective raised, with the same params, up to N times",
     )
     parser.add_argument("--queue", metavar="NAME", help="Celery queue (default: hpo_queue)")
-    parser.add_argument("--wait", action="store_true", help="wait until every task finished")
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait until every task finished (warns once if no worker takes a task in 30 s)",
+    )
     parser.add_argument(
         "--timeout",
         type=_positive_seconds,
@@ -110,7 +114,7 @@ def _submit(args: argparse.Namespace) -> int:
             args.objective, n_trials=args.n_trials, retries=args.retries, queue=args.queue
         )
     print(
-        f"Submitted {len(job)} trial task(s) for study {study.study_name!r} to "
+        f"Submitted {len(job.task_ids)} trial task(s) for study {study.study_name!r} to "
         f"{mask_url(broker_url_for(settings))} (job {job.job_id})."
     )
     if not args.wait:
