@@ -154,6 +154,15 @@ class RDBStorage(BaseStorage):
     def __repr__(self) -> str:
         return f"RDBStorage({self.url!r})"
 
+    def close(self) -> None:
+        """Close the pooled connections (SQLite then removes its -wal and -shm files).
+
+        The engine stays usable: the next call opens a connection again. An in-memory
+        database is left open, as closing would drop it.
+        """
+        if not self.is_in_memory:
+            self._engine.dispose()
+
     # -- plumbing --------------------------------------------------------------------------
 
     def _transaction(self, fn: Callable[[Connection], _R], what: str, attempts: int = 8) -> _R:
