@@ -3,7 +3,10 @@ study, and a wait on tasks that no worker takes."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -16,6 +19,8 @@ from hpo_queue.broker.wakeups import broker_error_reason
 from hpo_queue.cli import main
 from hpo_queue.exceptions import BrokerNotConfiguredError
 from hpo_queue.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -71,6 +76,25 @@ def test_the_embedded_broker_is_refused_with_a_mysql_storage(
     # A worker (its settings name the storage) is refused the same way.
     with pytest.raises(BrokerNotConfiguredError):
         celery_config(Settings(storage_url=mysql_url))
+
+
+def test_a_worker_without_a_broker_url_for_a_mysql_store_exits_with_one_line(
+    tmp_path: Path,
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HPO_")}
+    env["HPO_STORAGE_URL"] = "mysql://hpo@db-host.invalid/hpo"  # refused before any connection
+    done = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "hpo_queue.worker", "worker", "--pool=solo"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("hpo-queue: error: HPO_BROKER_URL is not set"), done.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_embedded_broker_named_explicitly_is_used(mysql_url: str, tmp_path: Path) -> None:
