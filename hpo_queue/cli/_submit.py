@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from hpo_queue.broker.app import broker_url_for
-from hpo_queue.broker.job import TrialJob
+from hpo_queue.broker.job import NO_WORKER_NOTICE_SECONDS, TrialJob
 from hpo_queue.cli import _common
 from hpo_queue.exceptions import NoCompletedTrialsError
 from hpo_queue.settings import Settings
@@ -62,7 +62,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--wait",
         action="store_true",
-        help="wait until every task finished (warns once if no worker takes a task in 30 s)",
+        help=(
+            "wait until every task finished (warns once if no worker takes a task in "
+            f"{NO_WORKER_NOTICE_SECONDS:g} s)"
+        ),
     )
     parser.add_argument(
         "--timeout",
