@@ -8,7 +8,6 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-from hpo_queue.broker.app import broker_url_for
 from hpo_queue.broker.job import NO_WORKER_NOTICE_SECONDS, TrialJob
 from hpo_queue.cli import _common
 from hpo_queue.exceptions import NoCompletedTrialsError
@@ -118,7 +117,7 @@ def _submit(args: argparse.Namespace) -> int:
         )
     print(
         f"Submitted {len(job.task_ids)} trial task(s) for study {study.study_name!r} to "
-        f"{mask_url(broker_url_for(settings))} (job {job.job_id})."
+        f"{mask_url(str(job.app.conf.broker_url))} (job {job.job_id})."
     )
     if not args.wait:
         return 0

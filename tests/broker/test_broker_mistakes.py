@@ -172,3 +172,19 @@ def test_wait_says_once_when_no_worker_takes_a_task(
     assert f"on queue {queue!r}" in err
     assert redis_url.rsplit("/", 1)[0] in err
     job.cancel()
+
+
+def test_submit_with_storage_on_the_command_line_puts_the_embedded_broker_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Where a worker with HPO_STORAGE_URL set to the same file looks for it; not the cwd.
+    (tmp_path / "data").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    url = f"sqlite:///{tmp_path / 'data' / 'study.db'}"
+    hq.create_study(study_name="s", storage=url)
+    assert main(_submit_argv(url, "--n-trials", "1")) == 0
+    broker = tmp_path / "data" / "hpo-queue-broker.sqlite"
+    assert f"to sqla+sqlite:///{broker} " in capsys.readouterr().out
+    assert broker.exists()
+    assert list((tmp_path / "elsewhere").iterdir()) == []
