@@ -73,6 +73,11 @@ class ConfigError(HpoQueueError, ValueError):
     """A setting, config file or sampler/pruner config is invalid."""
 
 
+class BrokerNotConfiguredError(ConfigError):
+    """No HPO_BROKER_URL with a storage on a server: the embedded broker, a file on this
+    machine, would reach no worker elsewhere."""
+
+
 class ObjectiveNotAllowedError(HpoQueueError):
     """A task named an objective outside the modules this worker may run."""
 

@@ -52,7 +52,8 @@ class Settings:
         max_retries: how often a trial whose worker died is re-run with the same params.
         db_pool_size: database connections one process opens at most (a worker node opens
             this many per pool process plus this many for its main process).
-        task_time_limit: hard time limit of one trial task in seconds (None: no limit).
+        task_time_limit: soft time limit of one trial task in seconds (None: no limit): it
+            raises inside the objective; the hard limit, which kills the task, is 30 s later.
         log_level: the level of hpo-queue's own logger.
         log_format: "text" (Optuna-style lines) or "json" (one JSON object per line).
         dashboard_allowed_hosts: extra Host names ``hpo-queue dashboard`` answers (the names

@@ -18,7 +18,7 @@ from celery import Celery
 from celery.signals import after_setup_logger, after_setup_task_logger, worker_init
 from sqlalchemy.engine import make_url
 
-from hpo_queue.exceptions import ConfigError
+from hpo_queue.exceptions import BrokerNotConfiguredError, ConfigError, StorageURLError
 from hpo_queue.logging import (
     JsonFormatter,
     configure_from_settings,
@@ -26,7 +26,7 @@ from hpo_queue.logging import (
     json_format_enabled,
 )
 from hpo_queue.settings import Settings
-from hpo_queue.storages import mask_url, url_scheme
+from hpo_queue.storages import mask_url, normalize_url, url_scheme
 
 DEFAULT_QUEUE = "hpo_queue"
 EMBEDDED_BROKER_FILE = "hpo-queue-broker.sqlite"
@@ -67,9 +67,45 @@ def embedded_dir(settings: Settings) -> Path:
 
 
 def broker_url_for(settings: Settings) -> str:
+    """HPO_BROKER_URL, else the embedded broker beside a SQLite storage.
+
+    Raises:
+        BrokerNotConfiguredError: no broker URL, and the storage is on a server.
+    """
     if settings.broker_url:
         return settings.broker_url
+    refuse_embedded_broker(settings, _storage_backend(settings.storage_url))
+    return _embedded_broker_url(settings)
+
+
+def refuse_embedded_broker(settings: Settings, storage_backend: str | None) -> None:
+    """Refuse the implicit embedded broker for a storage on a server (mysql, postgresql).
+
+    The embedded broker is a SQLite file in one directory of one machine: with a shared
+    database, workers elsewhere would never see its tasks, and a submit would wait for ever.
+    Naming it in HPO_BROKER_URL (``sqla+sqlite:///...``) still uses it, on purpose.
+    """
+    if settings.broker_url or storage_backend in (None, "sqlite"):
+        return
+    raise BrokerNotConfiguredError(
+        f"HPO_BROKER_URL is not set, and with a {storage_backend} storage the embedded broker "
+        f"(a SQLite file in {embedded_dir(settings)}) reaches no worker elsewhere: set "
+        "HPO_BROKER_URL, e.g. HPO_BROKER_URL=redis://localhost:6379/0 (or, to use the embedded "
+        f"broker on purpose, HPO_BROKER_URL={_embedded_broker_url(settings)})."
+    )
+
+
+def _embedded_broker_url(settings: Settings) -> str:
     return f"sqla+sqlite:///{embedded_dir(settings) / EMBEDDED_BROKER_FILE}"
+
+
+def _storage_backend(storage_url: str | None) -> str | None:
+    if not storage_url:
+        return None
+    try:
+        return str(normalize_url(storage_url).get_backend_name())
+    except StorageURLError:
+        return None  # the storage reports its malformed URL itself
 
 
 def result_backend_for(settings: Settings, broker_url: str) -> str:

@@ -19,7 +19,7 @@ from celery import Celery
 from hpo_queue.broker.wakeups import send_wakeups
 from hpo_queue.exceptions import BrokerUnreachableError, StorageError
 from hpo_queue.logging import get_logger
-from hpo_queue.storages import JobProgress, JobRecord
+from hpo_queue.storages import JobProgress, JobRecord, mask_url
 from hpo_queue.trial._state import TrialState
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ _POLL_SECONDS = 0.5
 # Work owed for this long past the study's lease with no claim is presumed to have lost its
 # wake-ups (a broker restarted without persistence): they are sent again, with back-off.
 IDLE_MARGIN_SECONDS = 2.0
-# With no claim for this long, the progress line says that no worker is taking the work.
+# With no claim for this long, wait() warns once that no worker seems to take the work.
 NO_WORKER_NOTICE_SECONDS = 30.0
 _logger = get_logger("hpo_queue.submit")
 
@@ -92,11 +92,18 @@ class TrialJob:
             and not progress.counts.get(TrialState.FAIL, 0)
         )
 
-    def wait(self, timeout: float | None = None, progress: bool = False) -> dict[str, int]:
+    def wait(
+        self,
+        timeout: float | None = None,
+        progress: bool = False,
+        *,
+        no_worker_notice: float = NO_WORKER_NOTICE_SECONDS,
+    ) -> dict[str, int]:
         """Block until the job settles; returns :meth:`counts`.
 
         The store and the broker may go away meanwhile: the wait says so, keeps trying and
-        carries on when they are back.
+        carries on when they are back. When no worker has taken one of the job's tasks for
+        ``no_worker_notice`` seconds, it warns once that no worker seems to be running.
 
         Raises:
             TimeoutError: ``timeout`` seconds passed first (the trials keep running).
@@ -104,10 +111,16 @@ class TrialJob:
         deadline = None if timeout is None else time.monotonic() + timeout
         bar = _ProgressBar(self.job.n_trials, self.study) if progress else None
         keeper = _WorkKeeper(self)
+        notice = _NoWorkerNotice(self, no_worker_notice)
         try:
             while True:
                 state = keeper.step()
                 if state is not None:
+                    message = notice.check(state)
+                    if message:
+                        if bar is not None:
+                            bar.break_line()
+                        _logger.warning(message)
                     if bar is not None:
                         bar.draw(state)
                     if state.settled:
@@ -133,6 +146,34 @@ class TrialJob:
         except Exception as exc:
             _logger.info("Could not broadcast the revoke (%s); relying on the store.", exc)
         return progress.owed if not progress.at_cap else 0
+
+
+class _NoWorkerNotice:
+    """Says once that the job's work sits untaken: most often, no worker is running."""
+
+    def __init__(self, job: TrialJob, after_seconds: float) -> None:
+        self._job = job
+        self._after = after_seconds
+        self._start = time.monotonic()
+        self._said = False
+
+    def check(self, progress: JobProgress) -> str | None:
+        """The notice, the first time the work has waited ``after_seconds`` untaken."""
+        if self._said or not progress.wanted or progress.counts.get(TrialState.RUNNING):
+            return None
+        if time.monotonic() - self._start < self._after:
+            return None
+        last = progress.last_claim
+        if last is not None and (progress.now - last).total_seconds() < self._after:
+            return None
+        self._said = True
+        broker = mask_url(str(self._job.app.conf.broker_url))
+        queue = self._job.job.queue or str(self._job.app.conf.task_default_queue)
+        return (
+            f"No worker has taken a task of job {self._job.job_id} in {self._after:g} s: is a "
+            f"worker running against the broker at {broker}, on queue {queue!r}, and allowed "
+            f"the objective's module (HPO_OBJECTIVE_MODULES)?"
+        )
 
 
 class _WorkKeeper:
@@ -217,15 +258,6 @@ class _ProgressBar:
             for name in (*(s.name for s in TrialState), "cap_reached", "cancelled")
             if counts.get(name)
         )
-        notice = ""
-        waited = (progress.now - progress.last_claim).total_seconds() if progress.last_claim else 0
-        if (
-            progress.wanted
-            and not progress.counts.get(TrialState.RUNNING)
-            and (progress.last_claim is None or waited > NO_WORKER_NOTICE_SECONDS)
-            and now - self._start > NO_WORKER_NOTICE_SECONDS
-        ):
-            notice = "  (no worker has claimed a trial lately: are workers running?)"
         try:
             best = (
                 f"  best {self._study.best_value:.6g}" if len(self._study.directions) == 1 else ""
@@ -234,9 +266,15 @@ class _ProgressBar:
             best = ""
         sys.stderr.write(
             f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self._total} trials  "
-            f"{states}{best}  {now - self._start:.1f} s{notice}   "
+            f"{states}{best}  {now - self._start:.1f} s   "
         )
         sys.stderr.flush()
+
+    def break_line(self) -> None:
+        """End the bar's line, so that a message printed next starts on a line of its own."""
+        if self._last_draw:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
 
     def close(self) -> None:
         sys.stderr.write("\n")

@@ -63,16 +63,23 @@ def send_wakeups(
 
 
 def broker_error_reason(exc: BaseException) -> str:
-    """The first non-empty message along ``exc``'s causes, with the type of the exception.
+    """Why the broker failed, on one line: the innermost cause that has a message, typed.
 
-    kombu re-raises a refused Redis AUTH as an error with no message of its own; the reason
-    ("invalid password") is on the exception it wraps.
+    The outer errors say little: kombu re-raises a refused Redis AUTH as an error with no
+    message of its own, and Celery wraps a refused connection to its result store in a
+    multi-line "Retry limit exceeded". The cause they wrap says what happened
+    ("ConnectionRefusedError: [Errno 111] Connection refused").
     """
     seen: set[int] = set()
     current: BaseException | None = exc
+    reason = ""
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if str(current).strip():
-            return f"{type(current).__name__}: {str(current).strip()}"
+        text = " ".join(str(current).split())
+        errno = getattr(current, "errno", None)
+        if errno is not None and str(errno) not in text:
+            text = f"[Errno {errno}] {text}".strip()
+        if text:
+            reason = f"{type(current).__name__}: {text}"
         current = current.__cause__ or current.__context__
-    return type(exc).__name__
+    return reason or type(exc).__name__

@@ -35,7 +35,16 @@ class UsageError(HpoQueueError):
 
 
 class Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line, "hpo-queue: error: ...", exit status 2."""
+    """An ArgumentParser whose errors are one line, "hpo-queue: error: ...", exit status 2.
+
+    Abbreviated flags are refused (``--stat`` is not ``--status``): a shortened flag that
+    works today would change meaning, or break, when a command gains a new option. The
+    subcommands' parsers are of this class too (argparse builds them with the parent's).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> Any:  # argparse declares NoReturn
         self.exit(2, f"{PROG}: error: {message} (see '{self.prog} --help')\n")

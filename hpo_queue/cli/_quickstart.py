@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import shutil
+import sys
 from typing import Any
 
 from hpo_queue.cli import _common
@@ -78,8 +80,13 @@ def _quickstart(args: argparse.Namespace) -> int:
         sampler=TPESampler(seed=args.seed),
         load_if_exists=True,
     )
-    study.optimize(objective, n_trials=args.n_trials)
-    best = study.best_trial
+    try:
+        study.optimize(objective, n_trials=args.n_trials)
+        best = study.best_trial
+    finally:
+        # Closed connections let SQLite fold its -wal and -shm files back into the database,
+        # leaving the one file the lines below name.
+        study.storage.close()
     shown_url = mask_url(url)
     storage_arg = shlex.quote(shown_url)
     name_arg = shlex.quote(study.study_name)
@@ -88,8 +95,23 @@ def _quickstart(args: argparse.Namespace) -> int:
     for name, value in best.params.items():
         print(f"  {name} = {value:.6g}" if isinstance(value, float) else f"  {name} = {value}")
     print()
+    command = command_as_typed()
     print(f"The study {study.study_name!r} is stored in {shown_url}. Look at it with:")
-    print(f"  hpo-queue trials --storage {storage_arg} --study-name {name_arg}")
-    print(f"  hpo-queue best-trial --storage {storage_arg} --study-name {name_arg}")
-    print(f"  hpo-queue studies --storage {storage_arg}")
+    print(f"  {command} trials --storage {storage_arg} --study-name {name_arg}")
+    print(f"  {command} best-trial --storage {storage_arg} --study-name {name_arg}")
+    print(f"  {command} studies --storage {storage_arg}")
+    if command != _common.PROG and sys.prefix != sys.base_prefix:
+        activate = shlex.quote(os.path.join(sys.prefix, "bin", "activate"))
+        print(f"(To type plain '{_common.PROG}', activate its environment: . {activate})")
     return 0
+
+
+def command_as_typed() -> str:
+    """How to run hpo-queue from a shell here: its name when on PATH, else a path that works."""
+    if shutil.which(_common.PROG):
+        return _common.PROG
+    beside_python = os.path.join(os.path.dirname(sys.executable), _common.PROG)
+    for candidate in (sys.argv[0] if sys.argv else "", beside_python):
+        if os.path.basename(candidate) == _common.PROG and os.access(candidate, os.X_OK):
+            return shlex.quote(os.path.abspath(candidate))
+    return f"{shlex.quote(sys.executable)} -m hpo_queue"

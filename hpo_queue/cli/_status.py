@@ -13,6 +13,9 @@ from hpo_queue.study import Study, load_study
 from hpo_queue.trial import FrozenTrial, TrialState
 
 THROUGHPUT_WINDOW = datetime.timedelta(seconds=60)
+# An overall rate is shown only over at least this span from the first start to the last
+# finish: 60 trials in a third of a second is a burst, not a throughput to plan by.
+MIN_RATE_SPAN = datetime.timedelta(seconds=10)
 
 
 def register(subparsers: Any) -> None:
@@ -23,7 +26,7 @@ def register(subparsers: Any) -> None:
         description=(
             "Show how far a study has got: trials by state against its max_trials cap, the\n"
             "best trial, the trials running now with the worker (host:pid) running each, and\n"
-            "the recent throughput in completed trials per second."
+            "the throughput: trials finished in the last 60 s, and per second overall."
         ),
         examples="""\
   hpo-queue status --study-name demo
@@ -45,12 +48,7 @@ def study_status(study: Study, now: datetime.datetime | None = None) -> dict[str
     for trial in trials:
         counts[trial.state.name] += 1
     completions = [t.datetime_complete for t in trials if t.datetime_complete is not None]
-    recent = [c for c in completions if now - c <= THROUGHPUT_WINDOW]
     starts = [t.datetime_start for t in trials if t.datetime_start is not None]
-    overall = None
-    if completions and starts:
-        span = (max(completions) - min(starts)).total_seconds()
-        overall = len(completions) / span if span > 0 else None
     best: dict[str, Any] | None = None
     if len(study.directions) == 1:
         found = study.storage.get_best_trial(study.study_id, study.directions[0])
@@ -64,12 +62,47 @@ def study_status(study: Study, now: datetime.datetime | None = None) -> dict[str
         "best_trial": best,
         "running": [_running_row(t, now) for t in trials if t.state == TrialState.RUNNING],
         "fail_reasons": _common.group_fail_reasons(trials),
-        "throughput": {
-            "finished_last_60s": len(recent),
-            "per_second_last_60s": len(recent) / THROUGHPUT_WINDOW.total_seconds(),
-            "per_second_overall": overall,
-        },
+        "throughput": throughput(starts, completions, now),
     }
+
+
+def throughput(
+    starts: list[datetime.datetime],
+    completions: list[datetime.datetime],
+    now: datetime.datetime,
+) -> dict[str, Any]:
+    """Finished trials over the last 60 s, and overall from the first start to the last finish.
+
+    ``per_second_overall`` is None until that span is at least :data:`MIN_RATE_SPAN`.
+    """
+    recent = [c for c in completions if now - c <= THROUGHPUT_WINDOW]
+    span = (max(completions) - min(starts)).total_seconds() if completions and starts else None
+    overall = None
+    if span is not None and span >= MIN_RATE_SPAN.total_seconds():
+        overall = len(completions) / span
+    return {
+        "finished_last_60s": len(recent),
+        "per_second_last_60s": len(recent) / THROUGHPUT_WINDOW.total_seconds(),
+        "finished_overall": len(completions),
+        "overall_span_seconds": span,
+        "per_second_overall": overall,
+    }
+
+
+def _throughput_line(rate: dict[str, Any]) -> str:
+    line = f"{rate['finished_last_60s']} finished in the last 60 s"
+    span = rate["overall_span_seconds"]
+    if rate["per_second_overall"] is not None:
+        line += (
+            f"; {rate['per_second_overall']:.2f} trials/s overall ({rate['finished_overall']} "
+            f"in {_common.format_duration(datetime.timedelta(seconds=span))}, first start to "
+            "last finish)"
+        )
+    elif span is not None:
+        line += (
+            f"; {rate['finished_overall']} in {span:.2f} s overall (too short a span for a rate)"
+        )
+    return line
 
 
 def _running_row(trial: FrozenTrial, now: datetime.datetime) -> dict[str, Any]:
@@ -107,12 +140,7 @@ def _status(args: argparse.Namespace) -> int:
         )
     else:
         print("  best trial: none completed yet")
-    throughput = status["throughput"]
-    overall = throughput["per_second_overall"]
-    print(
-        f"  throughput: {throughput['per_second_last_60s']:.2f} trials/s over the last 60 s"
-        + (f", {overall:.2f} trials/s overall" if overall is not None else "")
-    )
+    print(f"  throughput: {_throughput_line(status['throughput'])}")
     for reason, numbers in status["fail_reasons"].items():
         shown = ", ".join(str(n) for n in numbers[:10]) + (" ..." if len(numbers) > 10 else "")
         print(f"  failed:     {len(numbers)} trial(s) ({shown}): {reason}")

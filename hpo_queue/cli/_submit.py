@@ -8,8 +8,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-from hpo_queue.broker.app import broker_url_for
-from hpo_queue.broker.job import TrialJob
+from hpo_queue.broker.job import NO_WORKER_NOTICE_SECONDS, TrialJob
 from hpo_queue.cli import _common
 from hpo_queue.exceptions import NoCompletedTrialsError
 from hpo_queue.settings import Settings
@@ -59,7 +58,14 @@ def register(subparsers: Any) -> None:
         help="re-run a trial whose objective raised, with the same params, up to N times",
     )
     parser.add_argument("--queue", metavar="NAME", help="Celery queue (default: hpo_queue)")
-    parser.add_argument("--wait", action="store_true", help="wait until every task finished")
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help=(
+            "wait until every task finished (warns once if no worker takes a task in "
+            f"{NO_WORKER_NOTICE_SECONDS:g} s)"
+        ),
+    )
     parser.add_argument(
         "--timeout",
         type=_positive_seconds,
@@ -110,8 +116,8 @@ def _submit(args: argparse.Namespace) -> int:
             args.objective, n_trials=args.n_trials, retries=args.retries, queue=args.queue
         )
     print(
-        f"Submitted {len(job)} trial task(s) for study {study.study_name!r} to "
-        f"{mask_url(broker_url_for(settings))} (job {job.job_id})."
+        f"Submitted {len(job.task_ids)} trial task(s) for study {study.study_name!r} to "
+        f"{mask_url(str(job.app.conf.broker_url))} (job {job.job_id})."
     )
     if not args.wait:
         return 0

@@ -51,6 +51,7 @@ from hpo_queue.storages._validation import (
     check_lease_seconds,
     check_name,
     dumps_json,
+    study_not_found,
     utcnow,
 )
 from hpo_queue.trial._frozen import FrozenTrial
@@ -269,7 +270,7 @@ class InMemoryStorage(BaseStorage):
         with self._lock:
             study_id = self._by_name.get(study_name)
             if study_id is None:
-                raise StudyNotFoundError(f"No study named {study_name!r} in {self.url}.")
+                raise study_not_found(study_name, self.url, list(self._by_name))
             return _record_copy(self._studies[study_id].record)
 
     def get_study_by_id(self, study_id: int) -> StudyRecord:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import difflib
 import json
 import math
+from collections.abc import Sequence
 from typing import Any
 
-from hpo_queue.exceptions import InvalidInputError
+from hpo_queue.exceptions import InvalidInputError, StudyNotFoundError
 
 MAX_NAME_LENGTH = 512
 # The largest attribute value (as JSON) a study or trial may hold: well under MySQL's
@@ -28,6 +30,20 @@ def dumps_json(value: Any) -> str:
         return json.dumps(value, separators=(",", ":"), allow_nan=True)
     except (TypeError, ValueError) as exc:
         raise InvalidInputError(f"Value {value!r} cannot be stored as JSON: {exc}.") from None
+
+
+def study_not_found(study_name: str, where: str, existing: Sequence[str]) -> StudyNotFoundError:
+    """The error for a missing study, naming the closest existing name when one is close."""
+    message = f"No study named {study_name!r} in {where}."
+    close = difflib.get_close_matches(study_name, existing, n=1, cutoff=0.6)
+    if not close:
+        lowered = {name.lower().strip(): name for name in existing}
+        close = [lowered[k] for k in (study_name.lower().strip(),) if k in lowered]
+    if close:
+        message += f" Did you mean {close[0]!r}?"
+    elif not existing:
+        message += " It holds no study yet."
+    return StudyNotFoundError(message)
 
 
 def check_name(kind: str, name: Any) -> str:

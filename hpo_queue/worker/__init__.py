@@ -12,6 +12,7 @@ import threading
 from typing import Any
 
 from hpo_queue.broker.app import HpoCelery, create_app
+from hpo_queue.exceptions import ConfigError
 from hpo_queue.settings import Settings
 from hpo_queue.worker import node
 from hpo_queue.worker.tasks import register_tasks
@@ -37,5 +38,10 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     with _app_lock:
         if _app is None:
-            _app = create_worker_app(Settings.load())
+            try:
+                _app = create_worker_app(Settings.load())
+            except ConfigError as exc:
+                # `celery -A hpo_queue.worker` would print a traceback around the one line
+                # that says what to set.
+                raise SystemExit(f"hpo-queue: error: {exc}") from None
         return _app

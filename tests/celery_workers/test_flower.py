@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from sqlalchemy.engine import make_url
 
 import hpo_queue as hq
@@ -29,6 +30,7 @@ from hpo_queue.trial import TrialState
 
 pytestmark = [pytest.mark.redis, pytest.mark.mysql, pytest.mark.worker, pytest.mark.slow]
 
+ROOT = Path(__file__).resolve().parents[2]
 WorkerStarter = Callable[..., subprocess.Popen[bytes]]  # the start_worker fixture (conftest)
 FlowerStarter = Callable[..., str]  # the start_flower fixture (conftest)
 
@@ -141,7 +143,10 @@ def test_flower_shows_trials_readably_and_no_password(
     secret_env: dict[str, str],
     workdir: Path,
 ) -> None:
-    flower = start_flower(secret_env, FLOWER_AUTH)
+    # The tasks page's columns as docker-compose.yml ships them.
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    columns = compose["services"]["flower"]["environment"]["FLOWER_TASKS_COLUMNS"]
+    flower = start_flower({**secret_env, "FLOWER_TASKS_COLUMNS": columns}, FLOWER_AUTH)
     start_worker(concurrency=2, env=secret_env)
     # This process keeps its text logs (the logging format is process-wide).
     coordinator_env = {
@@ -218,6 +223,9 @@ def test_flower_shows_trials_readably_and_no_password(
         for secret in (REDIS_PASSWORD, DB_PASSWORD, "mysql://"):
             assert secret not in body, f"{secret!r} shown by Flower at {path}"
     assert STUDY in bodies["/tasks"] or STUDY in bodies["/api/tasks"]
+    # The tasks page has a column for the study (kwargs) and for the trial (result).
+    assert '<th data-column="kwargs">' in bodies["/tasks"]
+    assert '<th data-column="result">' in bodies["/tasks"]
     assert "flower_events_total" in bodies["/metrics"]  # Flower's Prometheus metrics
 
     # HPO_LOG_FORMAT=json: every line of the worker's log is one JSON object, and each trial

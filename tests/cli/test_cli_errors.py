@@ -176,3 +176,45 @@ def test_a_malformed_url_never_prints_its_password(
     assert main(["studies", "--storage", url]) == 1
     err = _one_error_line(capsys)
     assert "PASS" not in err and "WORD" not in err
+
+
+def test_an_unknown_study_names_the_url_as_typed_and_the_closest_study(
+    mysql_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["create-study", "--storage", mysql_url, "--study-name", "mnist-large"]) == 0
+    capsys.readouterr()
+    assert main(["trials", "--storage", mysql_url, "--study-name", "mnist-lrage"]) == 1
+    err = _one_error_line(capsys)
+    assert f"in {mysql_url}." in err  # not mysql+pymysql://...?charset=utf8mb4
+    assert "pymysql" not in err and "charset" not in err
+    assert "Did you mean 'mnist-large'?" in err
+    assert main(["status", "--storage", mysql_url, "--study-name", "MNIST-LARGE"]) == 1
+    assert "Did you mean 'mnist-large'?" in _one_error_line(capsys)
+    assert main(["trials", "--storage", mysql_url, "--study-name", "cifar"]) == 1
+    assert "Did you mean" not in _one_error_line(capsys)
+
+
+def test_storage_upgrade_names_the_url_as_typed(
+    mysql_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["create-study", "--storage", mysql_url, "--study-name", "s"]) == 0
+    capsys.readouterr()
+    assert main(["storage", "upgrade", "--storage", mysql_url]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{mysql_url} is at schema version")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["trials", "--storage", "sqlite:///x.db", "--study-name", "s", "--stat", "fail"],
+        ["trials", "--storage", "sqlite:///x.db", "--study-name", "s", "--form", "json"],
+        ["storage", "upgrade", "--stor", "sqlite:///x.db"],
+        ["--deb", "studies"],
+    ],
+)
+def test_an_abbreviated_flag_is_a_usage_error(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    assert "unrecognized arguments: --" in _one_error_line(capsys)

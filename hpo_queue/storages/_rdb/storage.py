@@ -77,7 +77,13 @@ from hpo_queue.storages._records import (
     TrialSnapshot,
 )
 from hpo_queue.storages._url import mask_url, normalize_url
-from hpo_queue.storages._validation import check_job, check_lease_seconds, check_name, utcnow
+from hpo_queue.storages._validation import (
+    check_job,
+    check_lease_seconds,
+    check_name,
+    study_not_found,
+    utcnow,
+)
 from hpo_queue.storages._validation import dumps_json as _dumps
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._state import TrialState
@@ -133,7 +139,8 @@ class RDBStorage(BaseStorage):
         )
         self.lost_trial_max_retries = getattr(failed_trial_callback, "max_retry", None)
         self._url = normalize_url(url)
-        self.url = mask_url(self._url)
+        # Messages show the URL as the user wrote it, not the driver and charset added here.
+        self.url = mask_url(url.strip()) if isinstance(url, str) else mask_url(self._url)
         self.backend = self._url.get_backend_name()
         self.is_in_memory = self.backend == "sqlite" and not self._url.database
         self._engine = get_engine(self._url, pool_size)
@@ -146,6 +153,15 @@ class RDBStorage(BaseStorage):
 
     def __repr__(self) -> str:
         return f"RDBStorage({self.url!r})"
+
+    def close(self) -> None:
+        """Close the pooled connections (SQLite then removes its -wal and -shm files).
+
+        The engine stays usable: the next call opens a connection again. An in-memory
+        database is left open, as closing would drop it.
+        """
+        if not self.is_in_memory:
+            self._engine.dispose()
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -239,7 +255,7 @@ class RDBStorage(BaseStorage):
 
         row = self._transaction(read, "read a study")
         if row is None:
-            raise StudyNotFoundError(f"No study named {study_name!r} in {self.url}.")
+            raise study_not_found(study_name, self.url, self.list_study_names())
         return study_record(row)
 
     def get_study_by_id(self, study_id: int) -> StudyRecord:

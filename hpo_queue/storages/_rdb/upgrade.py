@@ -57,7 +57,7 @@ def upgrade_storage(url: str) -> SchemaUpgrade:
         SchemaVersionError: the store is newer than this release.
     """
     parsed = normalize_url(url)
-    masked = mask_url(parsed)
+    masked = mask_url(url.strip())  # as the user wrote it, not the driver URL
     if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
         raise StorageError("An in-memory database has no schema to upgrade; give a database URL.")
     try:
