@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from hpo_queue._printable import printable
 from hpo_queue.cli import _common
 from hpo_queue.exceptions import ConfigError, DuplicatedStudyError
 from hpo_queue.pruners import BasePruner, pruner_from_config
@@ -143,9 +144,9 @@ def _create(args: argparse.Namespace) -> int:
                 "pass --skip-if-exists to reuse it, or choose another --study-name."
             ) from None
         study = load_study(study_name=args.study_name, storage=url)
-        print(f"Using an existing study with name: {study.study_name}")
+        print(f"Using an existing study with name: {printable(study.study_name)}")
         return 0
-    print(f"A new study created with name: {study.study_name}")
+    print(f"A new study created with name: {printable(study.study_name)}")
     return 0
 
 
