@@ -25,7 +25,7 @@ MAX_ATTR_JSON_BYTES = 4 * 1024 * 1024
 # decision of every worker reads them.
 MAX_REPORTS_PER_TRIAL = 100_000
 # Trials one submit may ask for: each is a wake-up message held by the broker until a worker
-# takes it (about 1.8 KB each in Redis; docs/operations.md). Submit more in several jobs.
+# takes it (1.4 KB each in Redis, benchmarks/wakeup_memory.py). Submit more in several jobs.
 MAX_TRIALS_PER_SUBMIT = 100_000
 
 # C0 controls, DEL, C1 controls, and surrogates: in a Python string a surrogate is always
