@@ -19,6 +19,7 @@ from hpo_queue._limits import (
     check_report_count,
     check_trials_per_submit,
 )
+from hpo_queue.cli import main
 from hpo_queue.distributions import FloatDistribution
 from hpo_queue.exceptions import (
     InvalidInputError,
@@ -252,3 +253,48 @@ def test_a_submit_above_the_limit_is_refused_before_anything_is_stored(
         )
     with pytest.raises(JobNotFoundError):
         study.storage.get_job("j" * 32)
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["submit", "--objective", "foo:objective", "--n-trials", "100001"],
+            "n_trials=100,001 is too many for one submit: the limit is 100,000",
+        ),
+        (
+            [
+                "ask",
+                "--search-space",
+                '{"x\\u001b": {"name": "FloatDistribution", "attributes": {"low": 0, "high": 1}}}',
+            ],
+            "Parameter name 'x\\x1b' holds a control character (U+001B) at index 1",
+        ),
+        (
+            ["study", "set-user-attr", "--key", "k" * 513, "--value", "v"],
+            "is 513 characters long; at most 512 are allowed",
+        ),
+    ],
+)
+def test_the_command_line_prints_a_limit_as_one_named_line(
+    argv: list[str],
+    message: str,
+    sqlite_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("HPO_CONFIG", raising=False)
+    monkeypatch.setenv("HPO_STORAGE_URL", sqlite_url)
+    assert main(["create-study", "--study-name", "s"]) == 0
+    capsys.readouterr()
+    if argv[0] == "study":
+        argv = [*argv[:2], "--study-name", "s", *argv[2:]]
+    else:
+        argv = [argv[0], "--study-name", "s", *argv[1:]]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("hpo-queue: error: ") and err.count("\n") == 1, err
+    assert message in err

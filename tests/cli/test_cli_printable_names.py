@@ -97,6 +97,7 @@ def test_json_output_keeps_the_exact_name_as_json_escapes(
         ["best-trials"],
         ["status"],
         ["study-names"],
+        ["delete-study"],
     ],
 )
 def test_every_command_prints_stored_names_escaped(
