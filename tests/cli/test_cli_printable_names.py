@@ -58,10 +58,15 @@ def old_store(sqlite_url: str) -> str:
         trial.suggest_float("y", 0, 1)
         trial.report(value, 0)
         study.tell(trial, value)
+    study.optimize(_fails_with_esc, n_trials=1, catch=RuntimeError)
     _rename_param(sqlite_url, "x", ESC_PARAM)
     _rename_param(sqlite_url, "y", SURROGATE_PARAM)
     _rename_study(sqlite_url, "s", ESC_NAME)
     return sqlite_url
+
+
+def _fails_with_esc(trial: hq.Trial) -> float:
+    raise RuntimeError("bad\x1b[2J input")
 
 
 def _no_raw_controls(text: str) -> None:
@@ -97,6 +102,7 @@ def test_json_output_keeps_the_exact_name_as_json_escapes(
         ["best-trials"],
         ["status"],
         ["study-names"],
+        ["study-names", "-f", "yaml"],
         ["delete-study"],
     ],
 )
@@ -109,6 +115,8 @@ def test_every_command_prints_stored_names_escaped(
     _no_raw_controls(captured.out + captured.err)
     if argv[0] in ("trials", "best-trial", "best-trials"):
         assert "params_p\\x1b[31m" in captured.out and "params_q\\ud800" in captured.out
+    if argv[0] == "status":  # a fail reason is text from the store too
+        assert "RuntimeError: bad\\x1b[2J input" in captured.out
 
 
 def test_plot_writes_every_file_of_a_study_with_a_lone_surrogate_in_a_param_name(
