@@ -87,6 +87,18 @@ def check_param_name(name: Any) -> str:
     return name
 
 
+def check_trial_attrs(kind: str, attrs: dict[str, Any], text: str) -> None:
+    """Check the keys of a trial's ``kind`` attributes and the size of their JSON ``text``.
+
+    Raises:
+        InvalidNameError: a key breaks the name rules.
+        LimitExceededError: the attributes are larger than MAX_ATTR_JSON_BYTES together.
+    """
+    for key in attrs:
+        check_name(f"{kind.capitalize()} attribute key", key)
+    check_trial_attrs_size(kind, text)
+
+
 def check_attr_size(kind: str, key: str, text: str) -> None:
     """Refuse an attribute whose JSON ``text`` is larger than MAX_ATTR_JSON_BYTES.
 

@@ -148,6 +148,23 @@ def test_attribute_keys_follow_the_name_rules(storage: Any) -> None:
     assert study.trials[0].user_attrs == {longest: 2}
 
 
+def test_attributes_are_checked_when_enqueued_or_added(storage: Any) -> None:
+    study = hq.create_study(storage=storage)
+    with pytest.raises(InvalidNameError, match="User attribute key 'a\\\\x1b' holds"):
+        study.enqueue_trial({"x": 0.5}, user_attrs={"a\x1b": 1})
+    too_large = {
+        "a": _json_string(MAX_ATTR_JSON_BYTES // 2),
+        "b": _json_string(MAX_ATTR_JSON_BYTES // 2),
+    }
+    with pytest.raises(LimitExceededError, match=r"user attributes are .* bytes as JSON together"):
+        study.enqueue_trial({"x": 0.5}, user_attrs=too_large)
+    with pytest.raises(InvalidNameError, match="System attribute key '\\\\ud800' holds"):
+        study.add_trial(hq.create_trial(value=1.0, system_attrs={"\ud800": 1}))
+    with pytest.raises(LimitExceededError, match="together"):
+        study.add_trial(hq.create_trial(value=1.0, user_attrs=too_large))
+    assert study.trials == []
+
+
 # -- attribute sizes --------------------------------------------------------------------------
 
 

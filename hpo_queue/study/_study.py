@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable, Container, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from hpo_queue._limits import check_param_name, check_report_count
+from hpo_queue._limits import check_param_name, check_report_count, check_trial_attrs
 from hpo_queue._user_classes import NOT_PORTABLE_KEY, is_user_reference
 from hpo_queue.broker.job import TrialJob
 from hpo_queue.broker.submit import submit_trials
@@ -37,6 +37,7 @@ from hpo_queue.storages import (
     TrialSnapshot,
     get_storage,
 )
+from hpo_queue.storages._validation import dumps_json
 from hpo_queue.study import _lifecycle as lifecycle
 from hpo_queue.study._constraints import (
     ConstraintsFunc,
@@ -347,6 +348,8 @@ class Study:
             raise InvalidInputError("enqueue_trial needs a dict of parameter name -> value.")
         for name in params:
             check_param_name(name)
+        if user_attrs:
+            check_trial_attrs("user", user_attrs, dumps_json(user_attrs))
         if skip_if_exists:
             for existing in self._storage.get_trials(self._study_id):
                 fixed = existing.system_attrs.get("fixed_params")
@@ -366,6 +369,8 @@ class Study:
         """
         for name in trial.params:
             check_param_name(name)
+        for kind, attrs in (("user", trial.user_attrs), ("system", trial.system_attrs)):
+            check_trial_attrs(kind, dict(attrs), dumps_json(dict(attrs)))
         if trial.state == TrialState.WAITING:
             self._storage.enqueue_trial(
                 self._study_id, dict(trial.params), dict(trial.user_attrs) or None
