@@ -44,6 +44,11 @@ def _shown(name: str) -> str:
     return repr(name if len(name) <= 40 else name[:40] + "...")
 
 
+def _utf8_size(text: str) -> int:
+    # The stores' JSON is ASCII (json.dumps escapes the rest): no encoding needed then.
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
 def check_name(kind: str, name: Any, *, existing: bool = False) -> str:
     """``name`` unchanged if it is a valid study name, parameter name or attribute key.
 
@@ -105,7 +110,7 @@ def check_attr_size(kind: str, key: str, text: str) -> None:
     Raises:
         LimitExceededError: naming the attribute, its size and the limit.
     """
-    size = len(text.encode("utf-8", "surrogatepass"))
+    size = _utf8_size(text)
     if size > MAX_ATTR_JSON_BYTES:
         raise LimitExceededError(
             f"{kind} {_shown(key)} is {size:,} bytes as JSON, too large: the limit is "
@@ -121,7 +126,7 @@ def check_trial_attrs_size(kind: str, text: str) -> None:
     Raises:
         LimitExceededError: naming the size and the limit.
     """
-    size = len(text.encode("utf-8", "surrogatepass"))
+    size = _utf8_size(text)
     if size > MAX_ATTR_JSON_BYTES:
         raise LimitExceededError(
             f"A trial's {kind} attributes are {size:,} bytes as JSON together, too large: the "

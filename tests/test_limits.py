@@ -16,6 +16,7 @@ from hpo_queue._limits import (
     MAX_NAME_LENGTH,
     MAX_REPORTS_PER_TRIAL,
     MAX_TRIALS_PER_SUBMIT,
+    check_attr_size,
     check_report_count,
     check_trials_per_submit,
 )
@@ -216,6 +217,13 @@ def test_a_trial_attribute_value_above_the_limit_is_refused_before_any_write(
     with pytest.raises(LimitExceededError, match="System attribute 'curve' is"):
         trial.set_system_attr("curve", _json_string(MAX_ATTR_JSON_BYTES + 1))
     assert study.trials[0].user_attrs == {}
+
+
+def test_attribute_sizes_are_counted_in_utf8_bytes_not_characters() -> None:
+    two_byte = "\u00e9" * (MAX_ATTR_JSON_BYTES // 2)  # exactly the limit, in half the characters
+    check_attr_size("User attribute", "k", two_byte)
+    with pytest.raises(LimitExceededError, match=f"is {MAX_ATTR_JSON_BYTES + 2:,} bytes"):
+        check_attr_size("User attribute", "k", two_byte + "\u00e9")
 
 
 # -- reports per trial ------------------------------------------------------------------------
