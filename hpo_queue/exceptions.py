@@ -11,6 +11,16 @@ class InvalidInputError(HpoQueueError, ValueError):
     """An argument is malformed: a bad range, a bad name, a value of the wrong type."""
 
 
+class InvalidNameError(InvalidInputError):
+    """A study name, parameter name or attribute key is empty, too long, or holds a control
+    character or a lone surrogate (see the limits in docs/operations.md)."""
+
+
+class LimitExceededError(InvalidInputError):
+    """A size or count is above a documented limit: an attribute's JSON, the reports of one
+    trial, the trials of one submit. The message names the limit and the size given."""
+
+
 class InvalidDistributionError(InvalidInputError):
     """A search-space definition is invalid (low > high, log with low <= 0, bad step...)."""
 

@@ -8,6 +8,8 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
+from hpo_queue._printable import printable_lines
+
 if TYPE_CHECKING:
     from hpo_queue.settings import Settings
 
@@ -44,6 +46,20 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, default=str)
 
 
+class TextFormatter(logging.Formatter):
+    """Optuna-style text lines, each non-printable character shown as an escape.
+
+    A study name stored before the name limits may hold an ESC; written raw, it would act
+    on the terminal (set its title, its colours) instead of being read.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(_TEXT_FORMAT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable_lines(super().format(record))
+
+
 class _CurrentStderrHandler(logging.StreamHandler):
     """Writes to whatever sys.stderr is now (test runners and notebooks swap it)."""
 
@@ -71,7 +87,7 @@ def _configure_default_handler() -> None:
         if _handler is not None:
             return
         _handler = _CurrentStderrHandler()
-        _handler.setFormatter(logging.Formatter(_TEXT_FORMAT))
+        _handler.setFormatter(TextFormatter())
         root = logging.getLogger(ROOT_LOGGER_NAME)
         root.addHandler(_handler)
         root.setLevel(logging.INFO)
@@ -94,7 +110,7 @@ def use_json_format(enabled: bool = True) -> None:
     """Switch the default handler to JSON lines (or back to text)."""
     _configure_default_handler()
     assert _handler is not None
-    _handler.setFormatter(JsonFormatter() if enabled else logging.Formatter(_TEXT_FORMAT))
+    _handler.setFormatter(JsonFormatter() if enabled else TextFormatter())
 
 
 def json_format_enabled() -> bool:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from hpo_queue._limits import check_attr_size
 from hpo_queue.artifacts._meta import ArtifactMeta
 from hpo_queue.exceptions import InvalidInputError
 from hpo_queue.storages import BaseStorage, get_storage
-from hpo_queue.storages._validation import check_attr_size
 from hpo_queue.study import Study
 from hpo_queue.trial import FrozenTrial, Trial
 

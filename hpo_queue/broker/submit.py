@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from hpo_queue._limits import check_trials_per_submit
 from hpo_queue.broker.app import (
     HpoCelery,
     broker_url_for,
@@ -29,7 +30,6 @@ from hpo_queue.trial._state import TrialState
 if TYPE_CHECKING:
     from hpo_queue.study._study import Study
 
-MAX_TASKS_PER_SUBMIT = 1_000_000
 _logger = get_logger("hpo_queue.submit")
 _apps: dict[tuple[str, str], HpoCelery] = {}
 _apps_lock = threading.Lock()
@@ -70,14 +70,7 @@ def submit_trials(
     settings: Settings | None = None,
 ) -> TrialJob:
     """Send ``n_trials`` trial tasks for ``study`` to the workers; see :meth:`Study.submit`."""
-    if (
-        isinstance(n_trials, bool)
-        or not isinstance(n_trials, int)
-        or not (1 <= n_trials <= MAX_TASKS_PER_SUBMIT)
-    ):
-        raise InvalidInputError(
-            f"n_trials must be an integer from 1 to {MAX_TASKS_PER_SUBMIT}, got {n_trials!r}."
-        )
+    check_trials_per_submit(n_trials)
     if (
         isinstance(error_retries, bool)
         or not isinstance(error_retries, int)

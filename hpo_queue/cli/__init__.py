@@ -9,6 +9,7 @@ import traceback
 from collections.abc import Sequence
 
 from hpo_queue import __version__
+from hpo_queue._printable import printable
 from hpo_queue.cli import (
     _ask_tell,
     _dashboard,
@@ -123,7 +124,8 @@ def _fail(
         message = f"{type(exc).__name__}: {message}"
         if not debug:
             message += " (run with --debug for the traceback)"
-    print(f"{PROG}: error: {hide_secrets(message, urls)}", file=sys.stderr)
+    # A message may quote a name from the store: its control characters are shown escaped.
+    print(f"{PROG}: error: {printable(hide_secrets(message, urls))}", file=sys.stderr)
     return status
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from hpo_queue._printable import printable
 from hpo_queue.exceptions import (
     HpoQueueError,
     MissingDependencyError,
@@ -242,8 +243,9 @@ def _text(value: Any, style: str) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(_text(v, style) for v in value)
     if isinstance(value, dict):
-        return json.dumps(value, default=str)
-    return str(value)
+        return json.dumps(value, default=str)  # ASCII: every control character escaped
+    # Names and values from the store: an ESC must not reach the terminal raw.
+    return printable(value)
 
 
 def _jsonable(value: Any) -> Any:
@@ -281,6 +283,7 @@ def render_table(rows: Sequence[dict[str, Any]]) -> str:
     """Aligned plain-text columns under a header; numbers right-aligned."""
     columns, flat_rows = _flatten(rows)
     cells = [[_text(row.get(c), "table") for c in columns] for row in flat_rows]
+    columns = [printable(c) for c in columns]  # params_NAME holds a parameter's name
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     numeric = [
         all(isinstance(row.get(c), (int, float)) or row.get(c) is None for row in flat_rows)
@@ -331,7 +334,7 @@ def emit(
     elif fmt == "csv":
         columns, flat_rows = _flatten(rows)
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
+        writer.writerow([printable(c) for c in columns])
         for row in flat_rows:
             writer.writerow([_text(row.get(c), "csv") for c in columns])
     elif fmt == "value":

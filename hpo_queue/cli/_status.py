@@ -7,6 +7,7 @@ import datetime
 import json
 from typing import Any
 
+from hpo_queue._printable import printable
 from hpo_queue.cli import _common
 from hpo_queue.storages._validation import utcnow
 from hpo_queue.study import Study, load_study
@@ -143,7 +144,7 @@ def _status(args: argparse.Namespace) -> int:
     print(f"  throughput: {_throughput_line(status['throughput'])}")
     for reason, numbers in status["fail_reasons"].items():
         shown = ", ".join(str(n) for n in numbers[:10]) + (" ..." if len(numbers) > 10 else "")
-        print(f"  failed:     {len(numbers)} trial(s) ({shown}): {reason}")
+        print(f"  failed:     {len(numbers)} trial(s) ({shown}): {printable(reason)}")
     running = status["running"]
     print(f"  running:    {len(running)}")
     if running:

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from hpo_queue._printable import printable
 from hpo_queue.cli import _common
 from hpo_queue.exceptions import ConfigError, DuplicatedStudyError
 from hpo_queue.pruners import BasePruner, pruner_from_config
@@ -145,10 +146,10 @@ def _create(args: argparse.Namespace) -> int:
                 "pass --skip-if-exists to reuse it, or choose another --study-name."
             ) from None
         study = load_study(study_name=args.study_name, storage=url)
-        print(f"Using an existing study with name: {study.study_name}", file=sys.stderr)
+        print(f"Using an existing study with name: {printable(study.study_name)}", file=sys.stderr)
         print(study.study_name)
         return 0
-    print(f"A new study created with name: {study.study_name}", file=sys.stderr)
+    print(f"A new study created with name: {printable(study.study_name)}", file=sys.stderr)
     print(study.study_name)
     return 0
 

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
+from hpo_queue._printable import printable
 from hpo_queue.broker.job import NO_WORKER_NOTICE_SECONDS, TrialJob
 from hpo_queue.cli import _common
 from hpo_queue.exceptions import NoCompletedTrialsError
@@ -150,7 +151,7 @@ def _submit(args: argparse.Namespace) -> int:
     reasons = job_fail_reasons(job)
     for reason, numbers in reasons.items():
         shown = ", ".join(str(n) for n in numbers[:10]) + (" ..." if len(numbers) > 10 else "")
-        print(f"{len(numbers)} trial(s) failed ({shown}): {reason}", file=sys.stderr)
+        print(f"{len(numbers)} trial(s) failed ({shown}): {printable(reason)}", file=sys.stderr)
     if counts.get("cancelled"):
         print(f"The job was cancelled: {counts['cancelled']} trial(s) not run.", file=sys.stderr)
     return 0 if job.succeeded() else 1

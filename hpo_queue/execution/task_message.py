@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hpo_queue._limits import check_name
 from hpo_queue.exceptions import InvalidInputError
 from hpo_queue.execution.objectives import parse_objective_ref
-from hpo_queue.storages._validation import check_name
 
 # The Celery task name every worker registers and every submit sends to.
 RUN_TRIAL_TASK = "hpo_queue.run_trial"
@@ -28,7 +28,7 @@ def validate_task_arguments(
     Raises:
         InvalidInputError: with what is wrong; nothing has been read or written yet.
     """
-    check_name("Study name", study_name)
+    check_name("Study name", study_name, existing=True)
     parse_objective_ref(objective_ref)
     for label, key in (("task_key", task_key), ("job_id", job_id)):
         if key is None and label == "job_id":

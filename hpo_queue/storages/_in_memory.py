@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from hpo_queue._limits import check_attr_size, check_name, check_trial_attrs_size
 from hpo_queue.directions import StudyDirection
 from hpo_queue.distributions import BaseDistribution
 from hpo_queue.exceptions import (
@@ -49,7 +50,6 @@ from hpo_queue.storages._records import (
 from hpo_queue.storages._validation import (
     check_job,
     check_lease_seconds,
-    check_name,
     dumps_json,
     study_not_found,
     utcnow,
@@ -266,7 +266,7 @@ class InMemoryStorage(BaseStorage):
             return _record_copy(record)
 
     def get_study(self, study_name: str) -> StudyRecord:
-        check_name("Study name", study_name)
+        check_name("Study name", study_name, existing=True)
         with self._lock:
             study_id = self._by_name.get(study_name)
             if study_id is None:
@@ -329,6 +329,7 @@ class InMemoryStorage(BaseStorage):
     def set_study_attr(self, study_id: int, kind: str, key: str, value: Any) -> None:
         check_name("Attribute key", key)
         text = dumps_json(value)
+        check_attr_size(f"{kind.capitalize()} attribute", key, text)
         with self._lock:
             self._study(study_id).attrs.setdefault(kind, {})[key] = text
 
@@ -482,7 +483,9 @@ class InMemoryStorage(BaseStorage):
                 )
 
     def set_trial_attrs(self, trial_id: int, kind: str, attrs: dict[str, Any]) -> None:
-        stored = _json_copy(attrs)
+        text = dumps_json(attrs)
+        check_trial_attrs_size(kind, text)
+        stored = json.loads(text)
         field = "user_attrs" if kind == "user" else "system_attrs"
         with self._lock:
             study, trial = self._locate(trial_id)

@@ -1,4 +1,7 @@
-"""Checks every storage applies to what it is asked to store: names, keys, JSON values."""
+"""Checks every storage applies to what it is asked to store: JSON values, leases, jobs.
+
+The limits on names and sizes live in hpo_queue/_limits.py.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +12,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from hpo_queue.exceptions import InvalidInputError, StudyNotFoundError
+from hpo_queue._limits import MAX_TRIALS_PER_SUBMIT
+from hpo_queue.exceptions import InvalidInputError, LimitExceededError, StudyNotFoundError
 
-MAX_NAME_LENGTH = 512
-# The largest attribute value (as JSON) a study or trial may hold: well under MySQL's
-# default max_allowed_packet (16 MiB on MariaDB, 64 MiB on MySQL 8), so a write never fails
-# as a lost connection that would be retried.
-MAX_ATTR_JSON_BYTES = 4 * 1024 * 1024
 MAX_JOB_ID_LENGTH = 64
 
 
@@ -46,21 +45,6 @@ def study_not_found(study_name: str, where: str, existing: Sequence[str]) -> Stu
     return StudyNotFoundError(message)
 
 
-def check_name(kind: str, name: Any) -> str:
-    """Validate a study name or attribute key: a non-empty str of bounded length."""
-    if not isinstance(name, str):
-        raise InvalidInputError(f"{kind} must be a string, got {type(name).__name__}.")
-    if not name or not name.strip():
-        raise InvalidInputError(f"{kind} must not be empty.")
-    if len(name) > MAX_NAME_LENGTH:
-        raise InvalidInputError(
-            f"{kind} is {len(name)} characters long; at most {MAX_NAME_LENGTH} are allowed."
-        )
-    if "\x00" in name:
-        raise InvalidInputError(f"{kind} must not contain NUL characters.")
-    return name
-
-
 def check_lease_seconds(lease_seconds: Any) -> float:
     """A study's lease_seconds as a float, or a named error unless it is a positive number."""
     if isinstance(lease_seconds, bool) or not isinstance(lease_seconds, (int, float)):
@@ -82,14 +66,7 @@ def check_job(job_id: Any, n_trials: Any, error_retries: Any) -> None:
     for name, value in (("n_trials", n_trials), ("error_retries", error_retries)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise InvalidInputError(f"A job's {name} must be an integer >= 0, got {value!r}.")
-
-
-def check_attr_size(kind: str, key: str, text: str) -> None:
-    """Refuse an attribute whose JSON is larger than MAX_ATTR_JSON_BYTES, naming the limit."""
-    size = len(text.encode("utf-8", "surrogatepass"))
-    if size > MAX_ATTR_JSON_BYTES:
-        raise InvalidInputError(
-            f"{kind} {key!r} is {size:,} bytes as JSON, too large: the limit is "
-            f"{MAX_ATTR_JSON_BYTES:,} bytes. Store large data elsewhere (a file or an artifact "
-            "store) and keep its path in the attribute."
+    if n_trials > MAX_TRIALS_PER_SUBMIT:
+        raise LimitExceededError(
+            f"A job's n_trials must be at most {MAX_TRIALS_PER_SUBMIT:,}, got {n_trials:,}."
         )

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable, Container, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from hpo_queue._limits import check_param_name, check_report_count, check_trial_attrs
 from hpo_queue._user_classes import NOT_PORTABLE_KEY, is_user_reference
 from hpo_queue.broker.job import TrialJob
 from hpo_queue.broker.submit import submit_trials
@@ -35,7 +36,7 @@ from hpo_queue.storages import (
     TrialSnapshot,
     get_storage,
 )
-from hpo_queue.storages._validation import check_attr_size, dumps_json
+from hpo_queue.storages._validation import dumps_json
 from hpo_queue.study import _lifecycle as lifecycle
 from hpo_queue.study._constraints import (
     ConstraintsFunc,
@@ -246,7 +247,6 @@ class Study:
 
     def set_user_attr(self, key: str, value: Any) -> None:
         """Store a JSON-serializable value on the study."""
-        check_attr_size("User attribute", key, dumps_json(value))
         self._storage.set_study_attr(self._study_id, "user", key, value)
 
     @property
@@ -374,6 +374,10 @@ class Study:
         """
         if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
             raise InvalidInputError("enqueue_trial needs a dict of parameter name -> value.")
+        for name in params:
+            check_param_name(name)
+        if user_attrs:
+            check_trial_attrs("user", user_attrs, dumps_json(user_attrs))
         if skip_if_exists:
             for existing in self._storage.get_trials(self._study_id):
                 fixed = existing.system_attrs.get("fixed_params")
@@ -391,6 +395,10 @@ class Study:
             TrialCapReached: the study is at its cap.
             InvalidInputError: a RUNNING trial, or one whose values do not fit the study.
         """
+        for name in trial.params:
+            check_param_name(name)
+        for kind, attrs in (("user", trial.user_attrs), ("system", trial.system_attrs)):
+            check_trial_attrs(kind, dict(attrs), dumps_json(dict(attrs)))
         if trial.state == TrialState.WAITING:
             self._storage.enqueue_trial(
                 self._study_id, dict(trial.params), dict(trial.user_attrs) or None
@@ -398,6 +406,7 @@ class Study:
             return
         if not trial.state.is_finished():
             raise InvalidInputError(f"add_trial takes a finished trial, not {trial.state.name}.")
+        check_report_count(trial.number, len(trial.intermediate_values))
         values = None
         if trial.values is not None:
             values, problem = lifecycle.check_values(list(trial.values), len(self.directions))

@@ -10,6 +10,12 @@ import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from hpo_queue._limits import (
+    check_attr_size,
+    check_name,
+    check_param_name,
+    check_report_count,
+)
 from hpo_queue.distributions import (
     BaseDistribution,
     CategoricalChoice,
@@ -23,7 +29,7 @@ from hpo_queue.exceptions import (
     MultiObjectiveReportError,
     ParameterConflictError,
 )
-from hpo_queue.storages._validation import check_attr_size, dumps_json
+from hpo_queue.storages._validation import dumps_json
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
 
@@ -120,15 +126,14 @@ class Trial:
         return self.suggest_float(name, low, high, step=q)
 
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
-        if not isinstance(name, str) or not name:
-            raise InvalidInputError(f"A parameter name must be a non-empty string, got {name!r}.")
-        if name in self._params:
+        if isinstance(name, str) and name in self._params:
             if self._distributions[name] != distribution:
                 raise ParameterConflictError(
                     f"Parameter {name!r} was already suggested in trial {self.number} as "
                     f"{self._distributions[name]}; it cannot be suggested again as {distribution}."
                 )
             return self._params[name]
+        check_param_name(name)  # on a name's first suggestion in the trial only
         history = self._get_history()
         self._check_against_history(name, distribution, history)
         value = self._choose(name, distribution, history)
@@ -283,6 +288,7 @@ class Trial:
                 step,
             )
             return
+        check_report_count(self.number, len(self._intermediate) + 1)
         self._intermediate[step] = value
         self.study._storage.add_intermediate_value(self._trial_id, step, value)
 
@@ -297,14 +303,14 @@ class Trial:
 
     def set_user_attr(self, key: str, value: Any) -> None:
         """Store a JSON-serializable value on the trial."""
-        if not isinstance(key, str) or not key:
-            raise InvalidInputError(f"An attribute key must be a non-empty string, got {key!r}.")
+        check_name("User attribute key", key)
         check_attr_size("User attribute", key, dumps_json(value))
         updated = {**self._user_attrs, key: value}
         self.study._storage.set_trial_attrs(self._trial_id, "user", updated)
         self._user_attrs = updated
 
     def set_system_attr(self, key: str, value: Any) -> None:
+        check_name("System attribute key", key)
         check_attr_size("System attribute", key, dumps_json(value))
         updated = {**self._system_attrs, key: value}
         self.study._storage.set_trial_attrs(self._trial_id, "system", updated)

@@ -41,8 +41,9 @@ _TITLES = {
     "importance": "Parameter importance",
     "intermediate": "Intermediate values",
 }
-# Characters XML 1.0 forbids even when escaped.
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Characters XML 1.0 forbids even when escaped, and lone surrogates (no UTF-8 file can hold
+# one: a parameter name stored before the name limits would stop the plot).
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def escape(text: object) -> str:

@@ -21,7 +21,7 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import TypeCompiler
 
-from hpo_queue.storages._validation import MAX_NAME_LENGTH
+from hpo_queue._limits import MAX_NAME_LENGTH
 
 # Raised by each migration in migrations/versions (one revision per version): a store at
 # another version is refused until `hpo-queue storage upgrade` brings it here.

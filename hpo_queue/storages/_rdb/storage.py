@@ -27,6 +27,7 @@ from sqlalchemy.exc import (
     ProgrammingError,
 )
 
+from hpo_queue._limits import check_attr_size, check_name, check_trial_attrs_size
 from hpo_queue.directions import StudyDirection
 from hpo_queue.distributions import BaseDistribution
 from hpo_queue.exceptions import (
@@ -80,7 +81,6 @@ from hpo_queue.storages._url import mask_url, normalize_url
 from hpo_queue.storages._validation import (
     check_job,
     check_lease_seconds,
-    check_name,
     study_not_found,
     utcnow,
 )
@@ -248,7 +248,7 @@ class RDBStorage(BaseStorage):
         return self.get_study(study_name)
 
     def get_study(self, study_name: str) -> StudyRecord:
-        check_name("Study name", study_name)
+        check_name("Study name", study_name, existing=True)
 
         def read(conn: Connection) -> AnyRow | None:
             return conn.execute(select(_S).where(_S.c.study_name == study_name)).one_or_none()
@@ -356,6 +356,7 @@ class RDBStorage(BaseStorage):
     def set_study_attr(self, study_id: int, kind: str, key: str, value: Any) -> None:
         check_name("Attribute key", key)
         value_json = _dumps(value)
+        check_attr_size(f"{kind.capitalize()} attribute", key, value_json)
         table = schema.study_attrs
 
         def write(conn: Connection) -> None:
@@ -530,6 +531,7 @@ class RDBStorage(BaseStorage):
     def set_trial_attrs(self, trial_id: int, kind: str, attrs: dict[str, Any]) -> None:
         column = "user_attrs_json" if kind == "user" else "system_attrs_json"
         payload = {column: _dumps(attrs)}
+        check_trial_attrs_size(kind, payload[column])
         self._transaction(
             lambda conn: conn.execute(
                 update(_T).where(_T.c.trial_id == trial_id).values(**payload)
