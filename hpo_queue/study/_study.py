@@ -79,6 +79,7 @@ class Study:
         self.pruner = pruner or _stored_pruner(record, self.settings)
         configure_from_settings(self.settings)
         self._stop_requested = False
+        self._best_logged = lifecycle.BestLogged()
         stored_ref = record.options.get("constraints_func")
         if constraints_func is None and stored_ref:
             constraints_func = resolve_constraints(stored_ref, self.settings.objective_modules)
