@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import hpo_queue as hq
+from hpo_queue.settings import Settings
 from hpo_queue.trial import TrialState
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +29,7 @@ Start = Callable[[str], "subprocess.Popen[str]"]
 CHILD = """
 import sys, threading, time, json
 import hpo_queue as hq
+from hpo_queue.settings import Settings
 
 url, mode = sys.argv[1], sys.argv[2]
 study = hq.load_study(study_name="ctrl-c", storage=url)
@@ -156,3 +158,86 @@ def test_objective_returning_after_ctrl_c_does_not_overwrite_its_fail(
     # FAIL turned COMPLETE), and no thread claimed another trial.
     assert {t.number: t.state.name for t in trials} == at_interrupt
     assert "already been marked finished" not in err
+
+
+def test_a_killed_run_leaves_trials_running_only_until_their_leases_expire(
+    sqlite_url: str,
+) -> None:
+    # The worst case, past anything Ctrl-C can do (kill -9): the next optimize fails them.
+    settings = Settings(heartbeat_grace=2.0, heartbeat_interval=0.5)
+    study = hq.create_study(study_name=STUDY, storage=sqlite_url, settings=settings)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, sqlite_url, "exit"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        _wait_for_completed(sqlite_url, 1, proc)
+        while not [t for t in _trials(sqlite_url) if t.state == TrialState.RUNNING]:
+            time.sleep(0.05)
+    finally:
+        proc.kill()
+        proc.wait()
+    left = [t.number for t in _trials(sqlite_url) if t.state == TrialState.RUNNING]
+    assert left
+    deadline = time.monotonic() + 60
+    while _running(sqlite_url) and time.monotonic() < deadline:
+        study.optimize(lambda trial: 0.0, n_trials=1)
+    by_number = {t.number: t for t in _trials(sqlite_url)}
+    for number in left:
+        assert by_number[number].state == TrialState.FAIL
+        assert (by_number[number].fail_reason or "").startswith("Lease expired")
+
+
+def _running(url: str) -> bool:
+    return any(t.state == TrialState.RUNNING for t in _trials(url))
+
+
+def _sometimes_fails(trial: hq.Trial) -> float:
+    x = trial.suggest_float("x", -10, 10)
+    if trial.number % 4 == 1:
+        raise ValueError("odd one out")
+    return x * x
+
+
+@pytest.mark.parametrize("n_jobs", [3, -1])
+def test_caught_errors_fail_their_trials_and_the_threads_go_on(
+    sqlite_url: str, n_jobs: int
+) -> None:
+    study = hq.create_study(storage=sqlite_url)
+    study.optimize(_sometimes_fails, n_trials=12, n_jobs=n_jobs, catch=(ValueError,))
+    states = [t.state for t in study.trials]
+    assert len(states) == 12
+    assert states.count(TrialState.FAIL) == 3
+    assert states.count(TrialState.COMPLETE) == 9
+
+
+def test_an_uncaught_error_in_one_thread_stops_the_others_claiming(sqlite_url: str) -> None:
+    study = hq.create_study(storage=sqlite_url)
+
+    def one_fails(trial: hq.Trial) -> float:
+        if trial.number == 1:
+            raise ValueError("the one")
+        time.sleep(0.05)
+        return trial.suggest_float("x", 0, 1)
+
+    with pytest.raises(ValueError, match="the one"):
+        study.optimize(one_fails, n_trials=100, n_jobs=3)
+    states = [t.state for t in study.trials]
+    assert TrialState.RUNNING not in states
+    # The other threads finish the trial they were running, and claim no more.
+    assert len(states) < FEW_TRIALS
+
+
+def test_a_timeout_still_ends_a_threaded_run(sqlite_url: str) -> None:
+    study = hq.create_study(storage=sqlite_url)
+
+    def slow(trial: hq.Trial) -> float:
+        time.sleep(0.2)
+        return trial.suggest_float("x", 0, 1)
+
+    study.optimize(slow, n_trials=1000, timeout=0.5, n_jobs=3)
+    states = [t.state for t in study.trials]
+    assert 0 < len(states) < 1000
+    assert set(states) == {TrialState.COMPLETE}
