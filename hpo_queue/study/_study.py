@@ -434,6 +434,11 @@ class Study:
             callbacks: called as ``callback(study, frozen_trial)`` after each trial.
             gc_after_trial: run the garbage collector after each trial.
             show_progress_bar: print a progress line (needs n_trials or timeout).
+
+        Ctrl-C marks the trials running in this call FAIL ("Interrupted (KeyboardInterrupt)
+        while running the objective.") and raises KeyboardInterrupt, within seconds also with
+        n_jobs > 1: an objective still running in a thread is not waited for, and its result,
+        should it return later, is dropped.
         """
         from hpo_queue.study._optimize import optimize
 

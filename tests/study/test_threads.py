@@ -188,6 +188,12 @@ def test_a_killed_run_leaves_trials_running_only_until_their_leases_expire(
     for number in left:
         assert by_number[number].state == TrialState.FAIL
         assert (by_number[number].fail_reason or "").startswith("Lease expired")
+        queued_again = [
+            t
+            for t in by_number.values()
+            if t.number > number and t.params == by_number[number].params
+        ]
+        assert queued_again  # as a worker's lost trial: the same parameters run again
 
 
 def _running(url: str) -> bool:
