@@ -158,8 +158,8 @@ def optimize(
             else:  # claimed just as Ctrl-C stopped the run
                 _fail_interrupted(study, trial)
                 return
-            if running.stopped:
-                return  # Ctrl-C: no callback, no progress line after it
+            if running.interrupted:
+                return  # no callback, no progress line after Ctrl-C
             for callback in callback_list:
                 callback(study, frozen)
             if progress is not None:

@@ -39,20 +39,26 @@ class RunningTrials:
         self._trials: dict[int, tuple[Trial, int]] = {}  # trial_id -> (trial, thread ident)
         self._abandoned: set[int] = set()  # threads whose trial was failed under them
         self._stopped = False
+        self._interrupted = False
 
     @property
     def stopped(self) -> bool:
         """True once no thread may claim another trial (Ctrl-C, or a thread's error)."""
         return self._stopped
 
+    @property
+    def interrupted(self) -> bool:
+        """True once Ctrl-C has failed the running trials."""
+        return self._interrupted
+
     def stop(self) -> None:
         """Let no thread claim another trial."""
         self._stopped = True
 
     def begin(self, trial: Trial) -> bool:
-        """Register ``trial`` as run by this thread; False if stopped (then fail it yourself)."""
+        """Register ``trial`` as run by this thread; False after Ctrl-C (then fail it yourself)."""
         with self._lock:
-            if self._stopped:
+            if self._interrupted:
                 return False
             self._trials[trial._trial_id] = (trial, threading.get_ident())
             return True
@@ -65,7 +71,7 @@ class RunningTrials:
     def interrupt(self) -> list[Trial]:
         """Stop, and hand over the running trials: their threads will not finish them."""
         with self._lock:
-            self._stopped = True
+            self._stopped = self._interrupted = True
             taken = list(self._trials.values())
             self._trials.clear()
             self._abandoned.update(ident for _, ident in taken)

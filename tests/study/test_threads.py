@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -161,7 +162,7 @@ def test_objective_returning_after_ctrl_c_does_not_overwrite_its_fail(
 
 
 def test_a_killed_run_leaves_trials_running_only_until_their_leases_expire(
-    sqlite_url: str,
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     # The worst case, past anything Ctrl-C can do (kill -9): the next optimize fails them.
     settings = Settings(heartbeat_grace=2.0, heartbeat_interval=0.5)
@@ -182,18 +183,18 @@ def test_a_killed_run_leaves_trials_running_only_until_their_leases_expire(
     left = [t.number for t in _trials(sqlite_url) if t.state == TrialState.RUNNING]
     assert left
     deadline = time.monotonic() + 60
-    while _running(sqlite_url) and time.monotonic() < deadline:
-        study.optimize(lambda trial: 0.0, n_trials=1)
+    with caplog.at_level(logging.WARNING, logger="hpo_queue.study"):
+        while _running(sqlite_url) and time.monotonic() < deadline:
+            study.optimize(lambda trial: 0.0, n_trials=1)
+            time.sleep(0.1)
     by_number = {t.number: t for t in _trials(sqlite_url)}
+    reaped = [r.getMessage() for r in caplog.records if "Lease expired" in r.getMessage()]
     for number in left:
         assert by_number[number].state == TrialState.FAIL
         assert (by_number[number].fail_reason or "").startswith("Lease expired")
-        queued_again = [
-            t
-            for t in by_number.values()
-            if t.number > number and t.params == by_number[number].params
-        ]
-        assert queued_again  # as a worker's lost trial: the same parameters run again
+        # As a dead worker's trial: its parameters are queued to run again.
+        (line,) = [m for m in reaped if m.startswith(f"Trial {number} failed:")]
+        assert "Its parameters are queued again" in line
 
 
 def _running(url: str) -> bool:
@@ -228,12 +229,17 @@ def test_an_uncaught_error_in_one_thread_stops_the_others_claiming(sqlite_url: s
         time.sleep(0.05)
         return trial.suggest_float("x", 0, 1)
 
+    called: list[int] = []
     with pytest.raises(ValueError, match="the one"):
-        study.optimize(one_fails, n_trials=100, n_jobs=3)
-    states = [t.state for t in study.trials]
-    assert TrialState.RUNNING not in states
-    # The other threads finish the trial they were running, and claim no more.
-    assert len(states) < FEW_TRIALS
+        study.optimize(
+            one_fails, n_trials=100, n_jobs=3, callbacks=[lambda s, t: called.append(t.number)]
+        )
+    trials = study.trials
+    assert TrialState.RUNNING not in [t.state for t in trials]
+    # The other threads finish the trial they were running, with its callbacks, and claim
+    # no more.
+    assert len(trials) < FEW_TRIALS
+    assert sorted(called) == [t.number for t in trials if t.number != 1]
 
 
 def test_a_timeout_still_ends_a_threaded_run(sqlite_url: str) -> None:
