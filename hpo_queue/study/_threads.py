@@ -113,11 +113,11 @@ def run_threads(
         for thread in threads:
             while thread.is_alive():
                 thread.join(0.5)  # a wait Ctrl-C can interrupt on every platform
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         with _second_ctrl_c_deferred():
             _stop(threads, running, fail)
-        # A fresh exception: the traceback shows optimize, not the insides of thread.join.
-        raise KeyboardInterrupt from None
+        # Re-raised from here: its traceback shows optimize, not the insides of thread.join.
+        raise interrupt.with_traceback(None) from None
     if errors:
         raise errors[0]
 
