@@ -20,11 +20,13 @@ import math
 import numbers
 import os
 import socket
+import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from hpo_queue.directions import StudyDirection
 from hpo_queue.distributions import BaseDistribution
 from hpo_queue.exceptions import StorageError, TrialPruned
 from hpo_queue.logging import get_logger
@@ -242,16 +244,22 @@ def run(
     catch: tuple[type[BaseException], ...] = (),
     retry_limit: int | None = None,
     interruption_is_lost: bool = False,
+    ended_elsewhere: Callable[[], bool] | None = None,
 ) -> FrozenTrial:
     """Call ``objective(trial)``, finish the trial, and re-raise errors not in ``catch``.
 
     Whatever happens the trial does not stay RUNNING: an exception (Ctrl-C included) is
     recorded before it propagates. ``retry_limit`` overrides the study's
-    failed_trial_max_retries (a submitted job's ``retries``).
+    failed_trial_max_retries (a submitted job's ``retries``). ``ended_elsewhere`` is asked
+    once the objective has returned or raised: True means the trial was ended meanwhile by
+    someone else (Ctrl-C in optimize's main thread failed it), so its outcome is dropped:
+    nothing is written, logged or raised, and the stored trial is returned.
     """
     try:
         result = objective(trial)
     except BaseException as exc:
+        if ended_elsewhere is not None and ended_elsewhere():
+            return study.storage.get_trial(study.study_id, trial.number)
         outcome = outcome_of_exception(
             exc, trial.intermediate_values, interruption_is_lost=interruption_is_lost
         )
@@ -267,8 +275,17 @@ def run(
         if isinstance(exc, catch) and isinstance(exc, Exception) and frozen is not None:
             return frozen
         raise
+    if ended_elsewhere is not None and ended_elsewhere():
+        return study.storage.get_trial(study.study_id, trial.number)
     return finish(
         study, trial, outcome_of_result(result, len(study.directions)), retry_limit=retry_limit
+    )
+
+
+def interrupted_outcome(trial: Trial | FrozenTrial) -> Outcome:
+    """The FAIL of a trial stopped by Ctrl-C in ``optimize``, whichever thread ran it."""
+    return outcome_of_exception(
+        KeyboardInterrupt(), trial.intermediate_values, interruption_is_lost=False
     )
 
 
@@ -281,8 +298,12 @@ def finish(
     outcome: Outcome,
     *,
     retry_limit: int | None = None,
+    patience: float = STORE_OUTAGE_PATIENCE,
 ) -> FrozenTrial:
     """Write ``outcome`` for a RUNNING trial, apply the retry policy, log it; the stored trial.
+
+    While the store is unreachable the write is retried for ``patience`` seconds, then
+    StorageError is raised.
 
     A COMPLETE trial is first checked by the study's constraints function, unless the trial
     set its constraints itself; a constraints function that raises makes it a FAIL. If the
@@ -316,7 +337,7 @@ def finish(
         limit = study.failed_trial_max_retries if retry_limit is None else retry_limit
     else:
         limit = 0
-    result = _write_patiently(study, snapshot, outcome, constraints, pending, limit)
+    result = _write_patiently(study, snapshot, outcome, constraints, pending, limit, patience)
     if not result:
         _logger.warning(
             "Trial %d had already been marked finished (its lease expired); "
@@ -351,13 +372,14 @@ def _write_patiently(
     constraints: Sequence[float] | None,
     pending: Params | None,
     retry_limit: int,
+    patience: float,
 ) -> FinishResult:
     """finish_trial, retried while the store is unreachable: a finished result is not lost.
 
     The write is check-and-set on RUNNING, so a write that did land before a lost reply is
     not applied twice (the retry then finds the trial finished: by us, so it reports True).
     """
-    deadline = time.monotonic() + STORE_OUTAGE_PATIENCE
+    deadline = time.monotonic() + patience
     delay = 0.5
     warned = False
     while True:
@@ -381,7 +403,7 @@ def _write_patiently(
                     "and retrying for up to %.0f s.",
                     snapshot.number,
                     exc,
-                    STORE_OUTAGE_PATIENCE,
+                    patience,
                 )
                 warned = True
             time.sleep(delay)
@@ -518,27 +540,50 @@ def _log_complete(study: Study, frozen: FrozenTrial, extra: dict[str, Any]) -> N
         )
         return
     direction = study.directions[0]
-    # The cache as of this trial's start, plus this trial: no extra query per trial.
-    best = study.storage.cached_best_trial(study.study_id, direction)
-    if frozen.is_feasible() and (
-        best is None or not best.values or direction.is_better(values[0], best.values[0])
-    ):
-        best = frozen
-    if best is None or not best.values:
+    logged = study._best_logged
+    # Under the lock, and logged there: threads finish trials out of order, and a line must
+    # not name a worse best than the line before it.
+    with logged.lock:
+        # The cache as of this trial's start, the best named so far, and this trial: no
+        # extra query per trial.
+        best = study.storage.cached_best_trial(study.study_id, direction)
+        for candidate in (logged.trial, frozen if frozen.is_feasible() else None):
+            if _is_better(direction, candidate, best):
+                best = candidate
+        if best is None or not best.values:
+            _logger.info(
+                "Trial %d finished with value: %s and parameters: %s.",
+                frozen.number,
+                values[0],
+                params,
+                extra=extra,
+            )
+            return
+        logged.trial = best
         _logger.info(
-            "Trial %d finished with value: %s and parameters: %s.",
+            "Trial %d finished with value: %s and parameters: %s. Best is trial %d with value: %s.",
             frozen.number,
             values[0],
             params,
+            best.number,
+            best.values[0],
             extra=extra,
         )
-        return
-    _logger.info(
-        "Trial %d finished with value: %s and parameters: %s. Best is trial %d with value: %s.",
-        frozen.number,
-        values[0],
-        params,
-        best.number,
-        best.values[0],
-        extra=extra,
+
+
+def _is_better(
+    direction: StudyDirection, candidate: FrozenTrial | None, best: FrozenTrial | None
+) -> bool:
+    if candidate is None or not candidate.values:
+        return False
+    return (
+        best is None or not best.values or direction.is_better(candidate.values[0], best.values[0])
     )
+
+
+class BestLogged:
+    """The best trial a Study object has named in a "Best is trial N" line, under a lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.trial: FrozenTrial | None = None

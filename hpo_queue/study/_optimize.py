@@ -5,6 +5,7 @@ Each trial goes through :mod:`hpo_queue.study._lifecycle`, as the worker's trial
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import sys
@@ -21,6 +22,7 @@ from hpo_queue.exceptions import (
 from hpo_queue.logging import get_logger
 from hpo_queue.study import _lifecycle as lifecycle
 from hpo_queue.study._heartbeat import LeaseKeeper, heartbeat_for
+from hpo_queue.study._threads import RunningTrials, run_threads
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._trial import Trial
 
@@ -31,6 +33,8 @@ Objective = Callable[[Trial], Any]
 Callback = Callable[["Study", FrozenTrial], None]
 
 _logger = get_logger("hpo_queue.study")
+# Seconds a trial stopped by Ctrl-C waits for an unreachable store to take its FAIL.
+INTERRUPT_STORE_PATIENCE = 2.0
 
 
 def run_trial(
@@ -41,6 +45,7 @@ def run_trial(
     heartbeat: LeaseKeeper | None = None,
     failed_trial_max_retries: int | None = None,
     interruption_is_lost: bool = False,
+    ended_elsewhere: Callable[[], bool] | None = None,
 ) -> FrozenTrial:
     """:func:`hpo_queue.study._lifecycle.run` with the trial kept alive by ``heartbeat``."""
     if heartbeat is not None:
@@ -53,6 +58,7 @@ def run_trial(
             catch=catch,
             retry_limit=failed_trial_max_retries,
             interruption_is_lost=interruption_is_lost,
+            ended_elsewhere=ended_elsewhere,
         )
     finally:
         if heartbeat is not None:
@@ -106,6 +112,7 @@ def optimize(
     heartbeat = None if in_memory else heartbeat_for(study._storage, lease_renewal_interval(study))
     deadline = None if timeout is None else time.monotonic() + timeout
     state = _LoopState(n_trials)
+    running = RunningTrials()
     study._stop_requested = False
     progress = _Progress(n_trials, timeout) if show_progress_bar else None
 
@@ -118,7 +125,7 @@ def optimize(
     def loop() -> None:
         if n_jobs > 1:
             study.sampler.reseed_rng()  # as Optuna, in each of the threads
-        while state.take_slot() and not study._stop_requested:
+        while not running.stopped and state.take_slot() and not study._stop_requested:
             if deadline is not None and time.monotonic() >= deadline:
                 return
             if not in_memory:
@@ -137,7 +144,22 @@ def optimize(
                 _logger.info("%s Stopping.", exc)
                 study._stop_requested = True
                 return
-            frozen = run_trial(study, trial, objective, catch_types, heartbeat)
+            if n_jobs == 1:
+                frozen = run_trial(study, trial, objective, catch_types, heartbeat)
+            elif running.begin(trial):
+                frozen = run_trial(
+                    study,
+                    trial,
+                    objective,
+                    catch_types,
+                    heartbeat,
+                    ended_elsewhere=functools.partial(running.end, trial),
+                )
+            else:  # claimed just as Ctrl-C stopped the run
+                _fail_interrupted(study, trial)
+                return
+            if running.interrupted:
+                return  # no callback, no progress line after Ctrl-C
             for callback in callback_list:
                 callback(study, frozen)
             if progress is not None:
@@ -151,7 +173,7 @@ def optimize(
         if n_jobs == 1:
             loop()
         else:
-            _run_threads(loop, n_jobs)
+            run_threads(loop, n_jobs, running, lambda trial: _fail_interrupted(study, trial))
     finally:
         if heartbeat is not None:
             heartbeat.release()
@@ -207,22 +229,11 @@ def lease_renewal_interval(study: Study) -> float:
     return min(study.settings.heartbeat_interval, study.lease_seconds / 3)
 
 
-def _run_threads(loop: Callable[[], None], n_jobs: int) -> None:
-    errors: list[BaseException] = []
-
-    def guarded() -> None:
-        try:
-            loop()
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=guarded, name=f"hpo-queue-job-{i}") for i in range(n_jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
+def _fail_interrupted(study: Study, trial: Trial) -> FrozenTrial:
+    # A short patience: Ctrl-C must stop within seconds; an unwritten FAIL's lease expires.
+    return lifecycle.finish(
+        study, trial, lifecycle.interrupted_outcome(trial), patience=INTERRUPT_STORE_PATIENCE
+    )
 
 
 class _Progress:

@@ -80,6 +80,7 @@ class Study:
         self.pruner = pruner or _stored_pruner(record, self.settings)
         configure_from_settings(self.settings)
         self._stop_requested = False
+        self._best_logged = lifecycle.BestLogged()
         stored_ref = record.options.get("constraints_func")
         if constraints_func is None and stored_ref:
             constraints_func = resolve_constraints(stored_ref, self.settings.objective_modules)
@@ -469,6 +470,11 @@ class Study:
             callbacks: called as ``callback(study, frozen_trial)`` after each trial.
             gc_after_trial: run the garbage collector after each trial.
             show_progress_bar: print a progress line (needs n_trials or timeout).
+
+        Ctrl-C marks the trials running in this call FAIL ("Interrupted (KeyboardInterrupt)
+        while running the objective.") and raises KeyboardInterrupt, within seconds also with
+        n_jobs > 1: an objective still running in a thread is not waited for, and its result,
+        should it return later, is dropped.
         """
         from hpo_queue.study._optimize import optimize
 

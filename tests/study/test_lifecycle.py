@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+import logging
 import math
+import random
+import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -131,3 +136,26 @@ def test_tell_of_a_value_too_large_for_a_float_fails_the_trial(storage: str | No
     frozen = study.tell(study.ask(), 10**400)
     assert frozen.state == TrialState.FAIL
     assert "too large" in (frozen.fail_reason or "")
+
+
+def test_best_named_in_the_log_never_gets_worse_with_threads(
+    storage: str | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    study = _study(storage)
+
+    def uneven(trial: Trial) -> float:
+        x = trial.suggest_float("x", -10, 10)
+        # Uneven durations: the threads finish their trials out of order.
+        time.sleep(random.Random(trial.number).uniform(0, 0.03))
+        return x * x
+
+    with caplog.at_level(logging.INFO, logger="hpo_queue.study"):
+        study.optimize(uneven, n_trials=120, n_jobs=3)
+    named = [
+        float(match.group(1))
+        for record in caplog.records
+        if (match := re.search(r"Best is trial \d+ with value: (\S+)\.$", record.getMessage()))
+    ]
+    assert len(named) == 120
+    assert all(later <= earlier for earlier, later in itertools.pairwise(named))
+    assert named[-1] == study.best_value
