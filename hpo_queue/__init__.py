@@ -11,11 +11,13 @@ __version__ = "0.1.0"
 from hpo_queue import (
     distributions,
     exceptions,
+    importance,
     logging,
     pruners,
     samplers,
     search_space,
     storages,
+    visualization,
 )
 from hpo_queue.exceptions import HpoQueueError, TrialPruned
 from hpo_queue.settings import Settings
@@ -49,10 +51,12 @@ __all__ = [
     "exceptions",
     "get_all_study_names",
     "get_all_study_summaries",
+    "importance",
     "load_study",
     "logging",
     "pruners",
     "samplers",
     "search_space",
     "storages",
+    "visualization",
 ]

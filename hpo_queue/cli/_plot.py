@@ -7,7 +7,7 @@ from typing import Any
 
 from hpo_queue.cli import _common
 from hpo_queue.storages import get_storage
-from hpo_queue.visualization import PLOT_KINDS, write_plot_files
+from hpo_queue.visualization.svg import PLOT_KINDS, write_plot_files
 
 _KIND_CHOICES = (*PLOT_KINDS, "all")
 

@@ -17,7 +17,7 @@ from tornado.ioloop import IOLoop
 from hpo_queue.dashboard import payloads
 from hpo_queue.exceptions import HpoQueueError, InvalidInputError, StudyNotFoundError
 from hpo_queue.storages import RDBStorage, get_storage, mask_url
-from hpo_queue.visualization import PLOT_KINDS
+from hpo_queue.visualization.svg import PLOT_KINDS
 
 logger = logging.getLogger("hpo_queue.dashboard")
 T = TypeVar("T")

@@ -18,7 +18,7 @@ from hpo_queue.samplers import SAMPLER_METHOD_KEY
 from hpo_queue.storages import RDBStorage, StudySummary
 from hpo_queue.study._pareto import pareto_front
 from hpo_queue.trial import FrozenTrial, TrialState
-from hpo_queue.visualization import render_plot
+from hpo_queue.visualization.svg import render_plot
 
 STATES = ("RUNNING", "WAITING", "COMPLETE", "PRUNED", "FAIL")
 # Recent throughput is counted over this window.

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 
 from hpo_queue.directions import StudyDirection
 from hpo_queue.exceptions import InvalidInputError
+from hpo_queue.importance._correlation_ratio import param_importances
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.visualization._history import OptimizationHistory, optimization_history
-from hpo_queue.importance._correlation_ratio import param_importances
 from hpo_queue.visualization._intermediate import IntermediateCurve, intermediate_curves
 from hpo_queue.visualization._parallel_coordinate import ParallelCoordinates, parallel_coordinates
 

@@ -13,8 +13,8 @@ from hpo_queue.directions import StudyDirection
 from hpo_queue.distributions import CategoricalDistribution, FloatDistribution
 from hpo_queue.exceptions import InvalidInputError
 from hpo_queue.trial import FrozenTrial, TrialState
-from hpo_queue.visualization import PLOT_KINDS, render_plot
 from hpo_queue.visualization._svg import nice_ticks
+from hpo_queue.visualization.svg import PLOT_KINDS, render_plot
 
 SVG = "{http://www.w3.org/2000/svg}"
 ODD = "p<&>\"\x01'name"
