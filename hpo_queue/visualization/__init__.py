@@ -14,7 +14,7 @@ by the functions below such as :func:`optimization_history`.
 
 from __future__ import annotations
 
-from hpo_queue.visualization import svg
+from hpo_queue.visualization import matplotlib, svg
 from hpo_queue.visualization._files import write_plot_files
 from hpo_queue.visualization._history import OptimizationHistory, optimization_history
 from hpo_queue.visualization._intermediate import IntermediateCurve, intermediate_curves
@@ -52,6 +52,7 @@ __all__ = [
     "ParallelCoordinates",
     "intermediate_curves",
     "is_available",
+    "matplotlib",
     "optimization_history",
     "parallel_coordinates",
     "plot_contour",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from hpo_queue._target import Target
 from hpo_queue.trial._frozen import FrozenTrial
-from hpo_queue.visualization import _plotly_figures as figures
+from hpo_queue.visualization import _plotly_figures as draw
 from hpo_queue.visualization import _study_data as data
 from hpo_queue.visualization._plotting_libraries import plotly_graph_objects
 from hpo_queue.visualization._study_data import DEFAULT_TARGET_NAME
@@ -27,13 +27,13 @@ def plot_optimization_history(
 ) -> Any:
     """Each completed trial's value and, without ``target``, the best value so far."""
     plotly_graph_objects()  # the named error before any work
-    return figures.history_figure(data.history_data(study, target, error_bar), target_name)
+    return draw.history_figure(data.history_data(study, target, error_bar), target_name)
 
 
 def plot_intermediate_values(study: Study) -> Any:
     """The intermediate values (learning curves) each trial reported."""
     plotly_graph_objects()
-    return figures.intermediate_figure(data.intermediate_data(study))
+    return draw.intermediate_figure(data.intermediate_data(study))
 
 
 def plot_parallel_coordinate(
@@ -45,7 +45,7 @@ def plot_parallel_coordinate(
 ) -> Any:
     """One line per completed trial across the objective and the parameters."""
     plotly_graph_objects()
-    return figures.parallel_figure(data.parallel_data(study, params, target), target_name)
+    return draw.parallel_figure(data.parallel_data(study, params, target), target_name)
 
 
 def plot_param_importances(
@@ -56,9 +56,12 @@ def plot_param_importances(
     target: Target | None = None,
     target_name: str = DEFAULT_TARGET_NAME,
 ) -> Any:
-    """A horizontal bar per parameter: its importance (fANOVA by default), summing to 1."""
+    """A horizontal bar per parameter: its importance (fANOVA by default), summing to 1.
+
+    ``target_name`` is accepted for Optuna's signature; the bars are labelled by importance.
+    """
     plotly_graph_objects()
-    return figures.importance_figure(data.importance_data(study, evaluator, params, target))
+    return draw.importance_figure(data.importance_data(study, evaluator, params, target))
 
 
 def plot_slice(
@@ -70,9 +73,7 @@ def plot_slice(
 ) -> Any:
     """The value against each parameter, one panel per parameter, coloured by trial number."""
     plotly_graph_objects()
-    return figures.slice_figure(
-        data.slice_plot_data(study, params, target, target_name, "plot_slice")
-    )
+    return draw.slice_figure(data.slice_plot_data(study, params, target, target_name, "plot_slice"))
 
 
 def plot_contour(
@@ -84,7 +85,7 @@ def plot_contour(
 ) -> Any:
     """The value over each pair of parameters, interpolated, with the trials as dots."""
     plotly_graph_objects()
-    return figures.contour_figure(data.contour_plot_data(study, params, target, target_name))
+    return draw.contour_figure(data.contour_plot_data(study, params, target, target_name))
 
 
 def plot_rank(
@@ -96,7 +97,7 @@ def plot_rank(
 ) -> Any:
     """The trials over each pair of parameters, coloured by the rank of their value."""
     plotly_graph_objects()
-    return figures.rank_figure(data.rank_plot_data(study, params, target, target_name))
+    return draw.rank_figure(data.rank_plot_data(study, params, target, target_name))
 
 
 def plot_edf(
@@ -107,7 +108,7 @@ def plot_edf(
 ) -> Any:
     """The empirical distribution of the values, one line per study."""
     plotly_graph_objects()
-    return figures.edf_figure(data.edf_data(study, target, target_name))
+    return draw.edf_figure(data.edf_data(study, target, target_name))
 
 
 def plot_pareto_front(
@@ -121,10 +122,10 @@ def plot_pareto_front(
     """A two- or three-objective study's trials, the non-dominated ones marked."""
     plotly_graph_objects()
     front = data.pareto_data(study, target_names, constraints_func, targets)
-    return figures.pareto_figure(front, include_dominated_trials)
+    return draw.pareto_figure(front, include_dominated_trials)
 
 
 def plot_timeline(study: Study, n_recent_trials: int | None = None) -> Any:
     """Each trial as a bar from its start to its end, coloured by state."""
     plotly_graph_objects()
-    return figures.timeline_figure(data.timeline_data(study, n_recent_trials))
+    return draw.timeline_figure(data.timeline_data(study, n_recent_trials))
