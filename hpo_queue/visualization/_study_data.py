@@ -159,9 +159,13 @@ def edf_data(
     studies = studies_of(study)
     for one in studies:
         resolve_target(one.directions, target, "plot_edf")
-    return empirical_distribution(
-        {one.study_name: _trials(one) for one in studies}, target=target, target_name=target_name
-    )
+    named: dict[str, list[FrozenTrial]] = {}
+    for one in studies:
+        name = one.study_name
+        while name in named:  # the same study twice still draws two lines
+            name += "'"
+        named[name] = _trials(one)
+    return empirical_distribution(named, target=target, target_name=target_name)
 
 
 def pareto_data(
