@@ -61,8 +61,9 @@ class FanovaImportanceEvaluator(BaseImportanceEvaluator):
         max_depth: the deepest a tree grows.
         seed: the forest's bootstrap and tie-breaking seed.
 
-    The forest is fitted in numpy; its cost grows with trees x trials x log(trials), about
-    a second for 64 trees on 500 trials.
+    The forest is fitted in numpy; its cost grows with trees x trials x log(trials) up to
+    1000 trials (each tree then samples 1000 rows). Measured with 64 trees and five
+    parameters: 0.6 s of CPU for 100 trials, 2.9 s for 500, 7.5 s for 3000.
     """
 
     def __init__(self, *, n_trees: int = 64, max_depth: int = 64, seed: int | None = None) -> None:
