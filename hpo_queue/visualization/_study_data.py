@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from hpo_queue._target import Target, resolve_target
 from hpo_queue.directions import StudyDirection
 from hpo_queue.exceptions import InvalidInputError, UnsupportedArgumentError
+from hpo_queue.importance import BaseImportanceEvaluator, get_param_importances
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._state import TrialState
 from hpo_queue.visualization._contour import ContourData, contour_data
@@ -27,7 +28,6 @@ from hpo_queue.visualization._slice import SliceData, slice_data
 from hpo_queue.visualization._timeline import Timeline, trial_timeline
 
 if TYPE_CHECKING:
-    from hpo_queue.importance import BaseImportanceEvaluator
     from hpo_queue.study import Study
 
 DEFAULT_TARGET_NAME = "Objective Value"
@@ -121,8 +121,6 @@ def importance_data(
     params: Sequence[str] | None,
     target: Target | None,
 ) -> dict[str, float]:
-    from hpo_queue.importance import get_param_importances
-
     names = check_params(study, params)
     return get_param_importances(study, evaluator=evaluator, params=names, target=target)
 
