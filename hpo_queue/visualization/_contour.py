@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hpo_queue.directions import StudyDirection
 from hpo_queue.visualization._slice import SliceData, SlicePanel
 
 # Grid points per side; Optuna uses 100, but 50 looks the same and costs a quarter.
@@ -32,9 +33,13 @@ class ContourPanel:
 
 @dataclass(frozen=True)
 class ContourData:
-    """A panel per unordered pair of parameters, in the order of ``params``."""
+    """A panel per unordered pair of parameters, in the order of ``params``.
+
+    ``direction`` is the objective's (None for a user's target), for the colour scale.
+    """
 
     objective_name: str
+    direction: StudyDirection | None
     params: list[str]
     panels: list[ContourPanel]
 
@@ -112,7 +117,7 @@ def contour_data(data: SliceData, grid_size: int = DEFAULT_GRID_SIZE) -> Contour
         for i, a in enumerate(data.panels)
         for b in data.panels[i + 1 :]
     ]
-    return ContourData(data.objective_name, [p.param for p in data.panels], panels)
+    return ContourData(data.objective_name, data.direction, [p.param for p in data.panels], panels)
 
 
 def panel_for(data: ContourData, x: str, y: str) -> ContourPanel | None:

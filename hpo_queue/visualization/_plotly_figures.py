@@ -29,8 +29,11 @@ STATE_COLORS = {
 }
 
 
-def _axis_type(panel: SlicePanel) -> str:
-    return {"log": "log", "categorical": "category"}.get(panel.kind, "linear")
+def _axis(panel: SlicePanel) -> dict[str, Any]:
+    """Axis settings: log for a log parameter; a categorical one's choices in their order."""
+    if panel.kind == "categorical":
+        return {"type": "category", "categoryorder": "array", "categoryarray": panel.labels}
+    return {"type": "log" if panel.kind == "log" else "linear"}
 
 
 def _coordinates(panel: SlicePanel) -> list[Any]:
@@ -168,7 +171,7 @@ def slice_figure(data: SliceData) -> Any:
             row=1,
             col=i + 1,
         )
-        figure.update_xaxes(title_text=panel.param, type=_axis_type(panel), row=1, col=i + 1)
+        figure.update_xaxes(title_text=panel.param, **_axis(panel), row=1, col=i + 1)
     figure.update_yaxes(title_text=data.objective_name, row=1, col=1)
     figure.update_layout(title="Slice Plot")
     return figure
@@ -178,7 +181,7 @@ def _grid_coordinates(panel: SlicePanel, grid: list[float]) -> list[Any]:
     return list(panel.labels) if panel.kind == "categorical" else grid
 
 
-def _contour_traces(panel: ContourPanel, show_scale: bool, name: str) -> list[Any]:
+def _contour_traces(panel: ContourPanel, show_scale: bool, data: ContourData) -> list[Any]:
     go = plotly_graph_objects()
     return [
         go.Contour(
@@ -186,9 +189,10 @@ def _contour_traces(panel: ContourPanel, show_scale: bool, name: str) -> list[An
             y=_grid_coordinates(panel.y, panel.grid_y),
             z=panel.grid_z,
             colorscale=COLORSCALE,
+            reversescale=data.direction == StudyDirection.MINIMIZE,  # the best is darkest
             connectgaps=True,
             showscale=show_scale,
-            colorbar={"title": name},
+            colorbar={"title": data.objective_name},
         ),
         go.Scatter(
             x=_coordinates(panel.x),
@@ -211,9 +215,9 @@ def contour_figure(data: ContourData) -> Any:
         figure = go.Figure()
     elif len(data.params) == 2:
         panel = data.panels[0]
-        figure = go.Figure(_contour_traces(panel, True, data.objective_name))
-        figure.update_xaxes(title_text=panel.x.param, type=_axis_type(panel.x))
-        figure.update_yaxes(title_text=panel.y.param, type=_axis_type(panel.y))
+        figure = go.Figure(_contour_traces(panel, True, data))
+        figure.update_xaxes(title_text=panel.x.param, **_axis(panel.x))
+        figure.update_yaxes(title_text=panel.y.param, **_axis(panel.y))
     else:
         figure = _pair_grid(data.params)
         first = True
@@ -223,11 +227,11 @@ def contour_figure(data: ContourData) -> Any:
                     continue
                 pair = panel_for(data, x, y)
                 assert pair is not None
-                for trace in _contour_traces(pair, first, data.objective_name):
+                for trace in _contour_traces(pair, first, data):
                     figure.add_trace(trace, row=row, col=col)
                 first = False
-                figure.update_xaxes(type=_axis_type(pair.x), row=row, col=col)
-                figure.update_yaxes(type=_axis_type(pair.y), row=row, col=col)
+                figure.update_xaxes(**_axis(pair.x), row=row, col=col)
+                figure.update_yaxes(**_axis(pair.y), row=row, col=col)
                 if row == len(data.params):
                     figure.update_xaxes(title_text=x, row=row, col=col)
                 if col == 1 or (col == 2 and row == 1):
@@ -264,12 +268,12 @@ def rank_figure(data: RankData) -> Any:
     if len(names) == 1:
         panel = panels[names[0]]
         figure = go.Figure(_rank_scatter(data, panel, panel.values, panel.numbers, True))
-        figure.update_xaxes(title_text=panel.param, type=_axis_type(panel))
+        figure.update_xaxes(title_text=panel.param, **_axis(panel))
         figure.update_yaxes(title_text=data.slices.objective_name)
     elif len(names) == 2:
         figure = go.Figure(_rank_pair(data, panels[names[0]], panels[names[1]], True))
-        figure.update_xaxes(title_text=names[0], type=_axis_type(panels[names[0]]))
-        figure.update_yaxes(title_text=names[1], type=_axis_type(panels[names[1]]))
+        figure.update_xaxes(title_text=names[0], **_axis(panels[names[0]]))
+        figure.update_yaxes(title_text=names[1], **_axis(panels[names[1]]))
     elif not names:
         figure = go.Figure()
     else:
@@ -281,8 +285,8 @@ def rank_figure(data: RankData) -> Any:
                     continue
                 figure.add_trace(_rank_pair(data, panels[x], panels[y], first), row=row, col=col)
                 first = False
-                figure.update_xaxes(type=_axis_type(panels[x]), row=row, col=col)
-                figure.update_yaxes(type=_axis_type(panels[y]), row=row, col=col)
+                figure.update_xaxes(**_axis(panels[x]), row=row, col=col)
+                figure.update_yaxes(**_axis(panels[y]), row=row, col=col)
     figure.update_layout(title="Rank Plot")
     return figure
 
@@ -359,7 +363,7 @@ def timeline_figure(data: Timeline) -> Any:
                 base=[bar.start.isoformat() for _, bar in bars],
                 orientation="h",
                 marker_color=STATE_COLORS.get(state, "#7f7f7f"),
-                text=[f"worker {worker}" for worker, _ in bars],
+                hovertext=[f"Trial {bar.number} on worker {worker}" for worker, bar in bars],
             )
         )
     start = data.start or datetime.datetime.now(datetime.UTC).replace(tzinfo=None)

@@ -128,12 +128,12 @@ def importance_data(
 def slice_plot_data(
     study: Study, params: Sequence[str] | None, target: Target | None, target_name: str, owner: str
 ) -> SliceData:
-    value_of = resolve_target(study.directions, target, owner)
+    resolve_target(study.directions, target, owner)  # a multi-objective study needs one
     return slice_data(
         _trials(study),
         study.directions,
         params=check_params(study, params),
-        target=value_of,
+        target=target,
         target_name=target_name,
     )
 

@@ -133,11 +133,12 @@ def slice_axes(data: SliceData) -> Any:
     return axes[0][0] if n == 1 else axes[0]
 
 
-def _draw_contour(ax: Any, panel: ContourPanel) -> Any:
+def _draw_contour(ax: Any, panel: ContourPanel, direction: StudyDirection | None) -> Any:
     z = np.array([[np.nan if v is None else v for v in row] for row in panel.grid_z], dtype=float)
     mappable = None
     if np.isfinite(z).any() and len(panel.grid_x) > 1 and len(panel.grid_y) > 1:
-        mappable = ax.contourf(panel.grid_x, panel.grid_y, z, levels=15, cmap=COLORMAP)
+        colormap = "Blues_r" if direction == StudyDirection.MINIMIZE else COLORMAP
+        mappable = ax.contourf(panel.grid_x, panel.grid_y, z, levels=15, cmap=colormap)
     ax.scatter(panel.x.x, panel.y.x, color="black", s=8)
     _set_axis(ax, panel.x, "x")
     _set_axis(ax, panel.y, "y")
@@ -152,7 +153,7 @@ def contour_axes(data: ContourData) -> Any:
     elif len(params) == 2:
         ax = _axes()
         panel = data.panels[0]
-        mappable = _draw_contour(ax, panel)
+        mappable = _draw_contour(ax, panel, data.direction)
         if mappable is not None:
             ax.figure.colorbar(mappable, ax=ax, label=data.objective_name)
         ax.set_xlabel(panel.x.param)
@@ -168,7 +169,7 @@ def contour_axes(data: ContourData) -> Any:
                     continue
                 pair = panel_for(data, x, y)
                 assert pair is not None
-                _draw_contour(cell, pair)
+                _draw_contour(cell, pair, data.direction)
                 if row == n - 1:
                     cell.set_xlabel(x)
                 if col == 0:
