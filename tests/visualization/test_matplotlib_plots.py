@@ -97,3 +97,12 @@ def test_edf_pareto_and_timeline(study: hq.Study) -> None:
 
 def test_is_available_when_matplotlib_is_installed() -> None:
     assert mpl.is_available() is True
+
+
+def test_every_plot_draws_a_study_without_trials() -> None:
+    # pytest turns warnings into errors: an empty legend or a bad contour would fail here.
+    empty = hq.create_study()
+    for name in mpl.__all__:
+        if name.startswith("plot_") and name != "plot_pareto_front":
+            assert getattr(mpl, name)(empty) is not None
+    assert isinstance(mpl.plot_pareto_front(hq.create_study(directions=["minimize"] * 2)), Axes)

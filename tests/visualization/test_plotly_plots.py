@@ -177,3 +177,12 @@ def test_an_unknown_parameter_is_a_named_error(study: hq.Study) -> None:
 
 def test_is_available_when_plotly_is_installed() -> None:
     assert vis.is_available() is True
+
+
+def test_every_plot_draws_a_study_without_trials() -> None:
+    empty = hq.create_study()
+    for name in vis.__all__:
+        if name.startswith("plot_") and name != "plot_pareto_front":
+            assert isinstance(getattr(vis, name)(empty), go.Figure)
+    figure = vis.plot_pareto_front(hq.create_study(directions=["minimize"] * 2))
+    assert sum(len(trace.x) for trace in figure.data) == 0

@@ -268,7 +268,8 @@ def pareto_axes(data: ParetoFront, include_dominated_trials: bool) -> Any:
     if dims == 3:
         ax.set_zlabel(names[2])
     ax.set_title("Pareto-front Plot")
-    ax.legend()
+    if ax.get_legend_handles_labels()[1]:
+        ax.legend()
     return ax
 
 
