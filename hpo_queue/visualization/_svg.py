@@ -7,16 +7,20 @@ XML-escaped; each root ``<svg>`` has class ``hq-plot hq-plot-<kind>``.
 
 from __future__ import annotations
 
+import datetime
 import math
 from collections.abc import Sequence
 
 from hpo_queue.directions import StudyDirection
 from hpo_queue.exceptions import InvalidInputError
 from hpo_queue.trial._frozen import FrozenTrial
+from hpo_queue.visualization._edf import empirical_distribution
 from hpo_queue.visualization._history import OptimizationHistory, optimization_history
 from hpo_queue.visualization._importance import param_importances
 from hpo_queue.visualization._intermediate import IntermediateCurve, intermediate_curves
 from hpo_queue.visualization._parallel_coordinate import ParallelCoordinates, parallel_coordinates
+from hpo_queue.visualization._pareto import objective_names, pareto_front_data
+from hpo_queue.visualization._slice import slice_data
 from hpo_queue.visualization._svg_canvas import (
     BLUE,
     GRID,
@@ -27,6 +31,7 @@ from hpo_queue.visualization._svg_canvas import (
     TEXT,
     Canvas,
     XYFrame,
+    blues,
     escape,
     format_value,
     nice_ticks,
@@ -37,40 +42,85 @@ from hpo_queue.visualization._svg_canvas import (
     shorten,
     tick_label,
 )
+from hpo_queue.visualization._svg_edf import render_edf
+from hpo_queue.visualization._svg_pareto import render_pareto
+from hpo_queue.visualization._svg_slice import render_slice
+from hpo_queue.visualization._svg_timeline import render_timeline
+from hpo_queue.visualization._timeline import trial_timeline
 
-PLOT_KINDS = ("history", "parallel", "importance", "intermediate")
+PLOT_KINDS = (
+    "history",
+    "parallel",
+    "importance",
+    "intermediate",
+    "slice",
+    "edf",
+    "timeline",
+    "pareto",
+)
+SCALES = ("linear", "log")
 
 
 def render_history(
     history: OptimizationHistory,
     directions: Sequence[StudyDirection],
     study_name: str | None = None,
+    *,
+    log: bool = False,
 ) -> str:
-    """Each completed trial's value as a point, and the best value so far as a step line."""
-    canvas = Canvas("history", plot_title("history", study_name))
-    canvas.attrs["data-points"] = str(len(history.values))
-    if not history.values:
+    """Each completed trial's value as a point, and the best value so far as a step line.
+
+    With ``log`` the value axis is log10; values <= 0 have no place on it, so they are left
+    out and a note says how many.
+    """
+    suffix = " (log scale)" if log else ""
+    canvas = Canvas("history", plot_title("history", study_name, suffix))
+    canvas.attrs["data-scale"] = "log" if log else "linear"
+    points = list(zip(history.numbers, history.values, history.best_values, strict=True))
+    if log:
+        shown = [(n, v, b) for n, v, b in points if v > 0]
+        hidden = len(points) - len(shown)
+        points = shown
+    canvas.attrs["data-points"] = str(len(points))
+    if not points:
+        if log and history.values:
+            canvas.attrs["data-hidden"] = str(hidden)
+            return canvas.empty("No value above 0: a log scale cannot show them")
         return canvas.empty("No completed trials yet")
-    x_range = padded(min(history.numbers), max(history.numbers), 0.02)
-    y_range = padded(min(history.values), max(history.values))
-    frame = XYFrame(canvas, x_range, y_range)
+
+    def coordinate(value: float) -> float:
+        return math.log10(value) if log else value
+
+    values = [coordinate(v) for _, v, _ in points]
+    numbers = [n for n, _, _ in points]
+    x_range = padded(min(numbers), max(numbers), 0.02)
+    frame = XYFrame(canvas, x_range, padded(min(values), max(values)), y_log=log)
     frame.draw_axes(
         "Trial number", objective_label(directions, history.objective_index), integer_x=True
     )
+    if log and hidden:
+        canvas.attrs["data-hidden"] = str(hidden)
+        canvas.text(
+            frame.x0,
+            40,
+            f"{hidden} trial{'s' if hidden != 1 else ''} with a value \u2264 0 not shown "
+            "(log scale)",
+            css_class="hq-note",
+        )
     canvas.add('<g class="hq-points">')
-    for number, value in zip(history.numbers, history.values, strict=True):
+    for (number, value, _), y_value in zip(points, values, strict=True):
         canvas.add(
-            f'<circle class="hq-point" cx="{num(frame.x(number))}" cy="{num(frame.y(value))}" '
+            f'<circle class="hq-point" cx="{num(frame.x(number))}" cy="{num(frame.y(y_value))}" '
             f'r="3.5" fill="{BLUE}" fill-opacity="0.75"><title>Trial {number}: '
             f"{escape(format_value(value))}</title></circle>"
         )
     canvas.add("</g>")
     steps: list[str] = []
     previous: float | None = None
-    for number, best in zip(history.numbers, history.best_values, strict=True):
-        if math.isnan(best):
+    for number, _, best in points:
+        if math.isnan(best) or (log and best <= 0):
             continue
-        x, y = frame.x(number), frame.y(best)
+        x, y = frame.x(number), frame.y(coordinate(best))
         if previous is not None:
             steps.append(f"{num(x)},{num(previous)}")
         steps.append(f"{num(x)},{num(y)}")
@@ -123,14 +173,6 @@ def render_intermediate(curves: Sequence[IntermediateCurve], study_name: str | N
     return canvas.render()
 
 
-def _blues(goodness: float) -> str:
-    """Light blue (0, worst) to dark blue (1, best)."""
-    light, dark = (198, 219, 239), (8, 48, 107)
-    g = min(max(goodness, 0.0), 1.0)
-    r, gr, b = (round(lo + (hi - lo) * g) for lo, hi in zip(light, dark, strict=True))
-    return f"#{r:02x}{gr:02x}{b:02x}"
-
-
 def _axis_ticks(
     kind: str, low: float, high: float, labels: Sequence[str]
 ) -> list[tuple[float, str]]:
@@ -181,7 +223,7 @@ def render_parallel(data: ParallelCoordinates, study_name: str | None = None) ->
     canvas.add('<g class="hq-lines">')
     ranked = sorted(range(len(data.values)), key=lambda i: goodness(data.values[i]))
     for i in ranked:
-        color = _blues(goodness(data.values[i]))
+        color = blues(goodness(data.values[i]))
         segment: list[str] = []
         segments: list[list[str]] = [segment]
         for j, position in enumerate(data.positions[i]):
@@ -234,7 +276,7 @@ def render_parallel(data: ParallelCoordinates, study_name: str | None = None) ->
     canvas.add('<g class="hq-colorbar">')
     for k in range(bands):
         # Top of the bar is the highest objective value, as on the objective axis.
-        color = _blues(goodness(high - (high - low) * k / (bands - 1)))
+        color = blues(goodness(high - (high - low) * k / (bands - 1)))
         canvas.add(
             f'<rect x="{bar_x}" y="{num(y1 + k * band_height)}" width="14" '
             f'height="{num(band_height + 0.5)}" fill="{color}"/>'
@@ -299,6 +341,14 @@ def render_importance(importances: dict[str, float], study_name: str | None = No
     return canvas.render()
 
 
+def plot_kinds_for(n_objectives: int) -> tuple[str, ...]:
+    """The kinds worth drawing for a study: the Pareto front replaces the history of one
+    objective when there are several."""
+    if n_objectives > 1:
+        return tuple("pareto" if kind == "history" else kind for kind in PLOT_KINDS)
+    return tuple(kind for kind in PLOT_KINDS if kind != "pareto")
+
+
 def render_plot(
     kind: str,
     trials: Sequence[FrozenTrial],
@@ -306,21 +356,34 @@ def render_plot(
     *,
     objective_index: int = 0,
     study_name: str | None = None,
+    scale: str = "linear",
+    now: datetime.datetime | None = None,
+    metric_names: Sequence[str] | None = None,
 ) -> str:
     """The SVG of plot ``kind`` (one of :data:`PLOT_KINDS`) for these trials.
 
+    Args:
+        scale: "linear" or "log", the history's value axis (other kinds take "linear").
+        now: the timeline's "now" (naive UTC, the store's clock; default: this machine's).
+        metric_names: the objectives' names, for the Pareto front's, slice's and EDF's axes.
+
     Raises:
-        InvalidInputError: an unknown kind, or an objective index the study does not have
-            (a ValueError too).
+        InvalidInputError: an unknown kind or scale, a log scale for a plot other than the
+            history, or an objective index the study does not have (a ValueError too).
     """
     if not 0 <= objective_index < len(directions):
         raise InvalidInputError(
             f"objective index {objective_index} is out of range: the study has "
             f"{len(directions)} objective(s)."
         )
+    if scale not in SCALES:
+        raise InvalidInputError(f"unknown scale {scale!r}; use one of {', '.join(SCALES)}.")
+    if scale != "linear" and kind != "history":
+        raise InvalidInputError(f"scale={scale} applies to the history plot, not to {kind!r}.")
+    name = objective_names(len(directions), metric_names)[objective_index]
     if kind == "history":
         history = optimization_history(trials, directions, objective_index)
-        return render_history(history, directions, study_name)
+        return render_history(history, directions, study_name, log=scale == "log")
     if kind == "parallel":
         return render_parallel(
             parallel_coordinates(trials, directions, objective_index), study_name
@@ -329,4 +392,16 @@ def render_plot(
         return render_importance(param_importances(trials, objective_index), study_name)
     if kind == "intermediate":
         return render_intermediate(intermediate_curves(trials), study_name)
+    if kind == "slice":
+        data = slice_data(trials, directions, objective_index, target_name=name)
+        return render_slice(data, study_name)
+    if kind == "edf":
+        edf = empirical_distribution(
+            {study_name or "study": trials}, objective_index, target_name=name
+        )
+        return render_edf(edf, study_name)
+    if kind == "timeline":
+        return render_timeline(trial_timeline(trials, now), study_name)
+    if kind == "pareto":
+        return render_pareto(pareto_front_data(trials, directions, metric_names), study_name)
     raise InvalidInputError(f"unknown plot kind {kind!r}; use one of {', '.join(PLOT_KINDS)}.")

@@ -32,6 +32,10 @@ TITLES = {
     "parallel": "Parallel coordinates",
     "importance": "Parameter importance",
     "intermediate": "Intermediate values",
+    "slice": "Slice",
+    "edf": "Empirical distribution of the objective",
+    "timeline": "Trials per worker",
+    "pareto": "Pareto front",
 }
 # Characters XML 1.0 forbids even when escaped.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -106,6 +110,14 @@ def padded(low: float, high: float, fraction: float = 0.05) -> tuple[float, floa
         return low - pad, high + pad
     pad = (high - low) * fraction
     return low - pad, high + pad
+
+
+def blues(goodness: float) -> str:
+    """Light blue (0, worst) to dark blue (1, best)."""
+    light, dark = (198, 219, 239), (8, 48, 107)
+    g = min(max(goodness, 0.0), 1.0)
+    r, gr, b = (round(lo + (hi - lo) * g) for lo, hi in zip(light, dark, strict=True))
+    return f"#{r:02x}{gr:02x}{b:02x}"
 
 
 class Canvas:
@@ -201,8 +213,48 @@ class Canvas:
         )
 
 
+def _power_label(power: int, scientific: bool) -> str:
+    return f"1e{power}" if scientific else format_value(10.0**power)
+
+
+def log_ticks(low: float, high: float) -> list[tuple[float, str]]:
+    """(log10 position, label) ticks for a log axis spanning 10**low to 10**high.
+
+    Powers of ten, thinned to at most 8; over less than three decades also 2x and 5x each.
+    """
+    powers = list(range(math.floor(low), math.ceil(high) + 1))
+    scientific = powers[0] < -2 or powers[-1] > 4
+    if len(powers) > 4:
+        every = math.ceil(len(powers) / 8)
+        return [
+            (float(p), _power_label(p, scientific))
+            for p in powers
+            if p % every == 0 and low <= p <= high
+        ]
+    ticks = []
+    for power in powers:
+        for factor in (1, 2, 5):
+            position = power + math.log10(factor)
+            if low - 1e-9 <= position <= high + 1e-9:
+                label = (
+                    _power_label(power, scientific)
+                    if factor == 1
+                    else format_value(factor * 10.0**power)
+                )
+                ticks.append((position, label))
+    if len(ticks) >= 2:
+        return ticks
+    inner = [t for t in nice_ticks(low, high, 4) if low <= t <= high]
+    return [(t, format_value(10.0**t)) for t in inner]
+
+
 class XYFrame:
-    """Linear x and y scales over a plot area with grid lines, ticks and axis labels."""
+    """x and y scales over a plot area with grid lines, ticks and axis labels.
+
+    Values are in axis coordinates: for a log axis (``x_log``/``y_log``) pass log10 of the
+    data to :meth:`x`/:meth:`y` and give the ranges in log10 too; ticks are then powers of
+    ten. ``x_ticks`` replaces the computed x ticks with (coordinate, label) pairs.
+    """
 
     def __init__(
         self,
@@ -214,12 +266,38 @@ class XYFrame:
         right: int = 24,
         top: int = 44,
         bottom: int = 52,
+        x_log: bool = False,
+        y_log: bool = False,
     ) -> None:
         self.canvas = canvas
-        self.x0, self.x1 = left, canvas.width - right
-        self.y0, self.y1 = canvas.height - bottom, top
+        self.x0: float = left
+        self.x1: float = canvas.width - right
+        self.y0: float = canvas.height - bottom
+        self.y1: float = top
         self.x_low, self.x_high = x_range
         self.y_low, self.y_high = y_range
+        self.x_log, self.y_log = x_log, y_log
+        self.x_label_y: float = canvas.height - 12
+        self.y_label_x: float = 16
+
+    @classmethod
+    def in_box(
+        cls,
+        canvas: Canvas,
+        x_range: tuple[float, float],
+        y_range: tuple[float, float],
+        box: tuple[float, float, float, float],
+        *,
+        x_log: bool = False,
+        y_log: bool = False,
+    ) -> XYFrame:
+        """A frame whose plot area is ``box`` (left, top, right, bottom): one panel of many."""
+        frame = cls(canvas, x_range, y_range, x_log=x_log, y_log=y_log)
+        left, top, right, bottom = box
+        frame.x0, frame.x1, frame.y0, frame.y1 = left, right, bottom, top
+        frame.x_label_y = bottom + 32
+        frame.y_label_x = left - 58
+        return frame
 
     def x(self, value: float) -> float:
         span = self.x_high - self.x_low or 1.0
@@ -229,33 +307,50 @@ class XYFrame:
         span = self.y_high - self.y_low or 1.0
         return self.y0 - (value - self.y_low) / span * (self.y0 - self.y1)
 
-    def draw_axes(self, x_label: str, y_label: str, *, integer_x: bool = False) -> None:
+    def _ticks(self, low: float, high: float, log: bool) -> list[tuple[float, str]]:
+        if log:
+            return [(t, label) for t, label in log_ticks(low, high) if low <= t <= high]
+        values = [t for t in nice_ticks(low, high) if low <= t <= high]
+        return [(t, tick_label(t, values)) for t in values]
+
+    def draw_axes(
+        self,
+        x_label: str,
+        y_label: str,
+        *,
+        integer_x: bool = False,
+        x_ticks: Sequence[tuple[float, str]] | None = None,
+    ) -> None:
         canvas = self.canvas
-        y_ticks = [t for t in nice_ticks(self.y_low, self.y_high) if self.y_low <= t <= self.y_high]
-        x_ticks = [t for t in nice_ticks(self.x_low, self.x_high) if self.x_low <= t <= self.x_high]
-        if integer_x:
-            x_ticks = [t for t in x_ticks if float(t).is_integer()]
+        y_ticks = self._ticks(self.y_low, self.y_high, self.y_log)
+        if x_ticks is None:
+            x_ticks = self._ticks(self.x_low, self.x_high, self.x_log)
+            if integer_x:
+                x_ticks = [(t, str(int(t))) for t, _ in x_ticks if float(t).is_integer()]
         canvas.add('<g class="hq-axes">')
-        for tick in y_ticks:
+        for tick, label in y_ticks:
             y = self.y(tick)
             canvas.add(
-                f'<line x1="{self.x0}" y1="{num(y)}" x2="{self.x1}" y2="{num(y)}" stroke="{GRID}"/>'
+                f'<line x1="{num(self.x0)}" y1="{num(y)}" x2="{num(self.x1)}" y2="{num(y)}" '
+                f'stroke="{GRID}"/>'
             )
-            canvas.text(self.x0 - 6, y + 4, tick_label(tick, y_ticks), anchor="end")
-        for tick in x_ticks:
+            canvas.text(self.x0 - 6, y + 4, label, anchor="end")
+        for tick, label in x_ticks:
             x = self.x(tick)
             canvas.add(
-                f'<line x1="{num(x)}" y1="{self.y0}" x2="{num(x)}" y2="{self.y0 + 5}" '
+                f'<line x1="{num(x)}" y1="{num(self.y0)}" x2="{num(x)}" y2="{num(self.y0 + 5)}" '
                 f'stroke="{MUTED}"/>'
             )
-            label = str(int(tick)) if integer_x else tick_label(tick, x_ticks)
             canvas.text(x, self.y0 + 18, label, anchor="middle")
+        x0, x1, y0, y1 = (num(v) for v in (self.x0, self.x1, self.y0, self.y1))
         canvas.add(
-            f'<line x1="{self.x0}" y1="{self.y0}" x2="{self.x1}" y2="{self.y0}" stroke="{MUTED}"/>'
-            f'<line x1="{self.x0}" y1="{self.y0}" x2="{self.x0}" y2="{self.y1}" stroke="{MUTED}"/>'
+            f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="{MUTED}"/>'
+            f'<line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y1}" stroke="{MUTED}"/>'
         )
-        canvas.text((self.x0 + self.x1) / 2, canvas.height - 12, x_label, anchor="middle", size=12)
-        canvas.text(16, (self.y0 + self.y1) / 2, y_label, anchor="middle", size=12, rotate=True)
+        canvas.text((self.x0 + self.x1) / 2, self.x_label_y, x_label, anchor="middle", size=12)
+        canvas.text(
+            self.y_label_x, (self.y0 + self.y1) / 2, y_label, anchor="middle", size=12, rotate=True
+        )
         canvas.add("</g>")
 
 
