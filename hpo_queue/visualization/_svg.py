@@ -29,6 +29,7 @@ from hpo_queue.visualization._svg_canvas import (
     RED,
     STATE_COLORS,
     TEXT,
+    WIDTH,
     Canvas,
     XYFrame,
     blues,
@@ -40,6 +41,7 @@ from hpo_queue.visualization._svg_canvas import (
     padded,
     plot_title,
     shorten,
+    text_width,
     tick_label,
 )
 from hpo_queue.visualization._svg_edf import render_edf
@@ -197,17 +199,44 @@ def _axis_ticks(
     return [(where(t), tick_label(t, values)) for t in values]
 
 
+# Parallel coordinates: room per axis, and how axis names are slanted when they do not fit.
+MIN_AXIS_SPACING = 72
+AXIS_NAME_ANGLE = 35
+AXIS_NAME_LIMIT = 32
+
+
 def render_parallel(data: ParallelCoordinates, study_name: str | None = None) -> str:
     """One polyline per trial across the objective and parameter axes; darker is better."""
-    canvas = Canvas("parallel", plot_title("parallel", study_name))
+    n_axes = len(data.axes)
+    names = [
+        shorten(axis.name, AXIS_NAME_LIMIT) + (" (log)" if axis.kind == "log" else "")
+        for axis in data.axes
+    ]
+    # The right margin holds the last axis' tick labels and the color bar.
+    left, right, top = 50, 180, 52
+    # Many axes: widen the plot rather than let tick labels run into the next axis.
+    width = max(WIDTH, left + right + MIN_AXIS_SPACING * (n_axes - 1))
+    spacing = (width - left - right) / max(n_axes - 1, 1)
+    widest = max((text_width(name, 11) for name in names), default=0.0)
+    # Names that do not fit side by side are slanted: parallel baselines spacing*sin(angle)
+    # apart, far more than a line's height, so neighbours cannot touch.
+    slanted = n_axes > 1 and widest > spacing - 8
+    angle = math.radians(AXIS_NAME_ANGLE)
+    bottom = 58
+    if slanted:
+        bottom = 26 + math.ceil(widest * math.sin(angle) + 11 * math.cos(angle))
+        right = max(right, math.ceil(widest * math.cos(angle)) + 16)
+        width = max(WIDTH, left + right + MIN_AXIS_SPACING * (n_axes - 1))
+        spacing = (width - left - right) / max(n_axes - 1, 1)
+    canvas = Canvas(
+        "parallel", plot_title("parallel", study_name), width=width, height=HEIGHT - 58 + bottom
+    )
     canvas.attrs["data-lines"] = str(len(data.values))
     if not data.values:
         return canvas.empty("No completed trials yet")
-    left, right, top, bottom = 50, 120, 52, 58
     y0, y1 = canvas.height - bottom, top
-    n_axes = len(data.axes)
-    spacing = (canvas.width - left - right) / max(n_axes - 1, 1)
     xs = [left + spacing * j if n_axes > 1 else canvas.width / 2 for j in range(n_axes)]
+    tick_limit = max(4, min(12, int((spacing - 10) / text_width("0", 10)))) if n_axes > 1 else 12
 
     def y_at(position: float) -> float:
         return y0 - position * (y0 - y1)
@@ -242,8 +271,7 @@ def render_parallel(data: ParallelCoordinates, study_name: str | None = None) ->
                 )
     canvas.add("</g>")
     canvas.add('<g class="hq-axes">')
-    name_limit = max(6, int(spacing / 7)) if n_axes > 1 else 40
-    for x, axis in zip(xs, data.axes, strict=True):
+    for x, axis, name in zip(xs, data.axes, names, strict=True):
         canvas.add(
             f'<line x1="{num(x)}" y1="{y0}" x2="{num(x)}" y2="{y1}" stroke="{MUTED}" '
             'stroke-width="1.2"/>'
@@ -255,30 +283,42 @@ def render_parallel(data: ParallelCoordinates, study_name: str | None = None) ->
                 f'stroke="{MUTED}"/>'
             )
             canvas.add(
-                f'<text x="{num(x + 5)}" y="{num(y + 3.5)}" font-size="10" fill="{TEXT}" '
-                f'stroke="#ffffff" stroke-width="3" paint-order="stroke">'
-                f"{escape(shorten(label, 12))}</text>"
+                f'<text class="hq-tick" x="{num(x + 5)}" y="{num(y + 3.5)}" font-size="10" '
+                f'fill="{TEXT}" stroke="#ffffff" stroke-width="3" paint-order="stroke">'
+                f"<title>{escape(label)}</title>{escape(shorten(label, tick_limit))}</text>"
             )
-        suffix = " (log)" if axis.kind == "log" else ""
-        canvas.text(
-            x,
-            y0 + 20,
-            shorten(axis.name, name_limit) + suffix,
-            anchor="middle",
-            size=11,
-            color=TEXT,
-            tooltip=axis.name,
-        )
+        if slanted:
+            name_x, name_y = x - 3, y0 + 14
+            canvas.add(
+                f'<text class="hq-axis-name" x="{num(name_x)}" y="{num(name_y)}" font-size="11" '
+                f'fill="{TEXT}" text-anchor="start" '
+                f'transform="rotate({AXIS_NAME_ANGLE} {num(name_x)} {num(name_y)})">'
+                f"<title>{escape(axis.name)}</title>{escape(name)}</text>"
+            )
+        else:
+            canvas.text(
+                x,
+                y0 + 20,
+                name,
+                anchor="middle",
+                size=11,
+                color=TEXT,
+                tooltip=axis.name,
+                css_class="hq-axis-name",
+            )
     canvas.add("</g>")
     # A color bar made of bands: no gradient ids that could clash in a page of several SVGs.
-    bar_x, bands = canvas.width - right + 40, 24
+    bands = 24
+    bar_x = canvas.width - 140.0
+    if n_axes > 1:
+        bar_x = xs[-1] + 15 + text_width("0" * tick_limit, 10)
     band_height = (y0 - y1) / bands
     canvas.add('<g class="hq-colorbar">')
     for k in range(bands):
         # Top of the bar is the highest objective value, as on the objective axis.
         color = blues(goodness(high - (high - low) * k / (bands - 1)))
         canvas.add(
-            f'<rect x="{bar_x}" y="{num(y1 + k * band_height)}" width="14" '
+            f'<rect x="{num(bar_x)}" y="{num(y1 + k * band_height)}" width="14" '
             f'height="{num(band_height + 0.5)}" fill="{color}"/>'
         )
     canvas.add("</g>")

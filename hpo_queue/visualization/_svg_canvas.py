@@ -57,6 +57,16 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(limit - 1, 1)] + "\u2026"
 
 
+# A generous average glyph width, in em, of the sans-serif fonts in FONT: layout that must
+# not overlap (axis names) budgets this much per character.
+CHAR_WIDTH_EM = 0.62
+
+
+def text_width(text: str, size: float) -> float:
+    """The width ``text`` is budgeted at ``size`` px (see CHAR_WIDTH_EM)."""
+    return len(text) * CHAR_WIDTH_EM * size
+
+
 def num(value: float) -> str:
     """A coordinate, short."""
     return f"{value:.1f}"
