@@ -179,8 +179,8 @@ class StudyPageHandler(BaseHandler):
         )
 
 
-# Plots that need a whole row of the page.
-WIDE_PLOT_KINDS = ("timeline", "slice", "parallel")
+# Plots that can be wider than a grid cell (one axis per parameter) get a whole row.
+WIDE_PLOT_KINDS = ("parallel",)
 
 
 class TrialPageHandler(BaseHandler):

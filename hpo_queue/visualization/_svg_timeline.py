@@ -100,7 +100,7 @@ def render_timeline(timeline: Timeline, study_name: str | None = None) -> str:
     busiest = sorted(range(len(timeline.lanes)), key=lambda i: -len(timeline.lanes[i].bars))
     lanes = [timeline.lanes[i] for i in sorted(busiest[:MAX_LANES])]
     top, bottom = 80, 44
-    height = max(200, top + LANE * len(lanes) + bottom)
+    height = max(160, top + LANE * len(lanes) + bottom)
     canvas = Canvas("timeline", plot_title("timeline", study_name), height=height)
     canvas.attrs["data-lanes"] = str(len(lanes))
     canvas.attrs["data-bars"] = str(sum(len(lane.bars) for lane in lanes))
@@ -132,7 +132,7 @@ def render_timeline(timeline: Timeline, study_name: str | None = None) -> str:
     start_text = timeline.start.strftime("%Y-%m-%d %H:%M:%S")
     canvas.text(
         (x0 + x1) / 2,
-        height - 10,
+        y_end + 34,
         f"Time since the first trial started ({start_text} UTC)",
         anchor="middle",
         size=12,
