@@ -17,6 +17,9 @@ UNKNOWN_WORKER = "(unknown)"
 DEFAULT_STRAGGLER_FACTOR = 3.0
 # Fewer finished trials than this give no meaningful median: nobody is called a straggler.
 MIN_TRIALS_FOR_MEDIAN = 3
+# Nor is a trial that ran less than this much over the median: 60 ms against a 20 ms median
+# is noise, not a stuck worker.
+MIN_STRAGGLER_EXCESS_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,8 @@ class TimelineBar:
 
     ``end`` is None while the trial runs. ``expired`` is a RUNNING trial whose lease ran out
     (its worker is dead or cut off); ``lost`` a trial the reaper or a stopped worker failed;
-    ``straggler`` one that ran (or runs) over ``straggler_factor`` times the median duration.
+    ``straggler`` one that ran (or runs) over ``straggler_factor`` times the median duration
+    (and at least MIN_STRAGGLER_EXCESS_SECONDS over it).
     """
 
     number: int
@@ -132,7 +136,9 @@ def trial_timeline(
             seconds=seconds,
             expired=running and lease is not None and _naive_utc(lease) < now,
             lost=was_lost(trial),
-            straggler=median is not None and seconds > straggler_factor * max(median, 1e-9),
+            straggler=median is not None
+            and seconds > straggler_factor * median
+            and seconds - median >= MIN_STRAGGLER_EXCESS_SECONDS,
         )
         by_worker.setdefault(trial.worker or UNKNOWN_WORKER, []).append(bar)
     lanes = [

@@ -8,6 +8,6 @@
 from __future__ import annotations
 
 from hpo_queue.visualization._files import write_plot_files
-from hpo_queue.visualization._svg import PLOT_KINDS, render_plot
+from hpo_queue.visualization._svg import PLOT_KINDS, SCALES, plot_kinds_for, render_plot
 
-__all__ = ["PLOT_KINDS", "render_plot", "write_plot_files"]
+__all__ = ["PLOT_KINDS", "SCALES", "plot_kinds_for", "render_plot", "write_plot_files"]

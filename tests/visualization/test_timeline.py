@@ -119,3 +119,9 @@ def test_timeline_accepts_an_aware_now() -> None:
     aware = at(100).replace(tzinfo=datetime.UTC)
     bar = trial_timeline([ran(0, "w", 0, None, TrialState.RUNNING)], now=aware).lanes[0].bars[0]
     assert bar.seconds == 100.0
+
+
+def test_timeline_names_no_straggler_for_a_few_milliseconds_over() -> None:
+    trials = [ran(i, "w", i * 0.1, i * 0.1 + 0.01) for i in range(4)]
+    trials.append(ran(4, "w", 1.0, 1.05))  # 5x the median, but 40 ms over it
+    assert trial_timeline(trials, now=at(10)).stragglers == []
