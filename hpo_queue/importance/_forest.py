@@ -63,13 +63,15 @@ def fit_tree(
     while stack:
         rows, low, high, depth = stack.pop()
         split = None
-        if depth < max_depth and len(rows) >= 2:
+        node_y = y[rows]
+        # A node of equal values (often bootstrap copies of one trial) has no split to find.
+        if depth < max_depth and len(rows) >= 2 and node_y.min() < node_y.max():
             # Features in a random order so that equally good splits are chosen fairly.
-            split = _best_split(x[rows], y[rows], rng.permutation(d))
+            split = _best_split(x[rows], node_y, rng.permutation(d))
         if split is None:
             lows.append(low)
             highs.append(high)
-            values.append(float(y[rows].mean()))
+            values.append(float(node_y.mean()))
             continue
         feature, threshold, gain = split
         gains[feature] += gain
