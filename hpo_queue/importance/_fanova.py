@@ -63,7 +63,8 @@ class FanovaImportanceEvaluator(BaseImportanceEvaluator):
 
     The forest is fitted in numpy; its cost grows with trees x trials x log(trials) up to
     1000 trials (each tree then samples 1000 rows). Measured with 64 trees and five
-    parameters: 0.5 s of CPU for 100 trials, 2.5 s for 500, 6.2 s for 3000.
+    parameters (benchmarks/importance_cost.py): 0.5 s of CPU for 100 trials, 2.5 s for 500,
+    6.2 to 6.4 s for 3000.
     """
 
     def __init__(self, *, n_trees: int = 64, max_depth: int = 64, seed: int | None = None) -> None:
