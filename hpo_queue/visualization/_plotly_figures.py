@@ -128,23 +128,28 @@ def parallel_figure(data: ParallelCoordinates, target_name: str) -> Any:
     return figure
 
 
-def importance_figure(importances: dict[str, float]) -> Any:
+def importance_figure(importances: Sequence[tuple[str, dict[str, float]]]) -> Any:
+    """A horizontal bar per parameter, one trace per value explained; largest at the top."""
     go = plotly_graph_objects()
-    names = list(reversed(importances))
-    values = [importances[n] for n in names]
-    figure = go.Figure(
-        go.Bar(
-            x=values,
-            y=names,
-            orientation="h",
-            text=[f"{v:.2f}" if v >= 0.01 else "<0.01" for v in values],
-            textposition="outside",
+    order = list(reversed(importances[0][1])) if importances else []
+    figure = go.Figure()
+    for name, shares in importances:
+        values = [shares.get(param, 0.0) for param in order]
+        figure.add_trace(
+            go.Bar(
+                x=values,
+                y=order,
+                name=name,
+                orientation="h",
+                text=[f"{v:.2f}" if v >= 0.01 else "<0.01" for v in values],
+                textposition="outside",
+            )
         )
-    )
     figure.update_layout(
         title="Hyperparameter Importances",
         xaxis_title="Hyperparameter Importance",
         yaxis_title="Hyperparameter",
+        showlegend=len(importances) > 1,
     )
     return figure
 

@@ -8,6 +8,7 @@ Plotly and Matplotlib renderers are pure drawing.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -120,9 +121,39 @@ def importance_data(
     evaluator: BaseImportanceEvaluator | None,
     params: Sequence[str] | None,
     target: Target | None,
-) -> dict[str, float]:
+    target_name: str,
+) -> list[tuple[str, dict[str, float]]]:
+    """(name, importances) per value explained: the target, or each objective, as Optuna.
+
+    A multi-objective study without ``target`` gets one set per objective, named by the
+    study's metric names when set, else ``"<target_name> <i>"``.
+    """
     names = check_params(study, params)
-    return get_param_importances(study, evaluator=evaluator, params=names, target=target)
+    if target is not None or len(study.directions) == 1:
+        return [
+            (
+                target_name,
+                get_param_importances(study, evaluator=evaluator, params=names, target=target),
+            )
+        ]
+    n_objectives = len(study.directions)
+    metric_names = _metric_names(study)
+    labels = metric_names if metric_names and len(metric_names) == n_objectives else None
+    result = []
+    for i in range(n_objectives):
+        label = labels[i] if labels else f"{target_name} {i}"
+        shares = get_param_importances(
+            study, evaluator=evaluator, params=names, target=_objective_value(i)
+        )
+        result.append((label, shares))
+    return result
+
+
+def _objective_value(index: int) -> Target:
+    def value(trial: FrozenTrial) -> float:
+        return float(trial.values[index]) if trial.values else math.nan
+
+    return value
 
 
 def slice_plot_data(

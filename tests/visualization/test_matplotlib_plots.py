@@ -61,6 +61,12 @@ def test_importances_are_one_bar_per_parameter(study: hq.Study) -> None:
     ax = mpl.plot_param_importances(study)
     widths = [bar.get_width() for bar in ax.patches]
     assert len(widths) == 3 and sum(widths) == pytest.approx(1.0)
+    several = mpl.plot_param_importances(multi_objective_study(2))
+    assert len(several.patches) == 4  # two parameters, two objectives
+    assert [t.get_text() for t in several.get_legend().get_texts()] == [
+        "Objective Value 0",
+        "Objective Value 1",
+    ]
 
 
 def test_slice_returns_an_axes_per_parameter_on_its_scale(study: hq.Study) -> None:

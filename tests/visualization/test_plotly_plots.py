@@ -74,6 +74,17 @@ def test_param_importances_are_bars_summing_to_one(study: hq.Study) -> None:
     assert list(bars.x) == sorted(bars.x)  # plotly draws the last bar at the top: the largest
 
 
+def test_param_importances_of_each_objective(two_objectives: hq.Study) -> None:
+    # Without target=, one set of bars per objective, as in Optuna; y = 1 - x + y in the second.
+    figure = vis.plot_param_importances(two_objectives)
+    assert [bars.name for bars in figure.data] == ["Objective Value 0", "Objective Value 1"]
+    first, second = (dict(zip(bars.y, bars.x, strict=True)) for bars in figure.data)
+    assert first["x"] > first["y"]
+    assert sum(second.values()) == pytest.approx(1.0)
+    (only,) = vis.plot_param_importances(two_objectives, target=lambda t: t.values[0]).data
+    assert only.name == "Objective Value"
+
+
 def test_slice_has_a_panel_per_parameter_on_its_scale(study: hq.Study) -> None:
     figure = vis.plot_slice(study)
     assert [trace.name for trace in figure.data] == ["c", "lr", "x"]

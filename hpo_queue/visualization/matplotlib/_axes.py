@@ -105,16 +105,24 @@ def _axis_labels(axis: Axis) -> list[tuple[float, str]]:
     return [(0.0, f"{low:.3g}"), (1.0, f"{high:.3g}")]
 
 
-def importance_axes(importances: dict[str, float]) -> Any:
+def importance_axes(importances: Sequence[tuple[str, dict[str, float]]]) -> Any:
+    """A horizontal bar per parameter, one colour per value explained; largest at the top."""
     ax = _axes()
-    names = list(reversed(importances))
-    values = [importances[n] for n in names]
-    ax.barh(names, values)
-    for y, value in enumerate(values):
-        ax.text(value, y, f" {value:.2f}" if value >= 0.01 else " <0.01", va="center")
+    order = list(reversed(importances[0][1])) if importances else []
+    height = 0.8 / max(len(importances), 1)
+    for k, (name, shares) in enumerate(importances):
+        values = [shares.get(param, 0.0) for param in order]
+        offsets = [i - 0.4 + height * (k + 0.5) for i in range(len(order))]
+        ax.barh(offsets, values, height=height, label=name)
+        for y, value in zip(offsets, values, strict=True):
+            ax.text(value, y, f" {value:.2f}" if value >= 0.01 else " <0.01", va="center")
+    ax.set_yticks(range(len(order)))
+    ax.set_yticklabels(order)
     ax.set_title("Hyperparameter Importances")
     ax.set_xlabel("Hyperparameter Importance")
     ax.set_ylabel("Hyperparameter")
+    if len(importances) > 1:
+        ax.legend()
     return ax
 
 

@@ -58,10 +58,10 @@ def plot_param_importances(
 ) -> Any:
     """A horizontal bar per parameter: its importance (fANOVA by default), summing to 1.
 
-    ``target_name`` is accepted for Optuna's signature; the bars are labelled by importance.
+    A multi-objective study without ``target`` gets a set of bars per objective, as in Optuna.
     """
     matplotlib_pyplot()
-    return draw.importance_axes(data.importance_data(study, evaluator, params, target))
+    return draw.importance_axes(data.importance_data(study, evaluator, params, target, target_name))
 
 
 def plot_slice(
