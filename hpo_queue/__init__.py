@@ -12,11 +12,13 @@ from hpo_queue import (
     artifacts,
     distributions,
     exceptions,
+    importance,
     logging,
     pruners,
     samplers,
     search_space,
     storages,
+    visualization,
 )
 from hpo_queue.exceptions import HpoQueueError, TrialPruned
 from hpo_queue.settings import Settings
@@ -51,10 +53,12 @@ __all__ = [
     "exceptions",
     "get_all_study_names",
     "get_all_study_summaries",
+    "importance",
     "load_study",
     "logging",
     "pruners",
     "samplers",
     "search_space",
     "storages",
+    "visualization",
 ]

@@ -24,6 +24,8 @@ IMPORTS = [
     "hpo_queue.cli",
     "hpo_queue.dashboard.app",
     "hpo_queue.visualization",
+    "hpo_queue.visualization.matplotlib",  # plotly and matplotlib load at the first plot
+    "hpo_queue.importance",
     "hpo_queue.broker",
     "hpo_queue.worker",
     "hpo_queue.worker.tasks",

@@ -18,7 +18,8 @@ hpo_queue.samplers.GPSampler(seed=0).sample_independent  # a class, not yet a us
 study = hpo_queue.create_study(sampler=hpo_queue.samplers.QMCSampler(seed=0))
 study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
 after = {m.split(".")[0] for m in sys.modules}
-print(json.dumps({"before": sorted(before & {"scipy", "cmaes", "alembic", "celery"}),
+heavy = {"scipy", "cmaes", "alembic", "celery", "plotly", "matplotlib", "pandas"}
+print(json.dumps({"before": sorted(before & heavy),
                   "after": sorted(after & {"scipy", "cmaes"})}))
 """
 
@@ -31,4 +32,6 @@ def test_importing_the_library_loads_neither_scipy_nor_cmaes() -> None:
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert "scipy" not in report["before"] and "cmaes" not in report["before"]
     assert "alembic" not in report["before"]  # only `hpo-queue storage upgrade` needs it
+    # The plot_* functions import their plotting library at the first plot.
+    assert not {"plotly", "matplotlib", "pandas"} & set(report["before"])
     assert report["after"] == ["scipy"]  # the QMC sampler loaded it when it first sampled

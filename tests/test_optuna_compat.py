@@ -780,3 +780,65 @@ def test_optunas_artifacts_tutorial_runs_unchanged(tmp_path: Path) -> None:
         "exists",
     ]
     assert len(list((tmp_path / "artifacts").iterdir())) == 5  # four trials and the study
+
+
+# Optuna's visualization tutorial: every plot and the importances, only the import changed.
+VISUALIZATION_SCRIPT = """
+import matplotlib
+
+matplotlib.use("Agg")
+
+import optuna
+from optuna.visualization import plot_contour, plot_optimization_history
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def objective(trial):
+    x = trial.suggest_float("x", -10, 10)
+    lr = trial.suggest_float("lr", 1e-5, 1e-1, log=True)
+    kind = trial.suggest_categorical("kind", ["a", "b"])
+    for step in range(3):
+        trial.report(x**2 + step, step)
+    return (x - 2) ** 2 + lr + (kind == "a")
+
+
+study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=0))
+study.optimize(objective, n_trials=30)
+fig = plot_optimization_history(study)
+fig.write_html("history.html")
+figures = [
+    fig,
+    optuna.visualization.plot_intermediate_values(study),
+    optuna.visualization.plot_parallel_coordinate(study, params=["x", "lr"]),
+    optuna.visualization.plot_param_importances(study),
+    optuna.visualization.plot_slice(study),
+    plot_contour(study, params=["x", "lr"]),
+    optuna.visualization.plot_edf(study),
+    optuna.visualization.plot_timeline(study),
+    optuna.visualization.plot_rank(study),
+]
+mo = optuna.create_study(directions=["minimize", "maximize"])
+mo.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)), n_trials=10)
+figures.append(optuna.visualization.plot_pareto_front(mo, target_names=["loss", "score"]))
+print(all(type(f).__name__ == "Figure" for f in figures), len(figures))
+ax = optuna.visualization.matplotlib.plot_optimization_history(study)
+ax.figure.savefig("history.png")
+print(type(ax).__name__, type(optuna.visualization.matplotlib.plot_slice(study)).__name__)
+importances = optuna.importance.get_param_importances(study)
+print(max(importances, key=importances.get), round(sum(importances.values()), 6))
+fanova = optuna.importance.FanovaImportanceEvaluator(seed=0)
+print(sorted(optuna.importance.get_param_importances(study, evaluator=fanova)))
+print(optuna.visualization.is_available())
+"""
+
+
+def test_optunas_visualization_and_importance_run_with_hpo_queue(tmp_path: Path) -> None:
+    out = run_script(tmp_path, VISUALIZATION_SCRIPT).split("\n")
+    assert out[0] == "True 10"
+    assert out[1] == "Axes ndarray"
+    assert out[2] == "x 1.0"  # (x - 2)**2 over [-10, 10] dwarfs lr and kind
+    assert out[3] == "['kind', 'lr', 'x']"
+    assert out[4] == "True"
+    assert (tmp_path / "history.html").stat().st_size > 0
+    assert (tmp_path / "history.png").read_bytes()[:4] == b"\x89PNG"

@@ -10,7 +10,7 @@ import json
 import logging
 import math
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -49,22 +49,6 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> Any:  # argparse declares NoReturn
         self.exit(2, f"{PROG}: error: {message} (see '{self.prog} --help')\n")
-
-
-def fail_reason_line(reason: str | None) -> str:
-    """The line of a fail reason that says what happened: its last (the exception's)."""
-    lines = (reason or "no reason recorded").strip().splitlines()
-    return lines[-1] if lines else "no reason recorded"
-
-
-def group_fail_reasons(trials: Iterable[Any]) -> dict[str, list[int]]:
-    """Failed trials' numbers grouped by :func:`fail_reason_line`, retried ones left out."""
-    grouped: dict[str, list[int]] = {}
-    for trial in trials:
-        if trial.state.name != "FAIL" or "retried_as" in trial.system_attrs:
-            continue
-        grouped.setdefault(fail_reason_line(trial.fail_reason), []).append(trial.number)
-    return grouped
 
 
 def add_command(

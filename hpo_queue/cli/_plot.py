@@ -7,7 +7,7 @@ from typing import Any
 
 from hpo_queue.cli import _common
 from hpo_queue.storages import get_storage
-from hpo_queue.visualization import PLOT_KINDS, write_plot_files
+from hpo_queue.visualization.svg import PLOT_KINDS, plot_kinds_for, write_plot_files
 
 _KIND_CHOICES = (*PLOT_KINDS, "all")
 
@@ -21,7 +21,9 @@ def register(subparsers: Any) -> None:
             "Write the dashboard's plots of one study to files, for when no browser is at\n"
             "hand or for a report: history.svg (optimization history), parallel.svg\n"
             "(parallel coordinates), importance.svg (parameter importance),\n"
-            "intermediate.svg (intermediate values), and an index.html showing them."
+            "intermediate.svg (intermediate values), slice.svg, edf.svg (the values'\n"
+            "distribution), timeline.svg (trials per worker), pareto.svg (the Pareto front,\n"
+            "instead of history.svg for several objectives), and an index.html showing them."
         ),
         examples="""\
   hpo-queue plot --storage sqlite:///hpo.db --study-name mnist --out plots/
@@ -58,7 +60,7 @@ def _plot(args: argparse.Namespace) -> int:
             f"--objective must be between 0 and {len(record.directions) - 1} for study "
             f"{record.study_name!r}, got {args.objective}."
         )
-    kinds = list(PLOT_KINDS)
+    kinds = list(plot_kinds_for(len(record.directions)))
     if args.kind and "all" not in args.kind:
         kinds = [k for k in PLOT_KINDS if k in args.kind]
     trials = storage.get_trials(record.study_id)

@@ -11,6 +11,7 @@ from hpo_queue._printable import printable
 from hpo_queue.cli import _common
 from hpo_queue.storages._validation import utcnow
 from hpo_queue.study import Study, load_study
+from hpo_queue.study._fail_reasons import group_fail_reasons
 from hpo_queue.trial import FrozenTrial, TrialState
 
 THROUGHPUT_WINDOW = datetime.timedelta(seconds=60)
@@ -62,7 +63,7 @@ def study_status(study: Study, now: datetime.datetime | None = None) -> dict[str
         "counts": counts,
         "best_trial": best,
         "running": [_running_row(t, now) for t in trials if t.state == TrialState.RUNNING],
-        "fail_reasons": _common.group_fail_reasons(trials),
+        "fail_reasons": group_fail_reasons(trials),
         "throughput": throughput(starts, completions, now),
     }
 

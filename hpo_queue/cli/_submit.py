@@ -15,6 +15,7 @@ from hpo_queue.exceptions import NoCompletedTrialsError
 from hpo_queue.settings import Settings
 from hpo_queue.storages import mask_url
 from hpo_queue.study import load_study
+from hpo_queue.study._fail_reasons import group_fail_reasons
 from hpo_queue.trial import TrialState
 
 
@@ -164,4 +165,4 @@ def _listing(pairs: Iterable[tuple[str, int]]) -> str:
 def job_fail_reasons(job: TrialJob) -> dict[str, list[int]]:
     """The job's failed trials grouped by the first line of their reason."""
     trials = job.study.get_trials(deepcopy=False, states=[TrialState.FAIL])
-    return _common.group_fail_reasons(t for t in trials if t.job_id == job.job_id)
+    return group_fail_reasons(t for t in trials if t.job_id == job.job_id)

@@ -9,6 +9,7 @@ from hpo_queue.cli import _common
 from hpo_queue.exceptions import NoCompletedTrialsError
 from hpo_queue.samplers import SAMPLER_METHOD_KEY
 from hpo_queue.study import Study, load_study
+from hpo_queue.study._fail_reasons import fail_reason_line
 from hpo_queue.trial import FrozenTrial, TrialState
 
 
@@ -40,7 +41,7 @@ def trial_row(trial: FrozenTrial, n_objectives: int, *, details: bool = True) ->
         # Which method chose the params (the default sampler switches between several).
         row["method"] = trial.system_attrs.get(SAMPLER_METHOD_KEY)
         row["fail_reason"] = (
-            _common.fail_reason_line(trial.fail_reason) if trial.state == TrialState.FAIL else None
+            fail_reason_line(trial.fail_reason) if trial.state == TrialState.FAIL else None
         )
     return row
 

@@ -23,6 +23,8 @@ from hpo_queue.dashboard.handlers import (
     StudiesPageHandler,
     StudyApiHandler,
     StudyPageHandler,
+    TrialApiHandler,
+    TrialPageHandler,
     TrialsApiHandler,
 )
 from hpo_queue.dashboard.hosts import HostPolicy, exposure_warning, host_policy
@@ -61,9 +63,11 @@ def make_app(
     routes = [
         (r"/", StudiesPageHandler, init),
         (rf"/studies/{_NAME}/?", StudyPageHandler, init),
+        (rf"/studies/{_NAME}/trials/([^/]+)/?", TrialPageHandler, init),
         (r"/api/studies/?", StudiesApiHandler, init),
         (rf"/api/studies/{_NAME}/?", StudyApiHandler, init),
         (rf"/api/studies/{_NAME}/trials/?", TrialsApiHandler, init),
+        (rf"/api/studies/{_NAME}/trials/([^/]+)/?", TrialApiHandler, init),
         (rf"/api/studies/{_NAME}/plots/([A-Za-z0-9_-]+)\.svg", PlotHandler, init),
         (r"/metrics", MetricsHandler, init),
     ]

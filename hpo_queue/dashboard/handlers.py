@@ -1,4 +1,4 @@
-"""The dashboard's request handlers: two HTML pages, a JSON API, SVG plots and /metrics."""
+"""The dashboard's request handlers: three HTML pages, a JSON API, SVG plots and /metrics."""
 
 from __future__ import annotations
 
@@ -15,9 +15,14 @@ import tornado.web
 from tornado.ioloop import IOLoop
 
 from hpo_queue.dashboard import payloads
-from hpo_queue.exceptions import HpoQueueError, InvalidInputError, StudyNotFoundError
+from hpo_queue.exceptions import (
+    HpoQueueError,
+    InvalidInputError,
+    StudyNotFoundError,
+    TrialNotFoundError,
+)
 from hpo_queue.storages import RDBStorage, get_storage, mask_url
-from hpo_queue.visualization import PLOT_KINDS
+from hpo_queue.visualization.svg import PLOT_KINDS, SCALES, plot_kinds_for
 
 logger = logging.getLogger("hpo_queue.dashboard")
 T = TypeVar("T")
@@ -75,7 +80,7 @@ class BaseHandler(tornado.web.RequestHandler):
         call = functools.partial(fn, *args, **kwargs)
         try:
             return await IOLoop.current().run_in_executor(self.context.executor, call)
-        except StudyNotFoundError as exc:
+        except (StudyNotFoundError, TrialNotFoundError) as exc:
             raise ApiError(404, _message(exc)) from None
         except (InvalidInputError, ValueError) as exc:
             raise ApiError(400, _message(exc)) from None
@@ -134,12 +139,30 @@ class StudiesPageHandler(BaseHandler):
         )
 
 
+def _scale_argument(handler: tornado.web.RequestHandler) -> str:
+    scale = handler.get_query_argument("scale", "linear")
+    if scale not in SCALES:
+        raise ApiError(400, f"scale must be one of {', '.join(SCALES)}, got {scale!r}.")
+    return scale
+
+
+def _number_argument(text: str, what: str) -> int:
+    if not text.isdigit():
+        raise ApiError(400, f"{what} must be a whole number, got {text!r}.")
+    return int(text)
+
+
 class StudyPageHandler(BaseHandler):
-    """``/studies/<name>``: one study's live counts, plots and trials."""
+    """``/studies/<name>?scale=log``: one study's live counts, plots and trials.
+
+    A multi-objective study shows its Pareto front where a single objective's history would
+    be; ``scale=log`` draws the history on a log scale.
+    """
 
     metric_name = "study_page"
 
     async def get(self, study_name: str) -> None:
+        scale = _scale_argument(self)
         record = await self.blocking(self.context.storage.get_study, study_name)
         self.render(
             "study.html",
@@ -147,8 +170,48 @@ class StudyPageHandler(BaseHandler):
             study_name=record.study_name,
             directions=[d.name.lower() for d in record.directions],
             api_url=study_path("/api/studies/", record.study_name),
+            study_url=study_path("/studies/", record.study_name),
             refresh_ms=int(self.context.refresh_seconds * 1000),
-            plot_kinds=PLOT_KINDS,
+            plot_kinds=plot_kinds_for(len(record.directions)),
+            wide_kinds=WIDE_PLOT_KINDS,
+            scale=scale,
+        )
+
+
+# Plots that can be wider than a grid cell (one axis per parameter) get a whole row.
+WIDE_PLOT_KINDS = ("parallel",)
+
+
+class TrialPageHandler(BaseHandler):
+    """``/studies/<name>/trials/<number>``: one trial: values, params, attrs, fail reason."""
+
+    metric_name = "trial_page"
+
+    async def get(self, study_name: str, number_text: str) -> None:
+        number = _number_argument(number_text, "the trial number")
+        trial = await self.blocking(
+            payloads.trial_payload, self.context.storage, study_name, number
+        )
+        self.render(
+            "trial.html",
+            storage=self.context.storage_label,
+            trial=trial,
+            show=payloads.display,
+            study_url=study_path("/studies/", trial["study"]),
+            api_url=study_path("/api/studies/", trial["study"], f"/trials/{number}"),
+        )
+
+
+class TrialApiHandler(BaseHandler):
+    """``/api/studies/<name>/trials/<number>``: one trial, everything stored about it."""
+
+    metric_name = "api_trial"
+    is_api = True
+
+    async def get(self, study_name: str, number_text: str) -> None:
+        number = _number_argument(number_text, "the trial number")
+        self.write_json(
+            await self.blocking(payloads.trial_payload, self.context.storage, study_name, number)
         )
 
 
@@ -221,7 +284,7 @@ def _trials_limit(text: str | None) -> int:
 
 
 class PlotHandler(BaseHandler):
-    """``/api/studies/<name>/plots/<kind>.svg?objective=0``: a standalone SVG plot."""
+    """``/api/studies/<name>/plots/<kind>.svg?objective=0&scale=log``: a standalone SVG plot."""
 
     metric_name = "api_plot"
     is_api = True
@@ -232,8 +295,14 @@ class PlotHandler(BaseHandler):
         index_text = self.get_query_argument("objective", "0")
         if not index_text.isdigit():
             raise ApiError(400, f"objective must be an objective index, got {index_text!r}.")
+        scale = _scale_argument(self)
         svg = await self.blocking(
-            self.context.plots.plot, self.context.storage, study_name, kind, int(index_text)
+            self.context.plots.plot,
+            self.context.storage,
+            study_name,
+            kind,
+            int(index_text),
+            scale,
         )
         self.set_header("Content-Type", "image/svg+xml; charset=utf-8")
         # Revalidate every time: Tornado answers 304 when the SVG (and so its ETag) is unchanged.

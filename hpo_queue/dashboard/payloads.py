@@ -8,6 +8,7 @@ cheap: only new and unfinished trials are read again.
 from __future__ import annotations
 
 import datetime
+import json
 import math
 import threading
 from collections import Counter
@@ -16,9 +17,11 @@ from typing import Any
 
 from hpo_queue.samplers import SAMPLER_METHOD_KEY
 from hpo_queue.storages import RDBStorage, StudySummary
+from hpo_queue.study._fail_reasons import fail_reason_line, group_fail_reasons
 from hpo_queue.study._pareto import pareto_front
 from hpo_queue.trial import FrozenTrial, TrialState
-from hpo_queue.visualization import render_plot
+from hpo_queue.visualization._pareto import METRIC_NAMES_KEY, objective_names
+from hpo_queue.visualization.svg import render_plot
 
 STATES = ("RUNNING", "WAITING", "COMPLETE", "PRUNED", "FAIL")
 # Recent throughput is counted over this window.
@@ -46,6 +49,23 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+def display(value: Any) -> str:
+    """A value as the trial page shows it: 6 significant digits, UTC times, JSON for the rest."""
+    if value is None:
+        return "\u2013"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.6g}" if math.isfinite(value) else str(value)
+    if isinstance(value, datetime.datetime):
+        return _utc(value).strftime("%Y-%m-%d %H:%M:%S UTC")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(display(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(jsonable(value), sort_keys=True)
+    return str(value)
+
+
 def trial_row(trial: FrozenTrial) -> dict[str, Any]:
     """One line of the trials table."""
     duration = trial.duration
@@ -67,6 +87,21 @@ def trial_row(trial: FrozenTrial) -> dict[str, Any]:
 
 def _best_row(trial: FrozenTrial) -> dict[str, Any]:
     return {"number": trial.number, "values": trial.values, "params": trial.params}
+
+
+def study_objective_names(storage: RDBStorage, study_id: int, n_objectives: int) -> list[str]:
+    """The objectives' names: the study's metric names when set, else "objective i"."""
+    names = storage.get_study_attrs(study_id, "system").get(METRIC_NAMES_KEY)
+    return objective_names(n_objectives, names if isinstance(names, list) else None)
+
+
+def fail_reason_groups(trials: Iterable[FrozenTrial]) -> list[dict[str, Any]]:
+    """Failed trials grouped by the line of their reason, the largest group first."""
+    groups = group_fail_reasons(trials)
+    return [
+        {"reason": reason, "count": len(numbers), "trials": numbers}
+        for reason, numbers in sorted(groups.items(), key=lambda item: -len(item[1]))
+    ]
 
 
 def summary_row(summary: StudySummary) -> dict[str, Any]:
@@ -142,8 +177,10 @@ def study_payload(
             {"worker": worker, "counts": {s: c.get(s, 0) for s in STATES}, "total": c.total()}
             for worker, c in sorted(by_worker.items())
         ],
+        "objective_names": study_objective_names(storage, record.study_id, len(record.directions)),
         "best_trial": best,
         "best_trials": best_trials,
+        "fail_reasons": fail_reason_groups(trials),
         "throughput": {
             "window_seconds": THROUGHPUT_WINDOW.total_seconds(),
             "finished_in_window": recent,
@@ -186,33 +223,79 @@ def trials_payload(
     }
 
 
+def trial_payload(storage: RDBStorage, study_name: str, number: int) -> dict[str, Any]:
+    """/api/studies/<name>/trials/<number>: everything known about one trial.
+
+    Raises:
+        StudyNotFoundError: no study of that name.
+        TrialNotFoundError: the study has no trial of that number.
+    """
+    record = storage.get_study(study_name)
+    trial = storage.get_trial(record.study_id, number)
+    row = trial_row(trial)
+    names = study_objective_names(storage, record.study_id, len(record.directions))
+    row.update(
+        {
+            "study": record.study_name,
+            "directions": [d.name.lower() for d in record.directions],
+            "objective_names": names,
+            "fail_reason_line": (
+                fail_reason_line(trial.fail_reason) if trial.state == TrialState.FAIL else None
+            ),
+            "distributions": {name: repr(d) for name, d in trial.distributions.items()},
+            "intermediate_values": [
+                [step, value] for step, value in sorted(trial.intermediate_values.items())
+            ],
+            "constraints": trial.constraints,
+            "job_id": trial.job_id,
+            "lease_expires_at": trial.lease_expires_at,
+            "retried_as": trial.system_attrs.get("retried_as"),
+            "system_attrs": trial.system_attrs,
+        }
+    )
+    return row
+
+
 class PlotCache:
     """Rendered SVGs, reused while a study's trials are unchanged."""
 
     def __init__(self, max_entries: int = 256) -> None:
-        self._entries: dict[tuple[int, str, int], tuple[tuple[int, ...], str]] = {}
+        self._entries: dict[tuple[int, str, int, str], tuple[tuple[Any, ...], str]] = {}
         self._lock = threading.Lock()
         self._max_entries = max_entries
 
     def plot(
-        self, storage: RDBStorage, study_name: str, kind: str, objective_index: int = 0
+        self,
+        storage: RDBStorage,
+        study_name: str,
+        kind: str,
+        objective_index: int = 0,
+        scale: str = "linear",
     ) -> str:
         """The SVG of plot ``kind`` for the study.
 
         Raises:
             StudyNotFoundError: no study of that name.
-            ValueError: an unknown kind or objective index.
+            ValueError: an unknown kind, scale or objective index.
         """
         record = storage.get_study(study_name)
         trials = storage.get_trials(record.study_id)
         # Finished trials never change; new trials and new reports change these numbers.
-        fingerprint = (
+        fingerprint: tuple[Any, ...] = (
             len(trials),
             sum(1 for t in trials if t.state.is_finished()),
             sum(len(t.intermediate_values) for t in trials),
             trials[-1].number if trials else -1,
         )
-        key = (record.study_id, kind, objective_index)
+        now = None
+        if kind == "timeline":
+            # Running trials grow and leases expire as time passes: "now" is part of the plot.
+            now = storage.db_now()
+            if any(t.state == TrialState.RUNNING for t in trials):
+                fingerprint += (now.replace(microsecond=0),)
+        names = study_objective_names(storage, record.study_id, len(record.directions))
+        fingerprint += tuple(names)
+        key = (record.study_id, kind, objective_index, scale)
         with self._lock:
             cached = self._entries.get(key)
         if cached is not None and cached[0] == fingerprint:
@@ -223,6 +306,9 @@ class PlotCache:
             record.directions,
             objective_index=objective_index,
             study_name=record.study_name,
+            scale=scale,
+            now=now,
+            metric_names=names,
         )
         with self._lock:
             if len(self._entries) >= self._max_entries:

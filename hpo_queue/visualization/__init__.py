@@ -1,65 +1,47 @@
-"""Plots of a study as data and as standalone SVG, shared by the dashboard and ``hpo-queue plot``.
+"""Plots of a study, with Optuna's function names.
 
-The ``plot_*`` functions follow Optuna's names but return SVG text rather than a Plotly
-figure, so they need no plotting library and work offline::
+The ``plot_*`` functions return Plotly figures (``pip install 'hpo-queue[plotly]'``); the
+same functions in :mod:`hpo_queue.visualization.matplotlib` return Matplotlib Axes::
 
-    from hpo_queue import visualization
-    svg = visualization.plot_optimization_history(study)
-    Path("history.svg").write_text(svg)
+    fig = hpo_queue.visualization.plot_optimization_history(study)
+    fig.write_html("history.html")
+
+Plotly is imported at the first plot, not with ``hpo_queue``. The SVG plots of the dashboard
+and ``hpo-queue plot``, which need no plotting library, are in
+:mod:`hpo_queue.visualization.svg`; the plot data (the points each plot draws) is returned
+by the functions below such as :func:`optimization_history`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from hpo_queue.visualization import matplotlib, svg
 from hpo_queue.visualization._files import write_plot_files
 from hpo_queue.visualization._history import OptimizationHistory, optimization_history
-from hpo_queue.visualization._importance import param_importances
 from hpo_queue.visualization._intermediate import IntermediateCurve, intermediate_curves
 from hpo_queue.visualization._parallel_coordinate import (
     Axis,
     ParallelCoordinates,
     parallel_coordinates,
 )
+from hpo_queue.visualization._plotly_plots import (
+    plot_contour,
+    plot_edf,
+    plot_intermediate_values,
+    plot_optimization_history,
+    plot_parallel_coordinate,
+    plot_param_importances,
+    plot_pareto_front,
+    plot_rank,
+    plot_slice,
+    plot_timeline,
+)
+from hpo_queue.visualization._plotting_libraries import is_available as _importable
 from hpo_queue.visualization._svg import PLOT_KINDS, render_plot
 
-if TYPE_CHECKING:
-    from hpo_queue.study import Study
 
-
-def _plot(kind: str, study: Study, target_index: int) -> str:
-    return render_plot(
-        kind,
-        study.get_trials(deepcopy=False),
-        study.directions,
-        objective_index=target_index,
-        study_name=study.study_name,
-    )
-
-
-def plot_optimization_history(study: Study, target_index: int = 0) -> str:
-    """SVG: each completed trial's value and the best value so far."""
-    return _plot("history", study, target_index)
-
-
-def plot_parallel_coordinate(study: Study, target_index: int = 0) -> str:
-    """SVG: one line per completed trial across the objective and the parameters."""
-    return _plot("parallel", study, target_index)
-
-
-def plot_param_importances(study: Study, target_index: int = 0) -> str:
-    """SVG: each parameter's share of the objective's variance (see :func:`param_importances`)."""
-    return _plot("importance", study, target_index)
-
-
-def plot_intermediate_values(study: Study) -> str:
-    """SVG: the intermediate values (learning curves) each trial reported."""
-    return _plot("intermediate", study, 0)
-
-
-def get_param_importances(study: Study, target_index: int = 0) -> dict[str, float]:
-    """Each parameter's importance, most important first, summing to 1."""
-    return param_importances(study.get_trials(deepcopy=False), target_index)
+def is_available() -> bool:
+    """Whether Plotly is installed, so that the ``plot_*`` functions can draw."""
+    return _importable("plotly.graph_objects")
 
 
 __all__ = [
@@ -68,15 +50,22 @@ __all__ = [
     "IntermediateCurve",
     "OptimizationHistory",
     "ParallelCoordinates",
-    "get_param_importances",
     "intermediate_curves",
+    "is_available",
+    "matplotlib",
     "optimization_history",
     "parallel_coordinates",
-    "param_importances",
+    "plot_contour",
+    "plot_edf",
     "plot_intermediate_values",
     "plot_optimization_history",
     "plot_parallel_coordinate",
     "plot_param_importances",
+    "plot_pareto_front",
+    "plot_rank",
+    "plot_slice",
+    "plot_timeline",
     "render_plot",
+    "svg",
     "write_plot_files",
 ]

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from hpo_queue.directions import StudyDirection
 from hpo_queue.trial._frozen import FrozenTrial
-from hpo_queue.visualization._svg import _TITLES, PLOT_KINDS, escape, render_plot
+from hpo_queue.visualization._svg import PLOT_KINDS, render_plot
+from hpo_queue.visualization._svg_canvas import TITLES, escape
 
 _INDEX = """<!DOCTYPE html>
 <html lang="en">
@@ -53,7 +54,7 @@ def write_plot_files(
         path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, encoding="utf-8")
         written.append(path)
         figures.append(
-            f'<figure><img src="{escape(path.name)}" alt="{escape(_TITLES[kind])}">'
+            f'<figure><img src="{escape(path.name)}" alt="{escape(TITLES[kind])}">'
             f"<figcaption>{escape(path.name)}</figcaption></figure>"
         )
     title = f"Study {study_name}" if study_name else "Study plots"

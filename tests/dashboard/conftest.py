@@ -22,6 +22,9 @@ from hpo_queue import logging as hq_logging
 ODD_NAME = "a/b <i>x</i> & \"q\" 'é' 100% ?#"
 DEMO_NAME = "demo"
 N_TRIALS = 30
+# A two-objective study with named objectives and failed trials of two kinds.
+PARETO_NAME = "two <b>goals</b>"
+METRIC_NAMES = ["loss <l>", "accuracy"]
 
 
 def _objective(trial: hq.Trial) -> float:
@@ -39,8 +42,19 @@ def _objective(trial: hq.Trial) -> float:
     return value
 
 
+def _two_objectives(trial: hq.Trial) -> tuple[float, float]:
+    x = trial.suggest_float("x", 0.0, 1.0)
+    trial.suggest_categorical("optimizer", ["sgd", "adam"])
+    if x > 0.85:
+        raise ValueError("x is too big")
+    if x < 0.1:
+        raise RuntimeError("CUDA out of memory")
+    return (x - 0.3) ** 2, 1.0 - (x - 0.7) ** 2
+
+
 def build_storage(path: Path) -> str:
-    """A SQLite file with two ~30-trial studies (with intermediate values): "demo" and ODD_NAME."""
+    """A SQLite file with two ~30-trial studies (with intermediate values), "demo" and
+    ODD_NAME, and a two-objective PARETO_NAME with failed trials."""
     url = f"sqlite:///{path}"
     previous = logging.getLogger(hq_logging.ROOT_LOGGER_NAME).level
     hq_logging.set_verbosity(logging.WARNING)
@@ -56,6 +70,14 @@ def build_storage(path: Path) -> str:
             # One trial still running, as a worker would leave it.
             trial = study.ask()
             trial.report(3.0, 0)
+        pareto = hq.create_study(
+            storage=url,
+            study_name=PARETO_NAME,
+            directions=["minimize", "maximize"],
+            sampler=hq.samplers.RandomSampler(seed=2),
+        )
+        pareto.set_system_attr("study:metric_names", METRIC_NAMES)
+        pareto.optimize(_two_objectives, n_trials=N_TRIALS, catch=(ValueError, RuntimeError))
     finally:
         logging.getLogger(hq_logging.ROOT_LOGGER_NAME).setLevel(previous)
     return url

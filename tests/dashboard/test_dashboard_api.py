@@ -14,7 +14,7 @@ import pytest
 
 import hpo_queue as hq
 from hpo_queue.dashboard import payloads
-from tests.dashboard.conftest import DEMO_NAME, N_TRIALS, ODD_NAME
+from tests.dashboard.conftest import DEMO_NAME, N_TRIALS, ODD_NAME, PARETO_NAME
 
 
 def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
@@ -40,8 +40,9 @@ def escaped(name: str) -> str:
 def test_studies_list(dashboard_url: str) -> None:
     data = get_json(f"{dashboard_url}/api/studies")
     by_name = {s["name"]: s for s in data["studies"]}
-    assert set(by_name) == {DEMO_NAME, ODD_NAME}
-    for name, study in by_name.items():
+    assert set(by_name) == {DEMO_NAME, ODD_NAME, PARETO_NAME}
+    for name in (DEMO_NAME, ODD_NAME):
+        study = by_name[name]
         assert study["n_trials"] == N_TRIALS + 1
         assert sum(study["counts"].values()) == N_TRIALS + 1
         assert study["counts"]["RUNNING"] == 1

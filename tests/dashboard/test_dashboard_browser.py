@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dashboard.conftest import ODD_NAME
+from tests.dashboard.conftest import ODD_NAME, PARETO_NAME
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 
@@ -71,8 +71,8 @@ def test_study_page_draws_the_plots(dashboard_url: str, tmp_path: Path) -> None:
     dom, stderr = run_chromium(url, tmp_path / "profile", "--dump-dom")
     assert console_messages(stderr) == []
     assert '<html lang="en" data-errors="0">' in dom
-    # All four plots were fetched, parsed as SVG and swapped into the page.
-    for kind in ("history", "parallel", "importance", "intermediate"):
+    # Every plot was fetched, parsed as SVG and swapped into the page.
+    for kind in ("history", "parallel", "importance", "intermediate", "slice", "edf", "timeline"):
         match = re.search(rf'<svg [^>]*class="hq-plot hq-plot-{kind}"[^>]*>', dom)
         assert match is not None, f"no {kind} plot in the page"
         assert "data-empty" not in match.group(0)
@@ -102,6 +102,61 @@ def test_screenshot(dashboard_url: str, tmp_path: Path) -> None:
     url = f"{dashboard_url}/studies/demo"
     _, stderr = run_chromium(
         url, tmp_path / "profile", f"--screenshot={target}", "--window-size=1400,1000"
+    )
+    assert console_messages(stderr) == []
+    data = target.read_bytes()
+    assert data.startswith(b"\x89PNG") and len(data) > 30_000
+
+
+def test_multi_objective_page_draws_the_front_and_fail_reasons(
+    dashboard_url: str, tmp_path: Path
+) -> None:
+    study_url = "/studies/" + urllib.parse.quote(PARETO_NAME, safe="")
+    dom, stderr = run_chromium(dashboard_url + study_url, tmp_path / "profile", "--dump-dom")
+    assert console_messages(stderr) == []
+    assert '<html lang="en" data-errors="0">' in dom
+    match = re.search(r'<svg [^>]*class="hq-plot hq-plot-pareto"[^>]*>', dom)
+    assert match is not None and "data-empty" not in match.group(0)
+    assert len(re.findall(r'<circle class="hq-point hq-front-point"', dom)) > 0
+    assert "hq-plot-history" not in dom
+    # The front table: objective names as headers, each trial linking to its page.
+    best = re.search(r'<table class="hq-table" id="best-table">.*?</table>', dom, re.S)
+    assert best is not None
+    assert "loss &lt;l&gt; (minimize)" in best.group(0) and "accuracy (maximize)" in best.group(0)
+    assert f'href="{study_url}/trials/' in best.group(0)
+    assert "Parameter" not in best.group(0)
+    # Fail reasons, grouped, shown.
+    fails = re.search(r'<div class="hq-card hq-table-card" id="fail-card">.*?</table>', dom, re.S)
+    assert fails is not None, "the fail-reasons card is hidden or missing"
+    assert "ValueError: x is too big" in fails.group(0)
+    assert "RuntimeError: CUDA out of memory" in fails.group(0)
+
+
+def test_trial_page_renders_without_errors(dashboard_url: str, tmp_path: Path) -> None:
+    url = f"{dashboard_url}/studies/{urllib.parse.quote(ODD_NAME, safe='')}/trials/0"
+    dom, stderr = run_chromium(url, tmp_path / "profile", "--dump-dom")
+    assert console_messages(stderr) == []
+    assert '<html lang="en" data-errors="0">' in dom
+    assert "Trial #0" in dom
+    assert re.search(r'<table class="hq-table" id="trial-params">.*?optimizer', dom, re.S)
+
+
+@pytest.mark.parametrize(
+    ("page", "name"),
+    [(PARETO_NAME, "pareto.png"), (ODD_NAME + "/trials/0", "trial.png")],
+    ids=["pareto", "trial"],
+)
+def test_screenshot_of_the_new_views(
+    dashboard_url: str, tmp_path: Path, page: str, name: str
+) -> None:
+    folder = os.environ.get("HPO_DASHBOARD_SCREENSHOT_DIR")
+    target = Path(folder) / name if folder else tmp_path / name
+    study, _, rest = page.partition("/trials/")
+    url = f"{dashboard_url}/studies/{urllib.parse.quote(study, safe='')}"
+    if rest:
+        url += f"/trials/{rest}"
+    _, stderr = run_chromium(
+        url, tmp_path / "profile", f"--screenshot={target}", "--window-size=1400,1800"
     )
     assert console_messages(stderr) == []
     data = target.read_bytes()

@@ -10,12 +10,12 @@ import pytest
 
 from hpo_queue.directions import StudyDirection
 from hpo_queue.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+from hpo_queue.importance import param_importances
 from hpo_queue.trial import FrozenTrial, TrialState
 from hpo_queue.visualization import (
     intermediate_curves,
     optimization_history,
     parallel_coordinates,
-    param_importances,
 )
 
 MIN = (StudyDirection.MINIMIZE,)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -13,11 +15,12 @@ from hpo_queue.directions import StudyDirection
 from hpo_queue.distributions import CategoricalDistribution, FloatDistribution
 from hpo_queue.exceptions import InvalidInputError
 from hpo_queue.trial import FrozenTrial, TrialState
-from hpo_queue.visualization import PLOT_KINDS, render_plot
 from hpo_queue.visualization._svg import nice_ticks
+from hpo_queue.visualization.svg import PLOT_KINDS, plot_kinds_for, render_plot
 
 SVG = "{http://www.w3.org/2000/svg}"
 ODD = "p<&>\"\x01'name"
+START = datetime.datetime(2026, 1, 1, 12, 0, 0)
 
 
 def make_trials(n: int = 12) -> list[FrozenTrial]:
@@ -35,14 +38,28 @@ def make_trials(n: int = 12) -> list[FrozenTrial]:
                 ODD: CategoricalDistribution(["a<b", "c&d"]),
             },
             intermediate_values={s: 10.0 / (s + 1) + x for s in range(4)},
+            datetime_start=START + datetime.timedelta(seconds=10 * i),
+            datetime_complete=START + datetime.timedelta(seconds=10 * i + 8),
+            worker=f"host<&>:{i % 2}",
         )
         trials.append(t)
     return trials
 
 
+def two_objective_trials() -> list[FrozenTrial]:
+    return [
+        dataclasses.replace(t, values=[t.values[0], 10.0 - t.values[0] + (i % 3)])
+        for i, t in enumerate(make_trials())
+        if t.values is not None and t.state == TrialState.COMPLETE
+    ]
+
+
 @pytest.mark.parametrize("kind", PLOT_KINDS)
 def test_svg_is_well_formed_and_escaped(kind: str) -> None:
-    svg = render_plot(kind, make_trials(), (StudyDirection.MINIMIZE,), study_name="s<&>")
+    trials, directions = make_trials(), (StudyDirection.MINIMIZE,)
+    if kind == "pareto":
+        trials, directions = two_objective_trials(), (StudyDirection.MINIMIZE,) * 2
+    svg = render_plot(kind, trials, directions, study_name="s<&>")
     root = ET.fromstring(svg)
     assert root.tag == f"{SVG}svg"
     assert root.attrib["class"] == f"hq-plot hq-plot-{kind}"
@@ -103,13 +120,16 @@ def test_plot_command_writes_files(tmp_path: Path) -> None:
     assert main(["plot", "--storage", url, "--study-name", "plots", "--out", str(out)]) == 0
     names = sorted(p.name for p in out.iterdir())
     assert names == [
+        "edf.svg",
         "history.svg",
         "importance.svg",
         "index.html",
         "intermediate.svg",
         "parallel.svg",
+        "slice.svg",
+        "timeline.svg",
     ]
-    for kind in PLOT_KINDS:
+    for kind in plot_kinds_for(1):
         ET.parse(out / f"{kind}.svg")
     assert 'src="history.svg"' in (out / "index.html").read_text()
     only = tmp_path / "only"

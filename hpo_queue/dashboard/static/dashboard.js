@@ -121,30 +121,90 @@
 
   // -- one study ---------------------------------------------------------------------------
 
-  function showSummary(data) {
-    document.getElementById("card-trials").textContent = data.n_trials;
-    document.getElementById("card-cap").textContent =
-      data.max_trials ? "cap " + data.max_trials : "no cap";
+  var studyPage = "";  // this study's page, set by start(); trial pages live under it
+
+  function trialLink(number) {
+    var link = el("a", "#" + number);
+    link.href = studyPage + "/trials/" + number;
+    return link;
+  }
+
+  function cellWith(node, className) {
+    var td = el("td", null, className);
+    td.appendChild(node);
+    return td;
+  }
+
+  function showBest(data) {
     var best = data.best_trial;
     var bestTitle = document.getElementById("best-title");
+    var thead = document.querySelector("#best-table thead");
     var bestRows = [];
+    var columns = 2;
     if (best) {
       document.getElementById("card-best").textContent = fmt(best.values);
-      document.getElementById("card-best-trial").textContent = "trial #" + best.number;
-      bestTitle.textContent = "Best trial #" + best.number;
+      document.getElementById("card-best-trial").replaceChildren(el("span", "trial "), trialLink(best.number));
+      bestTitle.replaceChildren(el("span", "Best trial "), trialLink(best.number));
+      thead.replaceChildren(rowOf([el("th", "Parameter"), el("th", "Value")]));
       Object.keys(best.params).forEach(function (name) {
         bestRows.push(rowOf([el("td", name), el("td", fmt(best.params[name]))]));
       });
     } else if (data.best_trials.length) {
+      // The Pareto front: one row per trial, a column per objective, then its parameters.
       document.getElementById("card-best").textContent = data.best_trials.length + " on front";
       document.getElementById("card-best-trial").textContent = "Pareto front";
-      bestTitle.textContent = "Pareto front";
+      bestTitle.textContent = "Pareto front (" + data.best_trials.length + " trials)";
+      var names = data.objective_names;
+      var params = [];
       data.best_trials.forEach(function (trial) {
-        bestRows.push(rowOf([el("td", "#" + trial.number), el("td", fmt(trial.values))]));
+        Object.keys(trial.params).forEach(function (name) {
+          if (params.indexOf(name) < 0) params.push(name);
+        });
+      });
+      params.sort();
+      var head = [el("th", "Trial")];
+      names.forEach(function (name, i) {
+        head.push(el("th", name + " (" + data.directions[i] + ")", "num"));
+      });
+      params.forEach(function (name) { head.push(el("th", name)); });
+      thead.replaceChildren(rowOf(head));
+      columns = head.length;
+      data.best_trials.forEach(function (trial) {
+        var cells = [cellWith(trialLink(trial.number))];
+        names.forEach(function (_, i) { cells.push(el("td", fmt(trial.values[i]), "num")); });
+        params.forEach(function (name) {
+          cells.push(el("td", name in trial.params ? fmt(trial.params[name]) : "–"));
+        });
+        bestRows.push(rowOf(cells));
       });
     }
-    if (!bestRows.length) bestRows.push(rowOf([el("td", "No completed trial yet.", "hq-muted")], 2));
+    if (!bestRows.length) bestRows.push(rowOf([el("td", "No completed trial yet.", "hq-muted")], columns));
     fill(document.querySelector("#best-table tbody"), bestRows);
+  }
+
+  // Failed trials grouped by the last line of their reason (retried ones left out).
+  function showFailReasons(groups) {
+    var card = document.getElementById("fail-card");
+    card.hidden = !groups.length;
+    var total = groups.reduce(function (sum, g) { return sum + g.count; }, 0);
+    document.getElementById("fail-count").textContent = total ? "(" + total + ")" : "";
+    fill(document.querySelector("#fail-table tbody"), groups.map(function (group) {
+      var numbers = el("td");
+      group.trials.slice(0, 12).forEach(function (number, i) {
+        if (i) numbers.appendChild(document.createTextNode(" "));
+        numbers.appendChild(trialLink(number));
+      });
+      if (group.trials.length > 12) numbers.appendChild(el("span", " … " + (group.trials.length - 12) + " more", "hq-muted"));
+      return rowOf([el("td", group.count, "num"), el("td", group.reason, "hq-fail-line"), numbers]);
+    }));
+  }
+
+  function showSummary(data) {
+    document.getElementById("card-trials").textContent = data.n_trials;
+    document.getElementById("card-cap").textContent =
+      data.max_trials ? "cap " + data.max_trials : "no cap";
+    showBest(data);
+    showFailReasons(data.fail_reasons || []);
 
     var running = data.counts.RUNNING || 0;
     document.getElementById("card-running").textContent = running;
@@ -198,7 +258,7 @@
     thead.replaceChildren(headRow);
     fill(document.querySelector("#trials-table tbody"), data.trials.map(function (t) {
       var cells = [
-        el("td", t.number, "num"),
+        cellWith(trialLink(t.number), "num"),
         el("td", t.state.toLowerCase(), "hq-state-text hq-state-" + t.state.toLowerCase()),
         el("td", fmt(t.values), "num"),
       ];
@@ -217,7 +277,7 @@
 
   async function refreshPlot(box, api) {
     var kind = box.dataset.kind;
-    var response = await fetch(api + "/plots/" + kind + ".svg");
+    var response = await fetch(api + "/plots/" + kind + ".svg" + (box.dataset.query || ""));
     if (!response.ok) throw new Error(kind + " plot: " + response.status);
     var text = await response.text();
     if (shownPlots[kind] === text) return;  // unchanged: keep the DOM (and any hover) as is
@@ -245,7 +305,8 @@
 
   function start() {
     var main = document.querySelector("main[data-page]");
-    if (!main) return;
+    if (!main || main.dataset.page === "trial") return;  // the trial page is static
+    studyPage = main.dataset.studyUrl || "";
     var every = Number(main.dataset.refreshMs) || 3000;
     var round = 0;
     async function tick() {
