@@ -6,7 +6,9 @@ page load: the HTML, the summary and trials JSON, and every plot SVG the page sh
 fetched in parallel as the page's script does. Cold (first load, plots rendered) and warm
 (plots unchanged, served from the dashboard's cache) are reported separately.
 
-    python benchmarks/dashboard_page_load.py --trials 5000
+    python benchmarks/dashboard_page_load.py --trials 5000 [--db /tmp/bench.db]
+
+With ``--db`` the study is built once into that file and reused by later runs.
 """
 
 from __future__ import annotations
@@ -60,25 +62,35 @@ def page_urls(base: str, n_objectives: int) -> tuple[str, list[str]]:
     return f"{base}/studies/bench", [api, f"{api}/trials?limit=100", *plots]
 
 
-def load_page(page: str, parts: list[str]) -> float:
+def _timed_get(url: str) -> float:
     start = time.perf_counter()
-    with urllib.request.urlopen(page, timeout=120) as response:
+    with urllib.request.urlopen(url, timeout=120) as response:
         response.read()
-    with ThreadPoolExecutor(max_workers=6) as pool:  # a browser's connections per host
-        list(pool.map(lambda u: urllib.request.urlopen(u, timeout=120).read(), parts))
     return time.perf_counter() - start
+
+
+def load_page(page: str, parts: list[str]) -> tuple[float, dict[str, float]]:
+    """The whole load's seconds, and each request's."""
+    start = time.perf_counter()
+    each = {page: _timed_get(page)}
+    with ThreadPoolExecutor(max_workers=6) as pool:  # a browser's connections per host
+        each.update(zip(parts, pool.map(_timed_get, parts), strict=True))
+    return time.perf_counter() - start, each
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--db", type=Path, help="SQLite file to build once and reuse")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        started = time.perf_counter()
-        build(url, args.trials)
-        print(f"built {args.trials} trials in {time.perf_counter() - started:.1f} s")
+        db = args.db or Path(folder) / "bench.db"
+        url = f"sqlite:///{db.resolve()}"
+        if not db.exists():
+            started = time.perf_counter()
+            build(url, args.trials)
+            print(f"built {args.trials} trials in {time.perf_counter() - started:.1f} s")
         log = Path(folder) / "dashboard.log"
         with open(log, "w") as out:
             server = subprocess.Popen(
@@ -93,13 +105,15 @@ def main() -> None:
                 match = re.search(r"Dashboard on (http://\S+?)/? ", log.read_text())
             assert match is not None, log.read_text()
             page, parts = page_urls(match.group(1), 1)
-            cold = load_page(page, parts)
-            warm = [load_page(page, parts) for _ in range(args.rounds)]
+            cold, each = load_page(page, parts)
+            warm = [load_page(page, parts)[0] for _ in range(args.rounds)]
         finally:
             server.terminate()
             server.wait(timeout=10)
     print(f"{len(parts) + 1} requests per page load ({len(parts) - 2} plots)")
     print(f"cold page load (plots rendered): {cold * 1000:.0f} ms")
+    for url, seconds in each.items():
+        print(f"  {url.split('/bench', 1)[1] or '/'}: {seconds * 1000:.0f} ms")
     print(
         f"warm page load (plots cached), median of {args.rounds}: "
         f"{statistics.median(warm) * 1000:.0f} ms (min {min(warm) * 1000:.0f}, "
