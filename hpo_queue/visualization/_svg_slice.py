@@ -22,6 +22,8 @@ COLUMNS = 3
 PANEL_HEIGHT = 230
 # Parameters beyond this many would make the plot endless; the first (by name) are kept.
 MAX_PANELS = 30
+# More points than this per panel only add weight (and render time): the latest are kept.
+MAX_POINTS = 1000
 
 
 def _x_axis(
@@ -58,8 +60,14 @@ def render_slice(data: SliceData, study_name: str | None = None) -> str:
     numbers = sorted({n for panel in panels for n in panel.numbers})
     if not panels or not numbers:
         return canvas.empty("No completed trials with parameters yet")
+    notes = []
     if len(panels) < len(data.panels):
-        canvas.text(16, 42, f"{len(panels)} of {len(data.panels)} parameters shown", size=10)
+        notes.append(f"{len(panels)} of {len(data.panels)} parameters shown")
+    if len(numbers) > MAX_POINTS:
+        notes.append(f"the latest {MAX_POINTS} of {len(numbers)} trials")
+        numbers = numbers[-MAX_POINTS:]
+    if notes:
+        canvas.text(16, 42, "; ".join(notes), size=10, css_class="hq-note")
     rank = {number: i for i, number in enumerate(numbers)}
     values = [v for panel in panels for v in panel.values]
     y_range = padded(min(values), max(values))
@@ -75,7 +83,7 @@ def render_slice(data: SliceData, study_name: str | None = None) -> str:
         frame.draw_axes(shorten(panel.param, 30), y_label, x_ticks=ticks)
         canvas.add(f'<g class="hq-slice-points"><title>{escape(panel.param)}</title>')
         for number, x, value, raw in zip(panel.numbers, xs, panel.values, panel.x, strict=True):
-            if not math.isfinite(x):
+            if not math.isfinite(x) or number not in rank:
                 continue
             shown = panel.labels[int(raw)] if panel.kind == "categorical" else format_value(raw)
             color = blues(0.15 + 0.85 * rank[number] / max(len(numbers) - 1, 1))

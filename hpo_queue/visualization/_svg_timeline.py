@@ -156,6 +156,8 @@ def render_timeline(timeline: Timeline, study_name: str | None = None) -> str:
             css_class=name_class,
         )
         for gap in lane.idle_gaps:
+            if x_at(gap.seconds) - x0 < 2:
+                continue  # too short to see: thousands of them would only add weight
             canvas.add(
                 f'<line class="hq-idle" x1="{num(x_at(offset(gap.start)))}" y1="{num(middle)}" '
                 f'x2="{num(x_at(offset(gap.end)))}" y2="{num(middle)}" stroke="{MUTED}" '
