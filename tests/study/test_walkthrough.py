@@ -55,7 +55,8 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 def test_two_processes_share_one_study(mysql_url: str, tmp_path: Path) -> None:
     created = _cli("create-study", "--study-name", "distributed-example", "--storage", mysql_url)
     assert created.returncode == 0, created.stderr
-    assert "A new study created with name: distributed-example" in created.stdout
+    assert created.stdout == "distributed-example\n"
+    assert "A new study created with name: distributed-example" in created.stderr
 
     script = tmp_path / "foo.py"
     script.write_text(FOO)
