@@ -57,9 +57,8 @@ class ArtifactOwner:
             owner.set_system_attr(key, value)
             return
         check_attr_size("System attribute", key, value)
-        fresh = self._fresh(owner)
-        attrs = {**fresh.system_attrs, key: value}
-        self._storage.set_trial_attrs(fresh.trial_id, "system", attrs)
+        # One key merged in one transaction: concurrent uploads to this trial lose nothing.
+        self._storage.set_trial_attr(owner.trial_id, "system", key, value)
 
     def system_attrs(self) -> dict[str, Any]:
         """The owner's system attrs as stored now (not as a cached object holds them)."""

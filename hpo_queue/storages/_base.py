@@ -185,6 +185,13 @@ class BaseStorage(abc.ABC):
         """Replace a trial's user or system attributes with ``attrs``."""
 
     @abc.abstractmethod
+    def set_trial_attr(self, trial_id: int, kind: str, key: str, value: Any) -> None:
+        """Set one user or system attribute of a trial, keeping the others as stored now.
+
+        Atomic: writers of different keys, in any process, lose nothing to each other.
+        """
+
+    @abc.abstractmethod
     def add_intermediate_value(self, trial_id: int, step: int, value: float) -> None:
         """Store the value reported at ``step`` (a second write of one step overwrites)."""
 

@@ -491,6 +491,19 @@ class InMemoryStorage(BaseStorage):
             study, trial = self._locate(trial_id)
             study.put(dataclasses.replace(trial, **{field: stored}))
 
+    def set_trial_attr(self, trial_id: int, kind: str, key: str, value: Any) -> None:
+        check_name(f"{kind.capitalize()} attribute key", key)
+        stored_value = json.loads(dumps_json(value))
+        with self._lock:
+            study, trial = self._locate(trial_id)
+            old = trial.user_attrs if kind == "user" else trial.system_attrs
+            attrs: dict[str, Any] = {**old, key: stored_value}
+            check_trial_attrs_size(kind, dumps_json(attrs))
+            if kind == "user":
+                study.put(dataclasses.replace(trial, user_attrs=attrs))
+            else:
+                study.put(dataclasses.replace(trial, system_attrs=attrs))
+
     def add_intermediate_value(self, trial_id: int, step: int, value: float) -> None:
         """Store the value reported at ``step`` (a second write of one step overwrites)."""
         value = float(value)

@@ -305,16 +305,15 @@ class Trial:
         """Store a JSON-serializable value on the trial."""
         check_name("User attribute key", key)
         check_attr_size("User attribute", key, dumps_json(value))
-        updated = {**self._user_attrs, key: value}
-        self.study._storage.set_trial_attrs(self._trial_id, "user", updated)
-        self._user_attrs = updated
+        # One key in one transaction: another process's write of another key is kept.
+        self.study._storage.set_trial_attr(self._trial_id, "user", key, value)
+        self._user_attrs = {**self._user_attrs, key: value}
 
     def set_system_attr(self, key: str, value: Any) -> None:
         check_name("System attribute key", key)
         check_attr_size("System attribute", key, dumps_json(value))
-        updated = {**self._system_attrs, key: value}
-        self.study._storage.set_trial_attrs(self._trial_id, "system", updated)
-        self._system_attrs = updated
+        self.study._storage.set_trial_attr(self._trial_id, "system", key, value)
+        self._system_attrs = {**self._system_attrs, key: value}
 
     def set_constraint(self, values: Sequence[float]) -> None:
         """Constraint values for this trial: feasible when every value is <= 0."""

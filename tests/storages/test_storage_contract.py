@@ -373,6 +373,29 @@ def test_params_and_attrs_of_a_running_trial(storage: BaseStorage) -> None:
     assert storage.get_trial(study_id, 0).params == {"x": 0.5}
 
 
+def test_one_attr_at_a_time_keeps_every_other_writers_keys(storage: BaseStorage) -> None:
+    study_id = new_study(storage)
+    trial = claim(storage, study_id)
+    storage.set_trial_attrs(trial.trial_id, "system", {"old": 1})
+    complete(storage, study_id, trial, 1.0)
+
+    def write(thread: int) -> None:
+        for i in range(5):
+            storage.set_trial_attr(trial.trial_id, "system", f"t{thread}-{i}", [thread, i])
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stored = storage.get_trial(study_id, trial.number).system_attrs
+    assert stored == {"old": 1, **{f"t{n}-{i}": [n, i] for n in range(4) for i in range(5)}}
+    storage.set_trial_attr(trial.trial_id, "user", "note", "kept apart")
+    assert storage.get_trial(study_id, trial.number).user_attrs == {"note": "kept apart"}
+    with pytest.raises(TrialNotFoundError):
+        storage.set_trial_attr(10**9, "user", "k", 1)
+
+
 def test_intermediate_values_are_kept_in_step_order_and_rewrites_overwrite(
     storage: BaseStorage,
 ) -> None:

@@ -539,6 +539,23 @@ class RDBStorage(BaseStorage):
             "store trial attributes",
         )
 
+    def set_trial_attr(self, trial_id: int, kind: str, key: str, value: Any) -> None:
+        column = _T.c.user_attrs_json if kind == "user" else _T.c.system_attrs_json
+        check_name(f"{kind.capitalize()} attribute key", key)
+
+        def merge(conn: Connection) -> None:
+            query = select(column).where(_T.c.trial_id == trial_id)
+            if conn.dialect.name != "sqlite":  # SQLite's BEGIN IMMEDIATE already holds the lock
+                query = query.with_for_update()
+            stored = conn.execute(query).scalar_one_or_none()
+            if stored is None:
+                raise TrialNotFoundError(f"No trial with id {trial_id}.")
+            text = _dumps({**json.loads(stored), key: value})
+            check_trial_attrs_size(kind, text)
+            conn.execute(update(_T).where(_T.c.trial_id == trial_id).values({column: text}))
+
+        self._transaction(merge, "store a trial attribute")
+
     def add_intermediate_value(self, trial_id: int, step: int, value: float) -> None:
         """Store the value reported at ``step`` and count it on the trial's row."""
         kind, stored = encode_float(value)
