@@ -18,6 +18,7 @@ from hpo_queue import (
     storages,
 )
 from hpo_queue.exceptions import HpoQueueError, TrialPruned
+from hpo_queue.migration import import_optuna_study
 from hpo_queue.settings import Settings
 from hpo_queue.storages import StudySummary
 from hpo_queue.study import (
@@ -49,6 +50,7 @@ __all__ = [
     "exceptions",
     "get_all_study_names",
     "get_all_study_summaries",
+    "import_optuna_study",
     "load_study",
     "logging",
     "pruners",
