@@ -25,7 +25,7 @@ from hpo_queue.exceptions import (
 from hpo_queue.storages import get_storage
 from hpo_queue.storages._study_copy import StudyCopy
 from hpo_queue.trial import FrozenTrial, TrialState
-from tests.migration.optuna_studies import (
+from tests.support.optuna_studies import (
     ENQUEUED,
     N_OPTIMIZED,
     assert_same_trial,
