@@ -44,6 +44,12 @@ def register(subparsers: Any) -> None:
         metavar="NAME",
         help="the study's name in this store (default: the same as in Optuna)",
     )
+    parser.add_argument(
+        "--max-trials",
+        type=int,
+        metavar="N",
+        help="cap on the study's non-failed trials, the copied ones included (default: none)",
+    )
     _common.add_storage_option(parser)
     parser.set_defaults(handler=_import)
 
@@ -57,6 +63,7 @@ def _import(args: argparse.Namespace) -> int:
             study_name=args.study_name,
             storage=url,
             new_study_name=args.new_study_name,
+            max_trials=args.max_trials,
         )
     trials = study.get_trials(deepcopy=False)
     counts = Counter(t.state.name for t in trials)

@@ -19,6 +19,7 @@ def import_optuna_study(
     new_study_name: str | None = None,
     sampler: BaseSampler | None = None,
     pruner: BasePruner | None = None,
+    max_trials: int | None = None,
     settings: Settings | None = None,
 ) -> Study:
     """Copy study ``study_name`` of the Optuna store ``from_storage`` into ``storage``.
@@ -37,6 +38,7 @@ def import_optuna_study(
         new_study_name: the name in the target (default: ``study_name``).
         sampler, pruner: stored with the new study (default: TPE and median, as
             :func:`hpo_queue.create_study`).
+        max_trials: a cap on the study's non-failed trials, the copied ones included.
 
     Returns:
         The new study, loaded.
@@ -53,6 +55,10 @@ def import_optuna_study(
             "import_optuna_study needs a database to import into: pass storage as a URL "
             "(e.g. sqlite:///hpo.db) or an RDBStorage."
         )
+    if max_trials is not None and (
+        isinstance(max_trials, bool) or not isinstance(max_trials, int) or max_trials < 1
+    ):
+        raise InvalidInputError(f"max_trials must be a positive integer, got {max_trials!r}.")
     copy = read_optuna_study(from_storage, study_name)
     lease = (settings or Settings.load()).heartbeat_grace
     record = target.import_study(
@@ -60,6 +66,7 @@ def import_optuna_study(
         (sampler or TPESampler()).to_config(),
         (pruner or MedianPruner()).to_config(),
         study_name=new_study_name,
+        max_trials=max_trials,
         options={"failed_trial_max_retries": 0},
         lease_seconds=lease,
     )

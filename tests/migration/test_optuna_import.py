@@ -110,17 +110,22 @@ def test_new_trials_continue_the_numbering_and_run_the_enqueued_trial_first(
 
 def test_the_cap_counts_the_copied_trials(optuna_sqlite: str, sqlite_url: str) -> None:
     """The study row's counters match its trials: failed ones free their slots, as always."""
-    study = hq.import_optuna_study(
+    trials = hq.import_optuna_study(
         from_storage=optuna_sqlite, study_name="single", storage=sqlite_url
-    )
-    trials = study.trials
+    ).trials
     not_failed = sum(t.state != TrialState.FAIL for t in trials)  # the WAITING one included
-    storage = get_storage(sqlite_url)
-    storage.set_max_trials(study.study_id, not_failed + 1)  # room for one new trial
+    study = hq.import_optuna_study(
+        from_storage=optuna_sqlite,
+        study_name="single",
+        storage=sqlite_url,
+        new_study_name="capped",
+        max_trials=not_failed + 1,  # room for one new trial
+    )
     study.optimize(lambda t: t.suggest_float("x", 1e-3, 10.0, log=True), n_trials=5)
-    after = hq.load_study(study_name="single", storage=sqlite_url).trials
+    after = hq.load_study(study_name="capped", storage=sqlite_url).trials
     assert len(after) == len(trials) + 1
     assert after[-1].number == len(trials)
+    assert after[N_OPTIMIZED + 1].state == TrialState.COMPLETE  # the WAITING one ran too
 
 
 def test_the_sampler_uses_the_copied_history(tmp_path: Path) -> None:
@@ -277,3 +282,15 @@ print(len(study.trials), "optuna" in sys.modules)
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["4", "False"]
+
+
+def test_a_name_differing_in_case_is_another_study_on_mysql(
+    mysql_url: str, sqlite_url: str
+) -> None:
+    """Optuna's study_name column on MySQL ignores case; the import compares exactly."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.create_study(storage=optuna_url(mysql_url), study_name="Mixed")
+    with pytest.raises(StudyNotFoundError, match="Did you mean 'Mixed'"):
+        hq.import_optuna_study(from_storage=mysql_url, study_name="mixed", storage=sqlite_url)
+    study = hq.import_optuna_study(from_storage=mysql_url, study_name="Mixed", storage=sqlite_url)
+    assert study.study_name == "Mixed" and study.trials == []

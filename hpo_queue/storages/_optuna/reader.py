@@ -126,9 +126,19 @@ def _check_schema(conn: Connection, masked: str) -> None:
 
 
 def _read_study(conn: Connection, study_name: str, masked: str) -> StudyCopy:
-    study_id = conn.execute(
-        select(ot.studies.c.study_id).where(ot.studies.c.study_name == study_name)
-    ).scalar()
+    # Compared again here: on MySQL, Optuna's name column ignores case and trailing spaces.
+    study_id = next(
+        (
+            row.study_id
+            for row in conn.execute(
+                select(ot.studies.c.study_id, ot.studies.c.study_name).where(
+                    ot.studies.c.study_name == study_name
+                )
+            )
+            if row.study_name == study_name
+        ),
+        None,
+    )
     if study_id is None:
         names = list(conn.execute(select(ot.studies.c.study_name)).scalars())
         raise StudyNotFoundError(_not_found(study_name, names, masked))

@@ -240,14 +240,15 @@ class RDBStorage(BaseStorage):
         pruner_config: dict[str, Any],
         *,
         study_name: str | None = None,
+        max_trials: int | None = None,
         options: dict[str, Any] | None = None,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
     ) -> StudyRecord:
         """Create a study holding every trial of ``copy``, numbers kept, in one transaction.
 
-        New trials continue after the highest number copied. ``study_name`` defaults to the
-        copy's. Raises DuplicatedStudyError if the name is taken; on any error nothing is
-        written.
+        New trials continue after the highest number copied; ``max_trials`` counts the
+        copied trials as any others. ``study_name`` defaults to the copy's. Raises
+        DuplicatedStudyError if the name is taken; on any error nothing is written.
         """
         name = check_name("Study name", study_name or copy.study_name)
         lease_seconds = check_lease_seconds(lease_seconds)
@@ -261,6 +262,7 @@ class RDBStorage(BaseStorage):
                 directions_json=_dumps([d.name for d in copy.directions]),
                 sampler_config=sampler_config,
                 pruner_config=pruner_config,
+                max_trials=max_trials,
                 options=options or {},
                 lease_seconds=lease_seconds,
             )

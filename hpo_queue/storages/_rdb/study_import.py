@@ -60,6 +60,7 @@ def insert_study_copy(
     directions_json: str,
     sampler_config: dict[str, Any],
     pruner_config: dict[str, Any],
+    max_trials: int | None,
     options: dict[str, Any],
     lease_seconds: float,
 ) -> int:
@@ -78,7 +79,7 @@ def insert_study_copy(
                 sampler_config=_dumps(sampler_config),
                 pruner_config=_dumps(pruner_config),
                 options_json=_dumps(options),
-                max_trials=None,
+                max_trials=max_trials,
                 next_number=max((t.number for t in trials), default=-1) + 1,
                 n_failed=sum(t.state == TrialState.FAIL for t in trials),
                 n_waiting=sum(t.state == TrialState.WAITING for t in trials),
