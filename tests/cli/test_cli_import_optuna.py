@@ -54,6 +54,8 @@ def test_import_errors_are_one_line(
     assert "A study named 'multi' already exists in the target" in _one_error_line(capsys)
     assert main([*argv, "--study-name", "mult"]) == 1
     assert "Did you mean 'multi'?" in _one_error_line(capsys)
+    assert main([*argv, "--study-name", "multi", "--max-trials", "0"]) == 1
+    assert "max_trials must be a positive integer, got 0." in _one_error_line(capsys)
     missing = f"sqlite:///{tmp_path / 'none.db'}"
     assert main([*argv[:1], "--from-storage", missing, "--study-name", "s"]) == 2  # no --storage
     capsys.readouterr()

@@ -100,10 +100,10 @@ def _check_schema(conn: Connection, masked: str) -> None:
     missing = [t for t in ot.REQUIRED_TABLES if t not in names]
     if missing:
         hint = " (it is an hpo-queue store: use it as it is)" if "hq_studies" in names else ""
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
         raise StorageError(
-            f"{masked} is not an Optuna store{hint}: it has no "
-            f"{', '.join(repr(t) for t in missing[:3])} table"
-            f"{'s' if len(missing) > 1 else ''}."
+            f"{masked} is not an Optuna store{hint}: it lacks Optuna's tables "
+            f"{', '.join(repr(t) for t in missing[:3])}{more}."
         )
     revision = None
     if "alembic_version" in names:
