@@ -7,7 +7,6 @@ import math
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import optuna
@@ -29,7 +28,7 @@ from tests.support.optuna_studies import (
     ENQUEUED,
     N_OPTIMIZED,
     assert_same_trial,
-    optuna_url,
+    optuna_storage,
     write_optuna_studies,
 )
 
@@ -44,35 +43,44 @@ def optuna_sqlite(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-@pytest.fixture(params=["sqlite->sqlite", "sqlite->mysql", "mysql->sqlite", "mysql->mysql"])
+@pytest.fixture(
+    params=[
+        "sqlite->sqlite",
+        "sqlite->mysql",
+        "mysql->sqlite",
+        "mysql->mysql",
+        "postgresql->postgresql",
+    ]
+)
 def source_and_target(
     request: pytest.FixtureRequest, optuna_sqlite: str, sqlite_url: str
-) -> Iterator[tuple[str, str]]:
-    """(Optuna store, hpo-queue store); mysql->mysql shares one database, as tables may."""
+) -> tuple[str, str]:
+    """(Optuna store, hpo-queue store); a server's pair shares one database, as tables may."""
     source_kind, target_kind = request.param.split("->")
-    mysql = request.getfixturevalue("mysql_url") if "mysql" in request.param else None
-    source = optuna_sqlite
-    if source_kind == "mysql":
-        assert mysql is not None
-        write_optuna_studies(mysql)
-        source = mysql
-    yield source, (mysql if target_kind == "mysql" else sqlite_url)  # type: ignore[misc]
-
-
-def _source_trials(url: str, name: str) -> list[optuna.trial.FrozenTrial]:
-    return optuna.load_study(study_name=name, storage=optuna_url(url)).get_trials()
+    server = {"mysql": "mysql_url", "postgresql": "postgres_url"}
+    urls = {"sqlite": sqlite_url}
+    for kind in {source_kind, target_kind} - {"sqlite"}:
+        urls[kind] = str(request.getfixturevalue(server[kind]))
+    if source_kind == "sqlite":
+        return optuna_sqlite, urls[target_kind]
+    write_optuna_studies(urls[source_kind])
+    return urls[source_kind], urls[target_kind]
 
 
 def test_every_field_of_every_trial_is_copied(source_and_target: tuple[str, str]) -> None:
     source, target = source_and_target
     for name in ("single", "multi"):
-        expected = optuna.load_study(study_name=name, storage=optuna_url(source))
+        with optuna_storage(source) as storage:
+            expected = optuna.load_study(study_name=name, storage=storage)
+            source_trials = expected.get_trials()
+            directions = [d.name for d in expected.directions]
+            user_attrs = expected.user_attrs
+            system_attrs = storage.get_study_system_attrs(expected._study_id)
         study = hq.import_optuna_study(from_storage=source, study_name=name, storage=target)
         assert study.study_name == name
-        assert [d.name for d in study.directions] == [d.name for d in expected.directions]
-        assert study.user_attrs == expected.user_attrs
-        assert study.system_attrs == expected._storage.get_study_system_attrs(expected._study_id)
-        source_trials = expected.get_trials()
+        assert [d.name for d in study.directions] == directions
+        assert study.user_attrs == user_attrs
+        assert study.system_attrs == system_attrs
         copied = study.get_trials()
         assert len(copied) == len(source_trials) > 0
         for source_trial, trial in zip(source_trials, copied, strict=True):
@@ -289,7 +297,8 @@ def test_a_name_differing_in_case_is_another_study_on_mysql(
 ) -> None:
     """Optuna's study_name column on MySQL ignores case; the import compares exactly."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    optuna.create_study(storage=optuna_url(mysql_url), study_name="Mixed")
+    with optuna_storage(mysql_url) as storage:
+        optuna.create_study(storage=storage, study_name="Mixed")
     with pytest.raises(StudyNotFoundError, match="Did you mean 'Mixed'"):
         hq.import_optuna_study(from_storage=mysql_url, study_name="mixed", storage=sqlite_url)
     study = hq.import_optuna_study(from_storage=mysql_url, study_name="Mixed", storage=sqlite_url)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import math
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import optuna
@@ -21,7 +23,20 @@ ENQUEUED = {"x": 1.0, "n": 4, "k": 2, "c": None, "s": 0.5}
 
 def optuna_url(url: str) -> str:
     """Optuna's URL for one of the test stores (it needs the driver spelled out)."""
-    return url.replace("mysql://", "mysql+pymysql://", 1)
+    return url.replace("mysql://", "mysql+pymysql://", 1).replace(
+        "postgresql://", "postgresql+psycopg://", 1
+    )
+
+
+@contextlib.contextmanager
+def optuna_storage(url: str) -> Iterator[optuna.storages.RDBStorage]:
+    """Optuna's storage for a test store, its connections closed after (no ResourceWarning)."""
+    storage = optuna.storages.RDBStorage(optuna_url(url))
+    try:
+        yield storage
+    finally:
+        storage.scoped_session.remove()
+        storage.engine.dispose()
 
 
 def _suggest(trial: Any) -> dict[str, Any]:
@@ -63,7 +78,11 @@ def write_optuna_studies(url: str) -> None:
     WAITING (enqueued) one after it.
     """
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    storage = optuna_url(url)
+    with optuna_storage(url) as storage:
+        _write_studies(storage)
+
+
+def _write_studies(storage: optuna.storages.RDBStorage) -> None:
     with warnings.catch_warnings():
         # Deprecated in Optuna 5 (for trial.set_constraint, used in "multi"); what Optuna 3
         # and 4 studies hold, as a "constraints" list system attr.
