@@ -262,7 +262,8 @@ def test_a_failed_import_writes_nothing(sqlite_url: str) -> None:
     """An error in the middle of the copy (a trial that cannot be stored) rolls it all back."""
     storage = get_storage(sqlite_url)
     good = FrozenTrial(number=0, state=TrialState.COMPLETE, values=[1.0])
-    bad = FrozenTrial(number=1, state=TrialState.COMPLETE, values=[2.0], user_attrs={"o": object()})
+    # Its params are written with the trial rows, after the study's row.
+    bad = FrozenTrial(number=1, state=TrialState.COMPLETE, values=[2.0], params={"o": object()})
     copy = StudyCopy("half", (StudyDirection.MINIMIZE,), user_attrs={"a": 1}, trials=(good, bad))
     with pytest.raises(InvalidInputError, match="cannot be stored as JSON"):
         storage.import_study(copy, {"name": "RandomSampler"}, {"name": "NopPruner"})

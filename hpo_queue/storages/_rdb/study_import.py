@@ -46,6 +46,9 @@ def check_study_copy(copy: StudyCopy) -> None:
                 f"Trial {trial.number} is {trial.state.name}; an imported trial is finished "
                 "or WAITING."
             )
+        for kind, attrs in (("user", trial.user_attrs), ("system", trial.system_attrs)):
+            for key, value in attrs.items():
+                check_attr_size(f"Trial {trial.number}'s {kind} attr", key, _dumps(value))
         if any(not 0 <= step <= _MAX_STEP for step in trial.intermediate_values):
             raise InvalidInputError(
                 f"Trial {trial.number} reported a step outside 0..{_MAX_STEP}; it cannot be stored."
