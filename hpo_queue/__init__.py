@@ -21,6 +21,7 @@ from hpo_queue import (
     visualization,
 )
 from hpo_queue.exceptions import HpoQueueError, TrialPruned
+from hpo_queue.migration import import_optuna_study
 from hpo_queue.settings import Settings
 from hpo_queue.storages import StudySummary
 from hpo_queue.study import (
@@ -53,6 +54,7 @@ __all__ = [
     "exceptions",
     "get_all_study_names",
     "get_all_study_summaries",
+    "import_optuna_study",
     "importance",
     "load_study",
     "logging",

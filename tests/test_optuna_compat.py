@@ -842,3 +842,35 @@ def test_optunas_visualization_and_importance_run_with_hpo_queue(tmp_path: Path)
     assert out[4] == "True"
     assert (tmp_path / "history.html").stat().st_size > 0
     assert (tmp_path / "history.png").read_bytes()[:4] == b"\x89PNG"
+
+
+# A study Optuna ran, carried on by the same script once ported: one line imports it.
+CONTINUE_OPTUNA_STUDY_SCRIPT = """
+import sys
+import optuna
+
+study = optuna.import_optuna_study(
+    from_storage=sys.argv[1], study_name="legacy", storage=sys.argv[2]
+)
+best_before = study.best_value
+
+
+def objective(trial):
+    return (trial.suggest_float("x", -10, 10) - 2) ** 2
+
+
+study.optimize(objective, n_trials=5)
+print([t.number for t in study.trials], study.best_value <= best_before)
+"""
+
+
+def test_a_study_run_by_optuna_is_imported_and_continued(tmp_path: Path) -> None:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    source = f"sqlite:///{tmp_path / 'optuna.db'}"
+    legacy = optuna.create_study(storage=source, study_name="legacy")
+    legacy.optimize(lambda t: (t.suggest_float("x", -10, 10) - 2) ** 2, n_trials=10)
+    target = f"sqlite:///{tmp_path / 'hq.db'}"
+    out = run_script(tmp_path, CONTINUE_OPTUNA_STUDY_SCRIPT, source, target)
+    assert out.strip() == f"{list(range(15))} True"

@@ -13,6 +13,7 @@ from hpo_queue._printable import printable
 from hpo_queue.cli import (
     _ask_tell,
     _dashboard,
+    _import_optuna,
     _plot,
     _quickstart,
     _status,
@@ -35,6 +36,7 @@ _COMMAND_MODULES = (
     _plot,
     _dashboard,
     _storage,
+    _import_optuna,
 )
 
 _DESCRIPTION = """\
@@ -94,6 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     debug = bool(args.debug) or os.environ.get("HPO_DEBUG", "") in ("1", "true", "yes")
     urls = [getattr(args, "storage", None), os.environ.get("HPO_STORAGE_URL")]
+    urls.append(getattr(args, "from_storage", None))  # import-optuna's source
     try:
         return int(args.handler(args))
     except KeyboardInterrupt:

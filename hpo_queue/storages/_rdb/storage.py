@@ -61,6 +61,7 @@ from hpo_queue.storages._rdb.engine import DEFAULT_POOL_SIZE, get_engine
 from hpo_queue.storages._rdb.locking import at_cap, lock_study_row
 from hpo_queue.storages._rdb.retry import run_with_retry
 from hpo_queue.storages._rdb.schema_version import open_schema
+from hpo_queue.storages._rdb.study_import import check_study_copy, insert_study_copy
 from hpo_queue.storages._rdb.trial_rows import (
     TrialStart,
     insert_retry,
@@ -77,6 +78,7 @@ from hpo_queue.storages._records import (
     StudySummary,
     TrialSnapshot,
 )
+from hpo_queue.storages._study_copy import StudyCopy
 from hpo_queue.storages._url import mask_url, normalize_url
 from hpo_queue.storages._validation import (
     check_job,
@@ -246,6 +248,48 @@ class RDBStorage(BaseStorage):
                 "(--skip-if-exists on the command line) to reuse it."
             ) from None
         return self.get_study(study_name)
+
+    def import_study(
+        self,
+        copy: StudyCopy,
+        sampler_config: dict[str, Any],
+        pruner_config: dict[str, Any],
+        *,
+        study_name: str | None = None,
+        max_trials: int | None = None,
+        options: dict[str, Any] | None = None,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    ) -> StudyRecord:
+        """Create a study holding every trial of ``copy``, numbers kept, in one transaction.
+
+        New trials continue after the highest number copied; ``max_trials`` counts the
+        copied trials as any others. ``study_name`` defaults to the copy's. Raises
+        DuplicatedStudyError if the name is taken; on any error nothing is written.
+        """
+        name = check_name("Study name", study_name or copy.study_name)
+        lease_seconds = check_lease_seconds(lease_seconds)
+        check_study_copy(copy)
+
+        def write(conn: Connection) -> int:
+            return insert_study_copy(
+                conn,
+                copy,
+                study_name=name,
+                directions_json=_dumps([d.name for d in copy.directions]),
+                sampler_config=sampler_config,
+                pruner_config=pruner_config,
+                max_trials=max_trials,
+                options=options or {},
+                lease_seconds=lease_seconds,
+            )
+
+        try:
+            study_id = self._transaction(write, "import a study")
+        except IntegrityError:  # the name was taken between the check and the insert
+            raise DuplicatedStudyError(
+                f"A study named {name!r} already exists in the target store."
+            ) from None
+        return self.get_study_by_id(study_id)
 
     def get_study(self, study_name: str) -> StudyRecord:
         check_name("Study name", study_name, existing=True)
