@@ -12,12 +12,13 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
+from hpo_queue._limits import check_attr_size, check_name
 from hpo_queue.exceptions import DuplicatedStudyError, InvalidInputError
 from hpo_queue.storages._rdb import schema
 from hpo_queue.storages._rdb.codec import encode_float, inserted_id, params_payload
 from hpo_queue.storages._study_copy import StudyCopy
-from hpo_queue.storages._validation import check_attr_size, check_name, utcnow
 from hpo_queue.storages._validation import dumps_json as _dumps
+from hpo_queue.storages._validation import utcnow
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._state import TrialState
 
