@@ -163,6 +163,15 @@ class BaseStorage(abc.ABC):
         """
 
     @abc.abstractmethod
+    def add_finished_trial(self, study_id: int, trial: FrozenTrial) -> FrozenTrial | None:
+        """Store ``trial`` (finished, made elsewhere) as the study's next trial, at once.
+
+        Its params, distributions, values, reports, attrs, fail reason and times are kept;
+        it takes the next number and, like any trial, a slot under max_trials. None if the
+        cap leaves no room.
+        """
+
+    @abc.abstractmethod
     def enqueue_trial(
         self,
         study_id: int,

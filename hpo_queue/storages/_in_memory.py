@@ -441,6 +441,40 @@ class InMemoryStorage(BaseStorage):
             raise JobNotFoundError(f"No job with id {job_id!r}.")
         return job
 
+    def add_finished_trial(self, study_id: int, trial: FrozenTrial) -> FrozenTrial | None:
+        if not trial.state.is_finished():
+            raise InvalidInputError(f"A trial to add must be finished, not {trial.state.name}.")
+        for kind, attrs in (("user", trial.user_attrs), ("system", trial.system_attrs)):
+            check_trial_attrs_size(kind, dumps_json(dict(attrs)))
+        dumps_json(dict(trial.params))
+        now = utcnow()
+        with self._lock:
+            study = self._study(study_id)
+            if study.at_cap():
+                return None
+            stored = FrozenTrial(
+                number=len(study.trials),
+                state=trial.state,
+                values=None if trial.values is None else [float(v) for v in trial.values],
+                params=_json_copy(dict(trial.params)),
+                distributions=dict(trial.distributions),
+                user_attrs=_json_copy(dict(trial.user_attrs)),
+                system_attrs=_json_copy(dict(trial.system_attrs)),
+                intermediate_values={
+                    int(k): float(v) for k, v in trial.intermediate_values.items()
+                },
+                datetime_start=trial.datetime_start or now,
+                datetime_complete=trial.datetime_complete or now,
+                constraints=None if trial.constraints is None else list(trial.constraints),
+                fail_reason=trial.fail_reason,
+                trial_id=next(self._trial_ids),
+            )
+            study.add(stored, self._jobs)
+            if stored.state is TrialState.FAIL:
+                study.n_failed += 1
+            self._trial_index[stored.trial_id] = (study, stored.number)
+            return stored
+
     def enqueue_trial(
         self,
         study_id: int,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable, Container, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -389,8 +390,9 @@ class Study:
     def add_trial(self, trial: FrozenTrial) -> None:
         """Add a finished trial made with :func:`hpo_queue.create_trial` (a warm start).
 
-        It takes the next number and counts under max_trials as any trial; its times are
-        those of this call. A WAITING trial is enqueued instead.
+        It takes the next number and counts under max_trials as any trial; its params,
+        values, reports, attrs and times are kept, as Optuna's. A WAITING trial is enqueued
+        instead.
 
         Raises:
             TrialCapReached: the study is at its cap.
@@ -413,31 +415,12 @@ class Study:
             values, problem = lifecycle.check_values(list(trial.values), len(self.directions))
             if problem is not None:
                 raise InvalidInputError(problem)
-        # Created RUNNING (no other process can take it, as it could a WAITING one), then
-        # written and finished at once. Its params are not "fixed_params": nothing enqueued it.
-        claim = self._storage.claim_trial(
-            self._study_id,
-            worker=lifecycle.worker_name(),
-            system_attrs=dict(trial.system_attrs),
-            use_waiting=False,
-        )
-        if claim.status == ClaimStatus.CAP_REACHED:
-            raise TrialCapReached(f"Study {self.study_name!r} reached its cap: {claim.detail}.")
-        assert claim.trial is not None
-        trial_id = claim.trial.trial_id
-        self._storage.set_trial_params(trial_id, dict(trial.params), dict(trial.distributions))
-        if trial.user_attrs:
-            self._storage.set_trial_attrs(trial_id, "user", dict(trial.user_attrs))
-        for step, value in sorted(trial.intermediate_values.items()):
-            self._storage.add_intermediate_value(trial_id, step, value)
-        self._storage.finish_trial(
-            self._study_id,
-            trial_id,
-            trial.state,
-            values,
-            fail_reason=trial.fail_reason,
-            constraints=trial.constraints,
-        )
+        stored = dataclasses.replace(trial, values=values)
+        # One transaction: a crash cannot leave a half-added trial behind.
+        if self._storage.add_finished_trial(self._study_id, stored) is None:
+            raise TrialCapReached(
+                f"Study {self.study_name!r} reached its cap: max_trials={self.max_trials}."
+            )
 
     def add_trials(self, trials: Iterable[FrozenTrial]) -> None:
         """:meth:`add_trial` for each trial, in order (e.g. another study's trials)."""

@@ -22,7 +22,7 @@ from hpo_queue.storages import (
     mask_url,
     normalize_url,
 )
-from hpo_queue.storages._rdb import clock
+from hpo_queue.storages._rdb import clock, schema
 from hpo_queue.storages._rdb import storage as rdb_storage
 from hpo_queue.trial import TrialState
 
@@ -63,7 +63,10 @@ def test_schema_version_is_recorded(storage_url: str) -> None:
     RDBStorage(storage_url)
     engine = sa.create_engine(normalize_url(storage_url))
     with engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT schema_version FROM hq_version_info").scalar() == 4
+        assert (
+            conn.exec_driver_sql("SELECT schema_version FROM hq_version_info").scalar()
+            == schema.SCHEMA_VERSION
+        )
     engine.dispose()
 
 

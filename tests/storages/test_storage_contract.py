@@ -793,3 +793,48 @@ def test_one_racing_caller_wins_each_wakeup_turn_and_the_back_off_doubles(
     storage.cancel_job(job_id)
     time.sleep(2 * idle + 0.1)
     assert turns() == 0  # a cancelled job needs no wake-up
+
+
+# -- finished trials made elsewhere -------------------------------------------------------
+
+
+def test_a_finished_trial_is_added_whole_as_the_next_one(storage: BaseStorage) -> None:
+    study_id = new_study(storage, max_trials=4)
+    claim(storage, study_id)  # trial 0 is RUNNING
+    start = datetime.datetime(2025, 5, 1, 12, 0, 0)
+    made = FrozenTrial(
+        number=41,  # another study's number: the store gives the next one
+        state=TrialState.PRUNED,
+        values=[2.5],
+        params={"x": 0.25},
+        distributions={"x": X},
+        user_attrs={"note": "warm"},
+        system_attrs={"from": "elsewhere"},
+        intermediate_values={0: 3.0, 4: 2.5},
+        datetime_start=start,
+        datetime_complete=start + datetime.timedelta(seconds=7),
+    )
+    added = storage.add_finished_trial(study_id, made)
+    assert added is not None and added.number == 1 and added.trial_id >= 0
+    read = storage.get_trial(study_id, 1)
+    assert (read.state, read.values, read.params, read.distributions) == (
+        TrialState.PRUNED,
+        [2.5],
+        {"x": 0.25},
+        {"x": X},
+    )
+    assert read.intermediate_values == {0: 3.0, 4: 2.5}
+    assert (read.user_attrs, read.system_attrs) == ({"note": "warm"}, {"from": "elsewhere"})
+    assert (read.datetime_start, read.datetime_complete) == (
+        made.datetime_start,
+        made.datetime_complete,
+    )
+    assert claim(storage, study_id).number == 2  # numbering goes on
+    # A failed trial takes no slot, as any: room for one more, then none.
+    failed = storage.add_finished_trial(study_id, FrozenTrial(number=0, state=TrialState.FAIL))
+    assert failed is not None and failed.number == 3
+    assert storage.add_finished_trial(study_id, made) is not None
+    assert storage.add_finished_trial(study_id, made) is None
+    assert len(storage.get_trials(study_id)) == 5
+    with pytest.raises(InvalidInputError):
+        storage.add_finished_trial(study_id, FrozenTrial(number=0, state=TrialState.RUNNING))

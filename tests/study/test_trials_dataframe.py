@@ -105,3 +105,16 @@ def test_unknown_attrs_are_a_named_error(attrs: Any) -> None:
 def test_metric_names_must_be_one_non_empty_name_per_objective(names: Any) -> None:
     with pytest.raises(InvalidInputError, match="metric"):
         hq.create_study().set_metric_names(names)
+
+
+def test_add_trials_keeps_each_trials_times_as_optunas() -> None:
+    ours, theirs = _studies(["minimize"])
+    copy = hq.create_study()
+    copy.add_trials(ours.trials)
+    assert [t.datetime_start for t in copy.trials] == [t.datetime_start for t in ours.trials]
+    assert [t.datetime_complete for t in copy.trials] == [t.datetime_complete for t in ours.trials]
+    their_copy = optuna.create_study()
+    their_copy.add_trials(theirs.trials)
+    assert [t.datetime_start for t in their_copy.trials] == [
+        t.datetime_start for t in theirs.trials
+    ]

@@ -8,6 +8,7 @@ Leases and job times are on the database's clock (``clock.py``); the jobs' SQL i
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import logging
@@ -61,7 +62,12 @@ from hpo_queue.storages._rdb.engine import DEFAULT_POOL_SIZE, get_engine
 from hpo_queue.storages._rdb.locking import at_cap, lock_study_row
 from hpo_queue.storages._rdb.retry import run_with_retry
 from hpo_queue.storages._rdb.schema_version import open_schema
-from hpo_queue.storages._rdb.study_import import check_study_copy, insert_study_copy
+from hpo_queue.storages._rdb.study_import import (
+    check_study_copy,
+    check_trial_copy,
+    insert_study_copy,
+    insert_trials,
+)
 from hpo_queue.storages._rdb.trial_rows import (
     TrialStart,
     insert_retry,
@@ -529,6 +535,32 @@ class RDBStorage(BaseStorage):
         if job is not None:  # a claim for a job: the trial is the job's now
             jobs.record_claim(conn, job, db_now)
         return Claim(ClaimStatus.CLAIMED, trial)
+
+    def add_finished_trial(self, study_id: int, trial: FrozenTrial) -> FrozenTrial | None:
+        if not trial.state.is_finished():
+            raise InvalidInputError(f"A trial to add must be finished, not {trial.state.name}.")
+        check_trial_copy(trial)
+
+        def write(conn: Connection) -> FrozenTrial | None:
+            study = lock_study_row(conn, study_id)
+            if at_cap(study):
+                return None
+            number = int(study.next_number)
+            now = utcnow()
+            stored = dataclasses.replace(
+                trial,
+                number=number,
+                datetime_start=trial.datetime_start or now,
+                datetime_complete=trial.datetime_complete or now,
+            )
+            ids = insert_trials(conn, study_id, [stored])
+            counters: dict[str, Any] = {"next_number": number + 1}
+            if trial.state == TrialState.FAIL:
+                counters["n_failed"] = _S.c.n_failed + 1
+            conn.execute(update(_S).where(_S.c.study_id == study_id).values(**counters))
+            return dataclasses.replace(stored, trial_id=ids[number])
+
+        return self._transaction(write, "add a finished trial")
 
     def enqueue_trial(
         self,

@@ -8,6 +8,7 @@ counted, so the cap, numbering and WAITING claims go on as for any study.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -42,18 +43,22 @@ def check_study_copy(copy: StudyCopy) -> None:
     if len(set(numbers)) != len(numbers) or any(n < 0 for n in numbers):
         raise InvalidInputError("The copied trials' numbers must be distinct and >= 0.")
     for trial in copy.trials:
-        if not (trial.state.is_finished() or trial.state == TrialState.WAITING):
-            raise InvalidInputError(
-                f"Trial {trial.number} is {trial.state.name}; an imported trial is finished "
-                "or WAITING."
-            )
-        for kind, attrs in (("user", trial.user_attrs), ("system", trial.system_attrs)):
-            for key, value in attrs.items():
-                check_attr_size(f"Trial {trial.number}'s {kind} attr", key, _dumps(value))
-        if any(not 0 <= step <= _MAX_STEP for step in trial.intermediate_values):
-            raise InvalidInputError(
-                f"Trial {trial.number} reported a step outside 0..{_MAX_STEP}; it cannot be stored."
-            )
+        check_trial_copy(trial)
+
+
+def check_trial_copy(trial: FrozenTrial) -> None:
+    """Raise InvalidInputError if the store cannot hold ``trial`` as a finished or WAITING row."""
+    if not (trial.state.is_finished() or trial.state == TrialState.WAITING):
+        raise InvalidInputError(
+            f"Trial {trial.number} is {trial.state.name}; an imported trial is finished or WAITING."
+        )
+    for kind, attrs in (("user", trial.user_attrs), ("system", trial.system_attrs)):
+        for key, value in attrs.items():
+            check_attr_size(f"Trial {trial.number}'s {kind} attr", key, _dumps(value))
+    if any(not 0 <= step <= _MAX_STEP for step in trial.intermediate_values):
+        raise InvalidInputError(
+            f"Trial {trial.number} reported a step outside 0..{_MAX_STEP}; it cannot be stored."
+        )
 
 
 def insert_study_copy(
@@ -98,10 +103,24 @@ def insert_study_copy(
         for key, value in attrs.items()
     ]
     _insert_many(conn, _A, attr_rows)
+    insert_trials(conn, study_id, trials)
+    return study_id
+
+
+def insert_trials(conn: Connection, study_id: int, trials: Sequence[FrozenTrial]) -> dict[int, int]:
+    """Insert finished or WAITING ``trials`` (numbers kept) and their reports; number -> id."""
     _insert_many(conn, _T, [_trial_row(study_id, t) for t in trials])
-    ids = dict(
-        conn.execute(select(_T.c.number, _T.c.trial_id).where(_T.c.study_id == study_id)).all()
-    )
+    numbers = [t.number for t in trials]
+    ids: dict[int, int] = {}
+    for start in range(0, len(numbers), _BATCH):
+        chunk = numbers[start : start + _BATCH]
+        ids.update(
+            conn.execute(
+                select(_T.c.number, _T.c.trial_id).where(
+                    _T.c.study_id == study_id, _T.c.number.in_(chunk)
+                )
+            ).all()
+        )
     reports = []
     for trial in trials:
         for step, value in sorted(trial.intermediate_values.items()):
@@ -110,7 +129,7 @@ def insert_study_copy(
                 {"trial_id": ids[trial.number], "step": step, "value": stored, "value_kind": kind}
             )
     _insert_many(conn, _IV, reports)
-    return study_id
+    return ids
 
 
 def _trial_row(study_id: int, trial: FrozenTrial) -> dict[str, Any]:
