@@ -65,7 +65,7 @@ def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
         (["studies", "--storage", "sqlite://hpo.db"], "names a host", 1),
         (["studies", "--storage", "mysql://u@h:33a06/db"], "Could not parse", 1),
         (["create-study", "--sampler", '{"name": ["x"]}'], "'name' must be a string", 1),
-        (["create-study", "--max-trials", "1e20"], "is not a whole number", 2),
+        (["create-study", "--max-trials", "1e20"], "expected an integer >= 1, got '1e20'", 2),
         (["submit", "--objective", "a:b", "--wait", "--timeout", "-5"], "seconds > 0", 2),
         (["submit", "--objective", "a:b", "--retries", "-1"], "integer >= 0", 2),
     ],

@@ -10,7 +10,7 @@ import json
 import logging
 import math
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -110,6 +110,23 @@ def add_format_option(
             help="spread nested fields such as params into their own keys in json and yaml "
             "(tables, csv and value are always flat)",
         )
+
+
+def integer_at_least(low: int) -> Callable[[str], int]:
+    """An argparse ``type`` for a whole number >= ``low``, with a one-line message otherwise."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected an integer >= {low}, got {text!r}"
+            ) from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {low}, got {text!r}")
+        return value
+
+    return parse
 
 
 def storage_url(args: argparse.Namespace) -> str:

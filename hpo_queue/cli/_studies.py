@@ -64,7 +64,7 @@ def _register_create(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--max-trials",
-        type=_positive_int,
+        type=_common.integer_at_least(1),
         metavar="N",
         help="cap on the study's non-failed trials, enforced across all workers",
     )
@@ -86,16 +86,6 @@ def _register_create(subparsers: Any) -> None:
         help="reuse the study if one with this name already exists instead of failing",
     )
     parser.set_defaults(handler=_create)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def _config(text: str, option: str) -> dict[str, Any]:

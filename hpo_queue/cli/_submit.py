@@ -47,14 +47,14 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--n-trials",
-        type=_positive_int,
+        type=_common.integer_at_least(1),
         default=1,
         metavar="N",
         help="how many trial tasks to send (default: 1)",
     )
     parser.add_argument(
         "--retries",
-        type=_non_negative_int,
+        type=_common.integer_at_least(0),
         default=0,
         metavar="N",
         help="re-run a trial whose objective raised, with the same params, up to N times",
@@ -76,26 +76,6 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--no-progress", action="store_true", help="with --wait: no progress bar")
     parser.set_defaults(handler=_submit)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
 
 
 def _positive_seconds(text: str) -> float:
