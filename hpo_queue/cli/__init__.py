@@ -24,6 +24,7 @@ from hpo_queue.cli import (
 )
 from hpo_queue.cli._common import PROG, Parser, UsageError, hide_secrets
 from hpo_queue.exceptions import HpoQueueError
+from hpo_queue.storages._url import mask_urls_in_text
 
 # Each module adds its subcommands with ``register(subparsers)``; add new modules here.
 _COMMAND_MODULES = (
@@ -78,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=False,
         help="show the full traceback of an error (or set HPO_DEBUG=1)",
     )
+    parser.add_argument(
+        "--storage",
+        metavar="URL",
+        default=None,
+        help="database URL for any command, as Optuna's CLI takes it before the command",
+    )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for module in _COMMAND_MODULES:
         module.register(subparsers)
@@ -128,7 +135,8 @@ def _fail(
         if not debug:
             message += " (run with --debug for the traceback)"
     # A message may quote a name from the store: its control characters are shown escaped.
-    print(f"{PROG}: error: {printable(hide_secrets(message, urls))}", file=sys.stderr)
+    message = mask_urls_in_text(hide_secrets(message, urls))  # also URLs no option named
+    print(f"{PROG}: error: {printable(message)}", file=sys.stderr)
     return status
 
 

@@ -23,6 +23,7 @@ from hpo_queue.exceptions import (
 )
 from hpo_queue.settings import Settings
 from hpo_queue.storages import mask_url, normalize_url
+from hpo_queue.storages._url import mask_urls_in_text
 
 PROG = "hpo-queue"
 # yaml and value are Optuna's (`optuna trials -f value|json|table|yaml`); csv is ours.
@@ -48,6 +49,9 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> Any:  # argparse declares NoReturn
+        # argparse quotes what was typed (an unknown argument, a bad choice): a URL in it
+        # must not show its password.
+        message = printable(mask_urls_in_text(message))
         self.exit(2, f"{PROG}: error: {message} (see '{self.prog} --help')\n")
 
 
@@ -78,7 +82,17 @@ def add_storage_option(parser: argparse.ArgumentParser, default: str | None = No
         help_text += "(default: $HPO_STORAGE_URL, or storage_url in the $HPO_CONFIG file)"
     else:
         help_text = f"database URL (default: {default})"
-    parser.add_argument("--storage", metavar="URL", default=default, help=help_text)
+    # SUPPRESS: `hpo-queue --storage URL COMMAND` (Optuna's order) must not be reset by the
+    # subcommand's default; the command's default applies when neither place gives one.
+    parser.add_argument("--storage", metavar="URL", default=argparse.SUPPRESS, help=help_text)
+    if default is not None:
+        parser.set_defaults(storage_default=default)
+
+
+def given_storage(args: argparse.Namespace) -> str | None:
+    """--storage as given after the command or before it (Optuna's place), else the
+    command's own default, else None."""
+    return getattr(args, "storage", None) or getattr(args, "storage_default", None)
 
 
 def add_study_name_option(parser: argparse.ArgumentParser, required: bool = True) -> None:
@@ -131,8 +145,9 @@ def integer_at_least(low: int) -> Callable[[str], int]:
 
 def storage_url(args: argparse.Namespace) -> str:
     """--storage, else HPO_STORAGE_URL (or the config file) through Settings.load()."""
-    if args.storage:
-        return str(args.storage)
+    given = given_storage(args)
+    if given:
+        return str(given)
     url = Settings.load().storage_url
     if not url:
         raise UsageError(

@@ -71,7 +71,7 @@ def _quickstart(args: argparse.Namespace) -> int:
 
     if args.n_trials < 1:
         raise _common.UsageError(f"--n-trials must be at least 1, got {args.n_trials}.")
-    url = _absolute_sqlite(str(args.storage))
+    url = _absolute_sqlite(str(_common.given_storage(args)))
     _common.check_reachable(url)
     study = create_study(
         storage=url,

@@ -102,6 +102,20 @@ def mask_url(url: str | URL | None) -> str:
     return f"{prefix}{user}:***@{host}"
 
 
+# Anything shaped like "scheme:...user:password@host" inside free text (argparse quotes what
+# was typed): "word:" then no blank or quote up to an "@" and what follows it.
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s'\"]*@[^\s'\",)]*")
+
+
+def mask_urls_in_text(text: str) -> str:
+    """``text`` with every URL-shaped part holding a password masked as :func:`mask_url` does.
+
+    For messages that quote what a user typed (an unknown argument, a bad choice), where the
+    URLs are not known beforehand.
+    """
+    return _URL_IN_TEXT.sub(lambda match: mask_url(match.group(0)), text)
+
+
 def url_scheme(url: str) -> str:
     """The scheme of ``url`` ("redis"), or "" when it has none; never any other part of it."""
     match = _SCHEME_PREFIX.match(url)

@@ -218,3 +218,35 @@ def test_an_abbreviated_flag_is_a_usage_error(
 ) -> None:
     assert main(argv) == 2
     assert "unrecognized arguments: --" in _one_error_line(capsys)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["studies", "--storag", "mysql://root:SeCrEtPw@127.0.0.1/db"],  # a typo in the flag
+        ["--storage", "mysql://root:SeCrEtPw@127.0.0.1/x", "stor"],  # a bad command
+        ["storage", "--storage", "mysql://root:SeCrEtPw@127.0.0.1/x"],  # no subcommand
+        ["studies", "mysql://root:SeCrEtPw@127.0.0.1/db"],  # the URL without --storage
+        ["studies", "--storag", "mysql:/root:SeCrEtPw@127.0.0.1/db"],  # malformed too
+    ],
+)
+def test_usage_errors_that_quote_what_was_typed_hide_its_password(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = _one_error_line(capsys)
+    assert "SeCrEtPw" not in err, err
+    assert "127.0.0.1" not in err or "***@127.0.0.1" in err, err
+
+
+def test_storage_may_come_before_the_command_as_in_optunas_cli(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--storage", sqlite_url, "create-study", "--study-name", "first"]) == 0
+    assert main(["--storage", sqlite_url, "study-names", "-f", "value"]) == 0
+    assert capsys.readouterr().out.split() == ["first", "first"]
+    # After the command it wins over the one before it.
+    assert (
+        main(["--storage", "sqlite:///elsewhere.db", "study-names", "--storage", sqlite_url]) == 0
+    )
+    assert "first" in capsys.readouterr().out
