@@ -112,6 +112,21 @@ def _tell(args: argparse.Namespace) -> int:
     if args.values is not None:
         values = args.values[0] if len(args.values) == 1 else args.values
     state = TrialState.parse(args.state) if args.state else None
+    if args.values is None and state is None:
+        raise _common.UsageError(
+            "tell needs the result: --values V [V ...] (one per objective), or --state "
+            "pruned|fail."
+        )
+    if args.values is not None and len(args.values) != len(study.directions):
+        raise _common.UsageError(
+            f"study {study.study_name!r} has {len(study.directions)} objective(s) but "
+            f"--values gave {len(args.values)} value(s); the trial is left as it was."
+        )
+    if args.skip_if_finished:
+        current = study.storage.get_trial(study.study_id, args.trial_number)
+        if current.state.is_finished():
+            print(f"Trial {current.number} is finished already ({current.state.name}); skipped.")
+            return 0
     frozen = study.tell(args.trial_number, values, state, skip_if_finished=args.skip_if_finished)
     print(f"Told trial {frozen.number}: {frozen.state.name}.")
     return 0

@@ -38,7 +38,7 @@ def trial_row(trial: FrozenTrial, n_objectives: int, *, details: bool = True) ->
         row["duration"] = trial.duration
         row["started"] = trial.datetime_start
         row["worker"] = trial.worker
-        # Which method chose the params (the default sampler switches between several).
+        # Which method chose the params (AutoSampler switches between several).
         row["method"] = trial.system_attrs.get(SAMPLER_METHOD_KEY)
         row["fail_reason"] = (
             fail_reason_line(trial.fail_reason) if trial.state == TrialState.FAIL else None

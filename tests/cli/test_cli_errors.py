@@ -250,3 +250,24 @@ def test_storage_may_come_before_the_command_as_in_optunas_cli(
         main(["--storage", "sqlite:///elsewhere.db", "study-names", "--storage", sqlite_url]) == 0
     )
     assert "first" in capsys.readouterr().out
+
+
+def test_tell_without_a_result_or_with_too_many_values_leaves_the_trial_running(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import hpo_queue as hq
+
+    study = hq.create_study(study_name="told", storage=sqlite_url)
+    study.ask()
+    base = ["tell", "--storage", sqlite_url, "--study-name", "told", "--trial-number", "0"]
+    capsys.readouterr()
+    assert main(base) == 2
+    assert "--values" in _one_error_line(capsys)
+    assert main([*base, "--values", "0.9", "0.1"]) == 2
+    assert "1 objective(s) but --values gave 2" in _one_error_line(capsys)
+    assert study.trials[0].state == hq.TrialState.RUNNING
+    assert main([*base, "--values", "0.5"]) == 0
+    assert capsys.readouterr().out == "Told trial 0: COMPLETE.\n"
+    assert main([*base, "--values", "0.7", "--skip-if-finished"]) == 0
+    assert capsys.readouterr().out == "Trial 0 is finished already (COMPLETE); skipped.\n"
+    assert study.trials[0].values == [0.5]
