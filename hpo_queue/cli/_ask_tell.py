@@ -114,8 +114,7 @@ def _tell(args: argparse.Namespace) -> int:
     state = TrialState.parse(args.state) if args.state else None
     if args.values is None and state is None:
         raise _common.UsageError(
-            "tell needs the result: --values V [V ...] (one per objective), or --state "
-            "pruned|fail."
+            "tell needs the result: --values V [V ...] (one per objective), or --state pruned|fail."
         )
     if args.values is not None and len(args.values) != len(study.directions):
         raise _common.UsageError(

@@ -94,9 +94,14 @@ def _on_worker_init(sender: Any = None, **_: Any) -> None:
         storage = open_worker_store(settings)
     except HpoQueueError as exc:
         where = mask_url(settings.storage_url) if settings.storage_url else "(none)"
-        message = f"hpo-queue worker: cannot use the store at {where}: {exc}"
-        _logger.critical(message)
-        print(message, file=sys.stderr, flush=True)
+        reason = str(exc)
+        # The storage's own errors often name the URL already: say it once.
+        reason = reason.replace(f" on {where}", "").replace(f" in {where}", "")
+        message = f"hpo-queue worker: cannot use the store at {where}: {reason}"
+        if _logger.hasHandlers():  # Celery's logging is set up: one line, through it
+            _logger.critical(message)
+        else:
+            print(message, file=sys.stderr, flush=True)
         raise SystemExit(1) from None
     _storages[id(app)] = storage
     global _running_dir
