@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import inspect
 from typing import Any, TypeVar
 
@@ -20,7 +21,7 @@ def build_from_config(config: dict[str, Any], registry: dict[str, type[T]], kind
         raise ConfigError(f"A {kind} config's 'name' must be a string, got {name!r}.")
     cls = registry.get(name) or registry.get(_ALIASES.get(str(name).lower(), ""))
     if cls is None:
-        raise ConfigError(f"Unknown {kind} {name!r}; known: {', '.join(sorted(registry))}.")
+        raise ConfigError(_unknown(kind, name, registry))
     try:
         inspect.signature(cls).bind(**kwargs)
     except TypeError as exc:
@@ -29,6 +30,16 @@ def build_from_config(config: dict[str, Any], registry: dict[str, type[T]], kind
         return cls(**kwargs)
     except UnsupportedArgumentError as exc:  # a signature that takes **kwargs to name them
         raise ConfigError(f"Bad arguments for {name}: {exc}") from None
+
+
+def _unknown(kind: str, name: str, registry: dict[str, Any]) -> str:
+    """"Unknown sampler 'tpee'; did you mean 'tpe'? Known: ...", short names included."""
+    short = sorted(alias for alias, target in _ALIASES.items() if target in registry)
+    close = difflib.get_close_matches(name.lower(), short, n=1) or difflib.get_close_matches(
+        name, list(registry), n=1
+    )
+    hint = f"; did you mean {close[0]!r}?" if close else "."
+    return f"Unknown {kind} {name!r}{hint} Known: {', '.join(short + sorted(registry))}."
 
 
 _ALIASES = {

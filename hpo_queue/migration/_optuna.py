@@ -49,17 +49,18 @@ def import_optuna_study(
         SchemaVersionError: the Optuna store is older than Optuna 3.0 or unknown.
         StorageError: a store cannot be read, or ``from_storage`` is no Optuna store.
     """
-    target = get_storage(storage)
-    if not isinstance(target, RDBStorage):
-        raise InvalidInputError(
-            "import_optuna_study needs a database to import into: pass storage as a URL "
-            "(e.g. sqlite:///hpo.db) or an RDBStorage."
-        )
     if max_trials is not None and (
         isinstance(max_trials, bool) or not isinstance(max_trials, int) or max_trials < 1
     ):
         raise InvalidInputError(f"max_trials must be a positive integer, got {max_trials!r}.")
-    copy = read_optuna_study(from_storage, study_name)
+    # The source first: a source that cannot be read leaves no new database file behind.
+    copy = read_optuna_study(from_storage, study_name) if storage is not None else None
+    target = get_storage(storage)
+    if copy is None or not isinstance(target, RDBStorage):
+        raise InvalidInputError(
+            "import_optuna_study needs a database to import into: pass storage as a URL "
+            "(e.g. sqlite:///hpo.db) or an RDBStorage."
+        )
     lease = (settings or Settings.load()).heartbeat_grace
     record = target.import_study(
         copy,

@@ -69,3 +69,16 @@ def test_the_source_password_is_never_printed(
         assert main([*argv, "--storage", sqlite_url]) == 1
         err = _one_error_line(capsys)
         assert "SECRETPW" not in err and "u:***@" in err
+
+
+def test_a_failed_import_leaves_no_new_database_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = f"sqlite:///{tmp_path / 'not-optuna.db'}"
+    hq.create_study(study_name="mine", storage=source)  # an hpo-queue store, not Optuna's
+    capsys.readouterr()
+    target = tmp_path / "target.db"
+    argv = ["import-optuna", "--from-storage", source, "--study-name", "mine"]
+    assert main([*argv, "--storage", f"sqlite:///{target}"]) == 1
+    _one_error_line(capsys)
+    assert not target.exists()
