@@ -33,7 +33,7 @@ def build_from_config(config: dict[str, Any], registry: dict[str, type[T]], kind
 
 
 def _unknown(kind: str, name: str, registry: dict[str, Any]) -> str:
-    """"Unknown sampler 'tpee'; did you mean 'tpe'? Known: ...", short names included."""
+    """ "Unknown sampler 'tpee'; did you mean 'tpe'? Known: ...", short names included."""
     short = sorted(alias for alias, target in _ALIASES.items() if target in registry)
     close = difflib.get_close_matches(name.lower(), short, n=1) or difflib.get_close_matches(
         name, list(registry), n=1

@@ -113,7 +113,13 @@ def serve(
         bound = sockets[0].getsockname()[1]
         shown_host = f"[{host}]" if ":" in host else host
         url = f"http://{shown_host}:{bound}/"
-        logger.info("Dashboard for %s on %s", app.settings["hpo_queue_context"].storage_label, url)
+        # Said once: by the caller's announcement if it has one (the CLI prints its line).
+        logger.log(
+            logging.DEBUG if on_listening is not None else logging.INFO,
+            "Dashboard for %s on %s",
+            app.settings["hpo_queue_context"].storage_label,
+            url,
+        )
         warning = exposure_warning(host)
         if warning is not None:
             logger.warning(warning)
