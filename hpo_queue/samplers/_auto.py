@@ -123,7 +123,10 @@ class AutoSampler(BaseSampler):
         return self._nsga2 if method == "nsga2" else self._tpe
 
     def trial_system_attrs(self, history: TrialHistory, trial: FrozenTrial) -> dict[str, Any]:
-        return {SAMPLER_METHOD_KEY: self.select_method(history, trial)}
+        method = self.select_method(history, trial)
+        if method == "nsga2":  # NSGA-II records the trial's generation too
+            return {**self._nsga2.trial_system_attrs(history, trial), SAMPLER_METHOD_KEY: method}
+        return {SAMPLER_METHOD_KEY: method}
 
     def infer_relative_search_space(
         self, history: TrialHistory, trial: FrozenTrial
