@@ -93,6 +93,7 @@ class NSGAIISampler(BaseSampler):
         self.survival = survival
         # A per-process cache of a pure function of the history: not state to share.
         self._populations = ParentPopulations(self.population_size)
+        self._last_parents: tuple[TrialHistory, int, list[FrozenTrial]] | None = None
 
     def to_config(self) -> dict[str, Any]:
         return {
@@ -109,7 +110,9 @@ class NSGAIISampler(BaseSampler):
     def infer_relative_search_space(
         self, history: TrialHistory, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        return intersection_search_space(history.trials, exclude_number=trial.number)
+        # Children inherit what every parent has; the rest is sampled at random.
+        parents = self.parent_population(history, trial)
+        return intersection_search_space(parents) if len(parents) >= 2 else {}
 
     def generation(self, history: TrialHistory, trial: FrozenTrial) -> int:
         """``trial``'s generation: the stored one, else the one it would join now."""
@@ -120,12 +123,21 @@ class NSGAIISampler(BaseSampler):
 
     def parent_population(self, history: TrialHistory, trial: FrozenTrial) -> list[FrozenTrial]:
         """The trials ``trial``'s parents are drawn from (fewer than 2: sample at random)."""
+        # One trial asks three times with one history (space, attrs, params): answer once.
+        last = self._last_parents
+        if last is not None and last[0] is history and last[1] == trial.number:
+            return last[2]
         if self.survival == "generational":
-            return self._populations.parents(history, self.generation(history, trial))
-        complete = [t for t in finished_results(history) if t.number != trial.number]
-        if len(complete) < self.population_size:
-            return []
-        return elite(complete, history.directions, self.population_size)
+            parents = self._populations.parents(history, self.generation(history, trial))
+        else:
+            complete = [t for t in finished_results(history) if t.number != trial.number]
+            parents = (
+                elite(complete, history.directions, self.population_size)
+                if len(complete) >= self.population_size
+                else []
+            )
+        self._last_parents = (history, trial.number, parents)
+        return parents
 
     def trial_system_attrs(self, history: TrialHistory, trial: FrozenTrial) -> dict[str, Any]:
         method = "nsga2" if len(self.parent_population(history, trial)) >= 2 else "random"
