@@ -93,7 +93,9 @@ class NSGAIISampler(BaseSampler):
         self.survival = survival
         # A per-process cache of a pure function of the history: not state to share.
         self._populations = ParentPopulations(self.population_size)
-        self._last_parents: tuple[TrialHistory, int, list[FrozenTrial]] | None = None
+        self._last_parents: (
+            tuple[TrialHistory, tuple[int, int | None], list[FrozenTrial]] | None
+        ) = None
 
     def to_config(self) -> dict[str, Any]:
         return {
@@ -124,8 +126,9 @@ class NSGAIISampler(BaseSampler):
     def parent_population(self, history: TrialHistory, trial: FrozenTrial) -> list[FrozenTrial]:
         """The trials ``trial``'s parents are drawn from (fewer than 2: sample at random)."""
         # One trial asks three times with one history (space, attrs, params): answer once.
+        key = (trial.number, trial_generation(trial))
         last = self._last_parents
-        if last is not None and last[0] is history and last[1] == trial.number:
+        if last is not None and last[0] is history and last[1] == key:
             return last[2]
         if self.survival == "generational":
             parents = self._populations.parents(history, self.generation(history, trial))
@@ -136,7 +139,7 @@ class NSGAIISampler(BaseSampler):
                 if len(complete) >= self.population_size
                 else []
             )
-        self._last_parents = (history, trial.number, parents)
+        self._last_parents = (history, key, parents)
         return parents
 
     def trial_system_attrs(self, history: TrialHistory, trial: FrozenTrial) -> dict[str, Any]:
