@@ -12,7 +12,7 @@ categorical space) and a conditional space.
         [--samplers "ours GP,Optuna GP"] [--out results.json]
     python benchmarks/sampler_methods.py speed [--sizes 100 500]
     python benchmarks/sampler_methods.py pareto [--seeds 20] [--first-seed 10] [--in-flight 1 8]
-        [--trials 500] [--population 50] [--out pareto.json]
+        [--trials 500] [--population 50] [--out pareto.json] [--speed 500 2000 5000]
 
 ``pareto`` compares NSGA-II variants on ZDT1 (30-D) and ZDT2 (10-D), two objectives in
 [0, 1] boxes: the hypervolume of the finished trials' front (reference point (1.1, 11)) in
@@ -58,6 +58,7 @@ from hpo_queue.samplers import (
     RandomSampler,
     TPESampler,
 )
+from hpo_queue.samplers._nsga2 import GENERATION_KEY
 from hpo_queue.samplers._random import sample_uniform
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
@@ -499,6 +500,9 @@ def _pareto_run(job: tuple[str, str, int, int, int, int]) -> dict[str, Any]:
 
 
 def pareto(args: argparse.Namespace) -> None:
+    if args.speed:
+        pareto_speed(args.speed, args.population)
+        return
     names = [s.strip() for s in args.samplers.split(",")]
     for name in names:
         if name not in PARETO_OURS and name != PARETO_OPTUNA:
@@ -515,7 +519,7 @@ def pareto(args: argparse.Namespace) -> None:
     results: list[dict[str, Any]] = []
     if args.out and Path(args.out).exists():
         results = json.loads(Path(args.out).read_text())
-    done = {(r["sampler"], r["problem"], r["seed"], r["in_flight"], r["trials"]) for r in results}
+    done = {(r["sampler"], r["problem"], r["seed"], r["trials"], r["in_flight"]) for r in results}
     jobs = [j for j in jobs if j[:5] not in done]
     start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
@@ -524,23 +528,81 @@ def pareto(args: argparse.Namespace) -> None:
             if args.out:
                 Path(args.out).write_text(json.dumps(results))
     print(f"{len(jobs)} runs in {time.perf_counter() - start:.0f} s")
-    print("| Problem | in flight | " + " | ".join(names) + " |")
-    print("|---" * (len(names) + 2) + "|")
-    for k in args.in_flight:
+    print(pareto_table(results, names, seeds, args.in_flight, args.trials))
+
+
+def pareto_table(
+    results: list[dict[str, Any]],
+    names: list[str],
+    seeds: range,
+    in_flight: list[int],
+    n_trials: int,
+) -> str:
+    """Median hypervolume [quartiles] and CPU ms per trial; then the first sampler's wins."""
+    runs: dict[tuple[str, str, int], dict[int, dict[str, Any]]] = {}
+    for r in results:
+        if r["trials"] == n_trials and r["seed"] in seeds:
+            runs.setdefault((r["sampler"], r["problem"], r["in_flight"]), {})[r["seed"]] = r
+    lines = ["| Problem | in flight | " + " | ".join(names) + " |"]
+    lines.append("|---" * (len(names) + 2) + "|")
+    wins = ["", f"Seeds where {names[0]} has the larger hypervolume:", ""]
+    for k in in_flight:
         for problem in PARETO_PROBLEMS:
             cells = []
             for name in names:
-                runs = [
-                    r
-                    for r in results
-                    if (r["sampler"], r["problem"], r["in_flight"], r["trials"])
-                    == (name, problem, k, args.trials)
-                    and r["seed"] in seeds
-                ]
-                hv = [r["hypervolume"] for r in runs]
-                ms = 1000 * sum(r["seconds"] for r in runs) / max(1, args.trials * len(runs))
-                cells.append(f"{np.median(hv):.3f} ({ms:.1f} ms)" if runs else "-")
-            print(f"| {problem} | {k} | " + " | ".join(cells) + " |")
+                by_seed = runs.get((name, problem, k), {})
+                if not by_seed:
+                    cells.append("-")
+                    continue
+                hv = [r["hypervolume"] for r in by_seed.values()]
+                q1, median, q3 = np.percentile(hv, [25, 50, 75])
+                ms = 1000 * sum(r["seconds"] for r in by_seed.values()) / (n_trials * len(hv))
+                cells.append(f"{median:.3f} [{q1:.3f}, {q3:.3f}], {ms:.1f} ms")
+            lines.append(f"| {problem} | {k} | " + " | ".join(cells) + " |")
+            first = runs.get((names[0], problem, k), {})
+            for other in names[1:]:
+                theirs = runs.get((other, problem, k), {})
+                common = sorted(set(first) & set(theirs))
+                won = sum(first[s]["hypervolume"] > theirs[s]["hypervolume"] for s in common)
+                wins.append(f"- {problem}, {k} in flight: {won}/{len(common)} vs {other}")
+    return "\n".join(lines + wins)
+
+
+def pareto_speed(sizes: list[int], population: int) -> None:
+    """CPU ms per suggestion of our two survivals on a 10-D ZDT2 history of each size."""
+    space = {f"x{i:02d}": FloatDistribution(0.0, 1.0) for i in range(10)}
+    directions = (StudyDirection.MINIMIZE, StudyDirection.MINIMIZE)
+    print("| survival | " + " | ".join(f"{n} trials" for n in sizes) + " |")
+    print("|---" * (len(sizes) + 1) + "|")
+    for survival in PARETO_OURS.values():
+        cells = []
+        for n in sizes:
+            rng = np.random.default_rng(0)
+            trials = []
+            for i in range(n):
+                x = rng.random(10)
+                g = 1 + 9 * float(x[1:].mean())
+                trials.append(
+                    FrozenTrial(
+                        number=i,
+                        state=TrialState.COMPLETE,
+                        params={k: float(v) for k, v in zip(space, x, strict=True)},
+                        distributions=dict(space),
+                        values=[float(x[0]), g * (1 - (float(x[0]) / g) ** 2)],
+                        system_attrs={GENERATION_KEY: i // population},
+                    )
+                )
+            history = TrialHistory(directions, trials)
+            sampler = NSGAIISampler(seed=0, population_size=population, survival=survival)
+            times = []
+            for rep in range(5):  # the first fills the per-process memo of generations
+                start = time.process_time()
+                trial = _OursTrial(sampler, history, n + rep)
+                for k, d in space.items():
+                    trial.suggest(k, d)
+                times.append(time.process_time() - start)
+            cells.append(f"{1000 * float(np.median(times[1:])):.1f} (first {1000 * times[0]:.0f})")
+        print(f"| {survival} | " + " | ".join(cells) + " |", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -576,6 +638,7 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--jobs", type=int, default=2)
     m.add_argument("--samplers", default=",".join([*PARETO_OURS, PARETO_OPTUNA]))
     m.add_argument("--out", help="JSON results file (resumed if it exists)")
+    m.add_argument("--speed", type=int, nargs="*", help="history sizes: time suggestions instead")
     m.set_defaults(handler=pareto)
     args = parser.parse_args(argv)
     args.handler(args)
