@@ -51,9 +51,23 @@ def test_a_trial_joins_the_top_generation_until_it_has_population_size_trials() 
     assert _generation([_trial(i, 0) for i in range(4)]) == 1
     full_then_one = [*(_trial(i, 0) for i in range(4)), _trial(4, 1)]
     assert _generation(full_then_one) == 1
-    # A failed trial leaves its place to be filled again; one with no generation takes none.
-    failed = [*(_trial(i, 0) for i in range(3)), _trial(3, 0, TrialState.FAIL), _trial(4, None)]
-    assert _generation(failed) == 0
+    # A failed trial leaves its place to be filled again; a RUNNING one that has not asked
+    # the sampler yet takes none.
+    failed = [*(_trial(i, 0) for i in range(3)), _trial(3, 0, TrialState.FAIL)]
+    assert _generation([*failed, _trial(4, None, TrialState.RUNNING)]) == 0
+    # A finished trial that never asked the sampler (enqueued) joins the generation being
+    # filled; a retry of the failed trial takes its generation and its place.
+    assert _generation([*failed, _trial(4, None)]) == 1
+    retry = FrozenTrial(number=4, state=TrialState.WAITING, system_attrs={"retry_of": 3})
+    assert _generation([*failed, retry]) == 1
+    sampler = NSGAIISampler(population_size=4)
+    history = TrialHistory(TWO, [*failed, _trial(4, 1)])
+    assert (
+        sampler.generation(
+            history, FrozenTrial(5, TrialState.RUNNING, system_attrs={"retry_of": 3})
+        )
+        == 0
+    )
     # A stored generation is kept.
     sampler = NSGAIISampler(population_size=4)
     stored = FrozenTrial(number=9, state=TrialState.RUNNING, system_attrs={GENERATION_KEY: 0})

@@ -11,10 +11,14 @@ the number of trials that start at the same moment, minus one.
 
 The parent population of generation g is the elite (:func:`elite`) of generation g-1's
 finished trials together with generation g-1's parents: a pure function of the finished
-trials of generations below g, memoized per process. Finished trials with no generation
-(enqueued trials with every parameter fixed, trials chosen by another sampler before
-NSGA-II took over in AutoSampler) form generation -1: generation 0's parents are their
-elite, so an AutoSampler study does not restart at random when it switches to NSGA-II.
+trials of generations below g, memoized per process.
+
+Trials that never asked the sampler (every parameter fixed): a retry of a failed trial
+belongs to the failed trial's generation (and takes its place there); another finished
+one (an enqueued trial) to the latest generation among lower-numbered trials, the one
+being filled when it was created; before any, to generation -1, whose elite are
+generation 0's parents, so an AutoSampler study does not restart at random when it
+switches to NSGA-II (its earlier trials, chosen by TPE, form generation -1).
 
 Late results: a trial of generation g-1 that finishes after generation g has begun joins
 generation g's parents (and so the later ones) from then on; the next suggestion in any
@@ -48,14 +52,38 @@ def trial_generation(trial: FrozenTrial) -> int | None:
     return value
 
 
+def resolved_generations(history: TrialHistory) -> dict[int, int]:
+    """Generation by trial number (see the module docstring); -1: before any generation.
+
+    Unfinished trials that have not asked the sampler yet, and are not retries, have none.
+    """
+    out: dict[int, int] = {}
+    latest = -1
+    for t in sorted(history.trials, key=lambda t: t.number):
+        generation = trial_generation(t)
+        if generation is None:
+            retry_of = t.system_attrs.get("retry_of")
+            if isinstance(retry_of, int) and retry_of in out:
+                generation = out[retry_of]
+            elif t.state is TrialState.COMPLETE:
+                generation = latest
+        if generation is not None:
+            out[t.number] = generation
+            latest = max(latest, generation)
+    return out
+
+
 def next_generation(history: TrialHistory, trial: FrozenTrial, population_size: int) -> int:
     """The generation a new ``trial`` joins (see the module docstring)."""
+    generations = resolved_generations(history)
+    retry_of = trial.system_attrs.get("retry_of")
+    if isinstance(retry_of, int) and retry_of in generations:  # the failed trial's place
+        return max(0, generations[retry_of])
     counts: dict[int, int] = defaultdict(int)
     for t in history.trials:
-        if t.number != trial.number and t.state in _COUNTED:
-            generation = trial_generation(t)
-            if generation is not None:
-                counts[generation] += 1
+        generation = generations.get(t.number, -1)
+        if t.number != trial.number and t.state in _COUNTED and generation >= 0:
+            counts[generation] += 1
     if not counts:
         return 0
     top = max(counts)
@@ -76,13 +104,13 @@ def finished_results(history: TrialHistory) -> list[FrozenTrial]:
 
 
 def finished_by_generation(history: TrialHistory, below: int) -> dict[int, list[FrozenTrial]]:
-    """:func:`finished_results` of generations below ``below`` by generation; -1: none stored."""
+    """:func:`finished_results` of generations below ``below``, by generation (-1 included)."""
+    generations = resolved_generations(history)
     out: dict[int, list[FrozenTrial]] = defaultdict(list)
     for t in finished_results(history):
-        generation = trial_generation(t)
-        key = -1 if generation is None else generation
-        if key < below:
-            out[key].append(t)
+        generation = generations.get(t.number, -1)
+        if generation < below:
+            out[generation].append(t)
     return out
 
 
