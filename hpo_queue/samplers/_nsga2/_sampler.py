@@ -60,7 +60,7 @@ class NSGAIISampler(BaseSampler):
             parents are the elite of every COMPLETE trial so far, once there are
             ``population_size`` of them. Steady-state reached a larger hypervolume after
             500 trials on ZDT1/ZDT2, but ranks the whole history for every trial (about
-            1.8 s per suggestion at 5,000 trials against 43 ms): see BENCHMARKS.md, "NSGA-II".
+            1.7 s per suggestion at 5,000 trials against 58 ms): see BENCHMARKS.md, "NSGA-II".
     """
 
     def __init__(
