@@ -40,7 +40,8 @@ class AutoSampler(BaseSampler):
       (chosen on held-out benchmark seeds, see BENCHMARKS.md).
 
     Several objectives: ``"tpe"`` (multi-objective TPE) until ``nsga2_after_trials``
-    trials are COMPLETE, then ``"nsga2"`` (NSGAIISampler), whose cost stays flat.
+    trials are COMPLETE, then ``"nsga2"`` (NSGAIISampler, generational), whose cost per trial
+    stays small (it grows with the history, not its square).
 
     Args:
         seed: Makes suggestions reproducible; each trial number gets its own stream.
