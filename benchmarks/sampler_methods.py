@@ -11,6 +11,13 @@ categorical space) and a conditional space.
     python benchmarks/sampler_methods.py quality [--seeds 20] [--first-seed 0] [--in-flight 8]
         [--samplers "ours GP,Optuna GP"] [--out results.json]
     python benchmarks/sampler_methods.py speed [--sizes 100 500]
+    python benchmarks/sampler_methods.py pareto [--seeds 20] [--first-seed 10] [--in-flight 1 8]
+        [--trials 500] [--population 50] [--out pareto.json] [--speed 500 2000 5000]
+
+``pareto`` compares NSGA-II variants on ZDT1 (30-D) and ZDT2 (10-D), two objectives in
+[0, 1] boxes: the hypervolume of the finished trials' front (reference point (1.1, 11)) in
+the same asynchronous loop, our trials recording their system attrs (the generation) as a
+worker's do.
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ from hpo_queue.samplers import (
     RandomSampler,
     TPESampler,
 )
+from hpo_queue.samplers._nsga2 import GENERATION_KEY
 from hpo_queue.samplers._random import sample_uniform
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
@@ -123,9 +131,9 @@ class _OursTrial:
     def suggest(self, name: str, dist: BaseDistribution) -> Any:
         if self.relative is None:
             self.space = self.sampler.infer_relative_search_space(self.history, self.frozen)
-            self.method = self.sampler.trial_system_attrs(self.history, self.frozen).get(
-                "sampler_method", ""
-            )
+            attrs = self.sampler.trial_system_attrs(self.history, self.frozen)
+            self.method = attrs.get("sampler_method", "")
+            self.frozen = replace(self.frozen, system_attrs=dict(attrs))
             self.relative = (
                 self.sampler.sample_relative(self.history, self.frozen, self.space)
                 if self.space
@@ -398,6 +406,205 @@ def _optuna_speed(
     return times
 
 
+# -- Pareto: NSGA-II variants on two-objective problems ---------------------------------------
+
+
+def _zdt(kind: int, dim: int) -> Callable[[Suggest], tuple[float, float]]:
+    def objective(suggest: Suggest) -> tuple[float, float]:
+        x = [suggest(f"x{i:02d}", FloatDistribution(0.0, 1.0)) for i in range(dim)]
+        g = 1.0 + 9.0 * sum(x[1:]) / (dim - 1)
+        ratio = x[0] / g
+        h = 1.0 - math.sqrt(ratio) if kind == 1 else 1.0 - ratio**2
+        return x[0], g * h
+
+    return objective
+
+
+PARETO_PROBLEMS = {"ZDT1 (30-D)": _zdt(1, 30), "ZDT2 (10-D)": _zdt(2, 10)}
+REFERENCE = (1.1, 11.0)
+PARETO_OURS = {
+    "ours generational": "generational",
+    "ours steady-state": "steady_state",
+}
+PARETO_OPTUNA = "Optuna NSGA-II"
+
+
+def hypervolume(points: list[tuple[float, float]], reference: tuple[float, float]) -> float:
+    """Area dominated by ``points`` (minimized) and bounded by ``reference``."""
+    inside = sorted(p for p in points if p[0] < reference[0] and p[1] < reference[1])
+    area, best_f2 = 0.0, reference[1]
+    for f1, f2 in inside:
+        if f2 < best_f2:
+            area += (reference[0] - f1) * (best_f2 - f2)
+            best_f2 = f2
+    return area
+
+
+def _pareto_run(job: tuple[str, str, int, int, int, int]) -> dict[str, Any]:
+    name, problem, seed, n_trials, n_in_flight, population = job
+    objective = PARETO_PROBLEMS[problem]
+    order_rng = np.random.default_rng([seed, 999])
+    start = time.process_time()
+    points: list[tuple[float, float]] = []
+    if name in PARETO_OURS:
+        sampler = NSGAIISampler(seed=seed, population_size=population, survival=PARETO_OURS[name])
+        directions = (StudyDirection.MINIMIZE, StudyDirection.MINIMIZE)
+        trials: list[FrozenTrial] = []
+        values: dict[int, tuple[float, float]] = {}
+        in_flight: list[int] = []
+        while len(points) < n_trials:
+            while len(in_flight) < n_in_flight and len(trials) < n_trials:
+                number = len(trials)
+                trial = _OursTrial(sampler, TrialHistory(directions, list(trials)), number)
+                values[number] = objective(trial.suggest)
+                trials.append(trial.frozen)
+                in_flight.append(number)
+            number = in_flight.pop(int(order_rng.integers(len(in_flight))))
+            trials[number] = replace(
+                trials[number], state=TrialState.COMPLETE, values=list(values[number])
+            )
+            points.append(values[number])
+    else:
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        warnings.simplefilter("ignore")
+        study = optuna.create_study(
+            directions=["minimize", "minimize"],
+            sampler=optuna.samplers.NSGAIISampler(population_size=population, seed=seed),
+        )
+        pending: list[tuple[Any, tuple[float, float]]] = []
+        asked = 0
+        while len(points) < n_trials:
+            while len(pending) < n_in_flight and asked < n_trials:
+                trial = study.ask()
+
+                def suggest(param: str, dist: BaseDistribution, trial: Any = trial) -> Any:
+                    return trial._suggest(param, _to_optuna(dist))
+
+                pending.append((trial, objective(suggest)))
+                asked += 1
+            trial, value = pending.pop(int(order_rng.integers(len(pending))))
+            study.tell(trial, list(value))
+            points.append(value)
+    return {
+        "sampler": name,
+        "problem": problem,
+        "seed": seed,
+        "in_flight": n_in_flight,
+        "trials": n_trials,
+        "population": population,
+        "hypervolume": hypervolume(points, REFERENCE),
+        "seconds": time.process_time() - start,
+    }
+
+
+def pareto(args: argparse.Namespace) -> None:
+    if args.speed:
+        pareto_speed(args.speed, args.population)
+        return
+    names = [s.strip() for s in args.samplers.split(",")]
+    for name in names:
+        if name not in PARETO_OURS and name != PARETO_OPTUNA:
+            known = ", ".join([*PARETO_OURS, PARETO_OPTUNA])
+            raise SystemExit(f"unknown sampler {name!r}; known: {known}")
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    jobs = [
+        (name, problem, seed, args.trials, k, args.population)
+        for k in args.in_flight
+        for problem in PARETO_PROBLEMS
+        for seed in seeds
+        for name in names
+    ]
+    results: list[dict[str, Any]] = []
+    if args.out and Path(args.out).exists():
+        results = json.loads(Path(args.out).read_text())
+    done = {(r["sampler"], r["problem"], r["seed"], r["trials"], r["in_flight"]) for r in results}
+    jobs = [j for j in jobs if j[:5] not in done]
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        for result in pool.map(_pareto_run, jobs):
+            results.append(result)
+            if args.out:
+                Path(args.out).write_text(json.dumps(results))
+    print(f"{len(jobs)} runs in {time.perf_counter() - start:.0f} s")
+    print(pareto_table(results, names, seeds, args.in_flight, args.trials))
+
+
+def pareto_table(
+    results: list[dict[str, Any]],
+    names: list[str],
+    seeds: range,
+    in_flight: list[int],
+    n_trials: int,
+) -> str:
+    """Median hypervolume [quartiles] and CPU ms per trial; then the first sampler's wins."""
+    runs: dict[tuple[str, str, int], dict[int, dict[str, Any]]] = {}
+    for r in results:
+        if r["trials"] == n_trials and r["seed"] in seeds:
+            runs.setdefault((r["sampler"], r["problem"], r["in_flight"]), {})[r["seed"]] = r
+    lines = ["| Problem | in flight | " + " | ".join(names) + " |"]
+    lines.append("|---" * (len(names) + 2) + "|")
+    wins = ["", f"Seeds where {names[0]} has the larger hypervolume:", ""]
+    for k in in_flight:
+        for problem in PARETO_PROBLEMS:
+            cells = []
+            for name in names:
+                by_seed = runs.get((name, problem, k), {})
+                if not by_seed:
+                    cells.append("-")
+                    continue
+                hv = [r["hypervolume"] for r in by_seed.values()]
+                q1, median, q3 = np.percentile(hv, [25, 50, 75])
+                ms = 1000 * sum(r["seconds"] for r in by_seed.values()) / (n_trials * len(hv))
+                cells.append(f"{median:.3f} [{q1:.3f}, {q3:.3f}], {ms:.1f} ms")
+            lines.append(f"| {problem} | {k} | " + " | ".join(cells) + " |")
+            first = runs.get((names[0], problem, k), {})
+            for other in names[1:]:
+                theirs = runs.get((other, problem, k), {})
+                common = sorted(set(first) & set(theirs))
+                won = sum(first[s]["hypervolume"] > theirs[s]["hypervolume"] for s in common)
+                wins.append(f"- {problem}, {k} in flight: {won}/{len(common)} vs {other}")
+    return "\n".join(lines + wins)
+
+
+def pareto_speed(sizes: list[int], population: int) -> None:
+    """CPU ms per suggestion of our two survivals on a 10-D ZDT2 history of each size."""
+    space = {f"x{i:02d}": FloatDistribution(0.0, 1.0) for i in range(10)}
+    directions = (StudyDirection.MINIMIZE, StudyDirection.MINIMIZE)
+    print("| survival | " + " | ".join(f"{n} trials" for n in sizes) + " |")
+    print("|---" * (len(sizes) + 1) + "|")
+    for survival in PARETO_OURS.values():
+        cells = []
+        for n in sizes:
+            rng = np.random.default_rng(0)
+            trials = []
+            for i in range(n):
+                x = rng.random(10)
+                g = 1 + 9 * float(x[1:].mean())
+                trials.append(
+                    FrozenTrial(
+                        number=i,
+                        state=TrialState.COMPLETE,
+                        params={k: float(v) for k, v in zip(space, x, strict=True)},
+                        distributions=dict(space),
+                        values=[float(x[0]), g * (1 - (float(x[0]) / g) ** 2)],
+                        system_attrs={GENERATION_KEY: i // population},
+                    )
+                )
+            history = TrialHistory(directions, trials)
+            sampler = NSGAIISampler(seed=0, population_size=population, survival=survival)
+            times = []
+            for rep in range(5):  # the first fills the per-process memo of generations
+                start = time.process_time()
+                trial = _OursTrial(sampler, history, n + rep)
+                for k, d in space.items():
+                    trial.suggest(k, d)
+                times.append(time.process_time() - start)
+            cells.append(f"{1000 * float(np.median(times[1:])):.1f} (first {1000 * times[0]:.0f})")
+        print(f"| {survival} | " + " | ".join(cells) + " |", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -422,6 +629,17 @@ def main(argv: list[str] | None = None) -> int:
         "--samplers", default="ours default,ours GP,ours TPE,ours CMA-ES,Optuna GP,Optuna TPE"
     )
     s.set_defaults(handler=speed)
+    m = sub.add_parser("pareto", help="NSGA-II hypervolume on ZDT1 and ZDT2")
+    m.add_argument("--seeds", type=int, default=20)
+    m.add_argument("--first-seed", type=int, default=10)
+    m.add_argument("--trials", type=int, default=500)
+    m.add_argument("--population", type=int, default=50)
+    m.add_argument("--in-flight", type=int, nargs="+", default=[1, 8])
+    m.add_argument("--jobs", type=int, default=2)
+    m.add_argument("--samplers", default=",".join([*PARETO_OURS, PARETO_OPTUNA]))
+    m.add_argument("--out", help="JSON results file (resumed if it exists)")
+    m.add_argument("--speed", type=int, nargs="*", help="history sizes: time suggestions instead")
+    m.set_defaults(handler=pareto)
     args = parser.parse_args(argv)
     args.handler(args)
     return 0

@@ -40,7 +40,8 @@ class AutoSampler(BaseSampler):
       (chosen on held-out benchmark seeds, see BENCHMARKS.md).
 
     Several objectives: ``"tpe"`` (multi-objective TPE) until ``nsga2_after_trials``
-    trials are COMPLETE, then ``"nsga2"`` (NSGAIISampler), whose cost stays flat.
+    trials are COMPLETE, then ``"nsga2"`` (NSGAIISampler, generational), whose cost per trial
+    stays small (it grows with the history, not its square).
 
     Args:
         seed: Makes suggestions reproducible; each trial number gets its own stream.
@@ -123,7 +124,10 @@ class AutoSampler(BaseSampler):
         return self._nsga2 if method == "nsga2" else self._tpe
 
     def trial_system_attrs(self, history: TrialHistory, trial: FrozenTrial) -> dict[str, Any]:
-        return {SAMPLER_METHOD_KEY: self.select_method(history, trial)}
+        method = self.select_method(history, trial)
+        if method == "nsga2":  # NSGA-II records the trial's generation too
+            return {**self._nsga2.trial_system_attrs(history, trial), SAMPLER_METHOD_KEY: method}
+        return {SAMPLER_METHOD_KEY: method}
 
     def infer_relative_search_space(
         self, history: TrialHistory, trial: FrozenTrial

@@ -175,8 +175,10 @@ def test_nsga2_children_come_from_the_shared_history_for_two_objectives() -> Non
     child = _suggest(sampler, trials, TWO)
     assert child == _suggest(NSGAIISampler(seed=0, population_size=10), trials, TWO)
     history = TrialHistory(TWO, trials)
+    # Trials with no generation (another sampler's) are generation 0's parents.
     assert sampler.trial_system_attrs(history, FrozenTrial(30, TrialState.RUNNING)) == {
-        "sampler_method": "nsga2"
+        "sampler_method": "nsga2",
+        "NSGAIISampler:generation": 0,
     }
 
 

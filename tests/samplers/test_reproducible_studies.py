@@ -67,7 +67,7 @@ def test_seeded_sampler_repeats_in_memory(name: str) -> None:
     assert _run(None, FACTORIES[name]()) == _run(None, FACTORIES[name]())
 
 
-@pytest.mark.parametrize("name", ["tpe", "auto"])
+@pytest.mark.parametrize("name", ["tpe", "auto", "nsga2"])
 def test_seeded_sampler_repeats_on_sqlite(name: str, tmp_path: Path) -> None:
     runs = [_run(f"sqlite:///{tmp_path}/run{i}.db", FACTORIES[name]()) for i in range(3)]
     assert runs[0] == runs[1] == runs[2]
