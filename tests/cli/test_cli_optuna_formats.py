@@ -19,6 +19,7 @@ import yaml
 
 import hpo_queue as hq
 from hpo_queue.cli import build_parser, main
+from tests.support.optional_modules import import_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
 SPACE = json.dumps({"x": {"name": "FloatDistribution", "attributes": {"low": 0.0, "high": 1.0}}})
@@ -36,7 +37,7 @@ def _format_options(parser: argparse.ArgumentParser) -> tuple[set[str], bool]:
 
 
 def _optuna_commands_with_formats() -> dict[str, tuple[set[str], bool]]:
-    optuna_cli = pytest.importorskip("optuna.cli")
+    optuna_cli = import_or_skip("optuna.cli")
     found = {}
     for name, command in optuna_cli._COMMANDS.items():
         parser = argparse.ArgumentParser()

@@ -8,9 +8,10 @@ import pytest
 
 import hpo_queue as hq
 from hpo_queue.exceptions import InvalidInputError
+from tests.support.optional_modules import import_or_skip
 
-optuna = pytest.importorskip("optuna")
-pd = pytest.importorskip("pandas")
+optuna = import_or_skip("optuna")
+pd = import_or_skip("pandas")
 
 
 def _trials(module: Any, n_objectives: int) -> list[Any]:

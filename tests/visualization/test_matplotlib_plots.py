@@ -9,11 +9,12 @@ import pytest
 import hpo_queue as hq
 from hpo_queue.exceptions import InvalidInputError
 from hpo_queue.trial import TrialState
+from tests.support.optional_modules import import_or_skip
 from tests.visualization.studies import multi_objective_study, single_objective_study
 
-matplotlib = pytest.importorskip("matplotlib")
+matplotlib = import_or_skip("matplotlib")
 matplotlib.use("Agg")
-plt = pytest.importorskip("matplotlib.pyplot")
+plt = import_or_skip("matplotlib.pyplot")
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.collections import PathCollection  # noqa: E402
 

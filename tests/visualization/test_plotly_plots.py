@@ -10,9 +10,10 @@ import pytest
 import hpo_queue as hq
 from hpo_queue.exceptions import InvalidInputError, UnsupportedArgumentError
 from hpo_queue.trial import TrialState
+from tests.support.optional_modules import import_or_skip
 from tests.visualization.studies import dominates, multi_objective_study, single_objective_study
 
-go = pytest.importorskip("plotly.graph_objects")
+go = import_or_skip("plotly.graph_objects")
 vis = hq.visualization
 
 
