@@ -198,6 +198,8 @@ class BaseStorage(abc.ABC):
         """Set one user or system attribute of a trial, keeping the others as stored now.
 
         Atomic: writers of different keys, in any process, lose nothing to each other.
+        Raises InvalidNameError for a bad key, LimitExceededError for a value (or the
+        trial's attributes together) over MAX_ATTR_JSON_BYTES.
         """
 
     @abc.abstractmethod

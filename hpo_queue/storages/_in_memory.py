@@ -527,7 +527,9 @@ class InMemoryStorage(BaseStorage):
 
     def set_trial_attr(self, trial_id: int, kind: str, key: str, value: Any) -> None:
         check_name(f"{kind.capitalize()} attribute key", key)
-        stored_value = json.loads(dumps_json(value))
+        text = dumps_json(value)
+        check_attr_size(f"{kind.capitalize()} attribute", key, text)
+        stored_value = json.loads(text)
         with self._lock:
             study, trial = self._locate(trial_id)
             old = trial.user_attrs if kind == "user" else trial.system_attrs

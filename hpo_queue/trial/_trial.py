@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from hpo_queue._limits import (
-    check_attr_size,
-    check_name,
     check_param_name,
     check_report_count,
 )
@@ -29,7 +27,6 @@ from hpo_queue.exceptions import (
     MultiObjectiveReportError,
     ParameterConflictError,
 )
-from hpo_queue.storages._validation import dumps_json
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
 
@@ -303,15 +300,12 @@ class Trial:
 
     def set_user_attr(self, key: str, value: Any) -> None:
         """Store a JSON-serializable value on the trial."""
-        check_name("User attribute key", key)
-        check_attr_size("User attribute", key, dumps_json(value))
-        # One key in one transaction: another process's write of another key is kept.
+        # One key in one transaction (the store checks it): another process's write of
+        # another key is kept.
         self.study._storage.set_trial_attr(self._trial_id, "user", key, value)
         self._user_attrs = {**self._user_attrs, key: value}
 
     def set_system_attr(self, key: str, value: Any) -> None:
-        check_name("System attribute key", key)
-        check_attr_size("System attribute", key, dumps_json(value))
         self.study._storage.set_trial_attr(self._trial_id, "system", key, value)
         self._system_attrs = {**self._system_attrs, key: value}
 
@@ -320,8 +314,8 @@ class Trial:
         constraints = [float(v) for v in values]
         if any(math.isnan(c) for c in constraints):
             raise InvalidInputError("Constraint values must not be NaN.")
-        self._system_attrs["constraints"] = constraints
-        self.study._storage.set_trial_attrs(self._trial_id, "system", self._system_attrs)
+        self.study._storage.set_trial_attr(self._trial_id, "system", "constraints", constraints)
+        self._system_attrs = {**self._system_attrs, "constraints": constraints}
 
     @property
     def params(self) -> dict[str, Any]:

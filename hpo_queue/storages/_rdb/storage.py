@@ -618,6 +618,7 @@ class RDBStorage(BaseStorage):
     def set_trial_attr(self, trial_id: int, kind: str, key: str, value: Any) -> None:
         column = _T.c.user_attrs_json if kind == "user" else _T.c.system_attrs_json
         check_name(f"{kind.capitalize()} attribute key", key)
+        check_attr_size(f"{kind.capitalize()} attribute", key, _dumps(value))
 
         def merge(conn: Connection) -> None:
             query = select(column).where(_T.c.trial_id == trial_id)
