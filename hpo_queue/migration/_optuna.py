@@ -10,6 +10,11 @@ from hpo_queue.storages import BaseStorage, RDBStorage, get_storage
 from hpo_queue.storages._optuna import read_optuna_study
 from hpo_queue.study import Study, load_study
 
+_NEEDS_A_DATABASE = (
+    "import_optuna_study needs a database to import into: pass storage as a URL "
+    "(e.g. sqlite:///hpo.db) or an RDBStorage."
+)
+
 
 def import_optuna_study(
     *,
@@ -53,14 +58,13 @@ def import_optuna_study(
         isinstance(max_trials, bool) or not isinstance(max_trials, int) or max_trials < 1
     ):
         raise InvalidInputError(f"max_trials must be a positive integer, got {max_trials!r}.")
+    if not isinstance(storage, str | RDBStorage):
+        raise InvalidInputError(_NEEDS_A_DATABASE)
     # The source first: a source that cannot be read leaves no new database file behind.
-    copy = read_optuna_study(from_storage, study_name) if storage is not None else None
+    copy = read_optuna_study(from_storage, study_name)
     target = get_storage(storage)
-    if copy is None or not isinstance(target, RDBStorage):
-        raise InvalidInputError(
-            "import_optuna_study needs a database to import into: pass storage as a URL "
-            "(e.g. sqlite:///hpo.db) or an RDBStorage."
-        )
+    if not isinstance(target, RDBStorage):  # a URL of an in-memory store
+        raise InvalidInputError(_NEEDS_A_DATABASE)
     lease = (settings or Settings.load()).heartbeat_grace
     record = target.import_study(
         copy,
