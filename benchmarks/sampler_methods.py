@@ -109,6 +109,8 @@ OURS: dict[str, Callable[[int], BaseSampler]] = {
     "ours GP": lambda seed: GPSampler(seed=seed),
     "ours GP liar": lambda seed: GPSampler(seed=seed, running_trials="constant_liar"),
     "ours GP ignore": lambda seed: GPSampler(seed=seed, running_trials="ignore"),
+    "ours GP refit always": lambda seed: GPSampler(seed=seed, refit_growth=1.0),
+    "ours GP refit 1.5": lambda seed: GPSampler(seed=seed, refit_growth=1.5),
     "ours TPE": lambda seed: TPESampler(seed=seed),
     "ours CMA-ES": lambda seed: CmaEsSampler(seed=seed),
     "ours QMC": lambda seed: QMCSampler(seed=seed, scramble=True),

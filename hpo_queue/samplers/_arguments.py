@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from hpo_queue.directions import StudyDirection
@@ -28,3 +29,15 @@ def check_no_constraints_func(constraints_func: Any) -> None:
             "sampler: the study applies it in every process and stores the values, which "
             "every sampler reads."
         )
+
+
+def check_float(name: str, value: Any, minimum: float) -> float:
+    """Validate a finite real argument (bools refused)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < minimum
+    ):
+        raise InvalidInputError(f"{name} must be a number >= {minimum}, got {value!r}.")
+    return float(value)

@@ -127,6 +127,8 @@ class AutoSampler(BaseSampler):
         method = self.select_method(history, trial)
         if method == "nsga2":  # NSGA-II records the trial's generation too
             return {**self._nsga2.trial_system_attrs(history, trial), SAMPLER_METHOD_KEY: method}
+        if method == "gp":  # and the GP its kernel's fit, which later GP trials reuse
+            return {**self._gp.trial_system_attrs(history, trial), SAMPLER_METHOD_KEY: method}
         return {SAMPLER_METHOD_KEY: method}
 
     def infer_relative_search_space(

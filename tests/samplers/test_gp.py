@@ -96,6 +96,20 @@ def test_categorical_columns_contribute_a_hamming_term() -> None:
     assert sq[0, 1, 0] == 0.0
 
 
+def test_scaled_distances_by_matrix_product_match_the_direct_sum() -> None:
+    rng = np.random.default_rng(7)
+    x = rng.random((30, 3))
+    x[:, 1] = rng.integers(0, 4, 30)
+    cat = np.array([False, True, False])
+    theta = np.array([math.log(900.0), 0.4, math.log(3.0), 0.0, math.log(1e-3)])
+    posterior = Posterior.condition(x, rng.random(30), cat, theta)
+    xs = np.vstack([rng.random((20, 3)), x[:5]])  # the data's own rows: distance 0
+    xs[:20, 1] = rng.integers(0, 4, 20)
+    direct = squared_differences(xs, x, cat) @ posterior.lam
+    assert np.allclose(posterior.scaled_r2(xs), direct, rtol=1e-9, atol=1e-9)
+    assert np.diag(posterior.scaled_r2(x[:5])[:, :5]).max() < 1e-9
+
+
 def test_likelihood_gradient_matches_finite_differences() -> None:
     rng = np.random.default_rng(3)
     x = rng.random((25, 3))
@@ -271,9 +285,9 @@ def test_startup_points_follow_the_seeded_sobol_sequence() -> None:
     assert sampler.trial_system_attrs(history, trial) == {"sampler_method": "qmc"}
     first = sampler.sample_relative(history, trial, SPACE)
     assert first == sampler.sample_relative(history, trial, SPACE)
-    assert GPSampler(seed=1).trial_system_attrs(TrialHistory(MIN, _history(12)), trial) == {
-        "sampler_method": "gp"
-    }
+    attrs = GPSampler(seed=1).trial_system_attrs(TrialHistory(MIN, _history(12)), trial)
+    assert attrs["sampler_method"] == "gp"
+    assert attrs["GPSampler:hyperparameters"]["n"] == 11  # trial 3 itself is not counted
 
 
 def test_long_histories_are_subsampled_to_the_caps() -> None:
@@ -281,6 +295,82 @@ def test_long_histories_are_subsampled_to_the_caps() -> None:
     sampler = GPSampler(seed=0, max_fit_trials=20, max_condition_trials=30)
     point = _suggest(sampler, trials)
     assert set(point) == set(SPACE)
+
+
+# -- stored hyperparameters ------------------------------------------------------------------
+
+FIT_KEY = "GPSampler:hyperparameters"
+
+
+def _record(sampler: GPSampler, trials: list[FrozenTrial]) -> dict[str, object]:
+    history = TrialHistory(MIN, trials)
+    trial = FrozenTrial(number=len(trials) + 50, state=TrialState.RUNNING)
+    record = sampler.trial_system_attrs(history, trial)[FIT_KEY]
+    assert isinstance(record, dict)
+    return record
+
+
+def _with_record(trials: list[FrozenTrial], record: dict[str, object]) -> list[FrozenTrial]:
+    """The trials plus a RUNNING one (no params yet) that stored ``record``."""
+    holder = FrozenTrial(
+        number=len(trials), state=TrialState.RUNNING, system_attrs={FIT_KEY: record}
+    )
+    return [*trials, holder]
+
+
+def test_a_stored_fit_is_reused_until_the_history_grows_by_refit_growth() -> None:
+    sampler = GPSampler(seed=0)
+    fitted = _record(sampler, _history(30))
+    assert fitted["n"] == 30 and len(fitted["theta"]) == len(SPACE) + 2  # type: ignore[arg-type]
+    planted = {**fitted, "theta": [0.5, -0.5, 0.25, 1.0, 0.0, -4.0]}
+    # 35 < 1.2 * 30: the planted fit is taken as it is, and travels on to this trial.
+    assert _record(sampler, _with_record(_history(35), planted)) == planted
+    # 36 >= 1.2 * 30: refitted, warm-started from it.
+    refitted = _record(sampler, _with_record(_history(36), planted))
+    assert refitted["n"] == 36 and refitted["theta"] != planted["theta"]
+    # With refit_growth=1.0 every suggestion fits.
+    always = _record(GPSampler(seed=0, refit_growth=1.0), _with_record(_history(31), planted))
+    assert always["n"] == 31
+
+
+def test_the_stored_fit_is_the_one_the_suggestion_uses() -> None:
+    trials = _history(30)
+    fitted = _record(GPSampler(seed=0), trials)
+    long_scales = {**fitted, "theta": [-6.0, -6.0, -6.0, -6.0, 0.0, -4.0]}
+    short_scales = {**fitted, "theta": [6.0, 6.0, 6.0, 6.0, 0.0, -4.0]}
+    first = _suggest(GPSampler(seed=2), _with_record(trials, long_scales))
+    assert first == _suggest(GPSampler(seed=2), _with_record(trials, long_scales))
+    assert first != _suggest(GPSampler(seed=2), _with_record(trials, short_scales))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"theta": [0.0, 0.0]},  # wrong length
+        {"theta": [0.0, 0.0, 0.0, math.nan, 0.0, -4.0]},
+        {"theta": "0,0,0,0,0,0"},
+        {"n": "30"},
+        {"space": "another space"},
+    ],
+)
+def test_a_malformed_or_foreign_stored_fit_is_ignored(change: dict[str, object]) -> None:
+    sampler = GPSampler(seed=0)
+    fitted = _record(sampler, _history(30))
+    planted = {**fitted, "theta": [0.5, -0.5, 0.25, 1.0, 0.0, -4.0], **change}
+    assert _record(sampler, _with_record(_history(31), planted))["theta"] != planted["theta"]
+
+
+def test_a_study_fits_the_kernel_a_few_times_not_once_per_trial() -> None:
+    import hpo_queue as hq
+
+    study = hq.create_study(sampler=GPSampler(seed=0, n_startup_trials=5))
+    study.optimize(lambda t: (t.suggest_float("x", -3, 3) - 1) ** 2, n_trials=40)
+    records = [t.system_attrs.get(FIT_KEY) for t in study.trials]
+    gp_trials = [r for r in records if r is not None]
+    fits = {r["n"] for r in gp_trials}
+    assert len(gp_trials) == 35
+    # 5 * 1.2^k: at most about 12 fits for 35 GP trials; every record names a real fit size.
+    assert 5 <= len(fits) <= 13 and all(5 <= n < 40 for n in fits)
 
 
 def test_multi_objective_studies_get_a_named_error() -> None:
@@ -291,7 +381,11 @@ def test_multi_objective_studies_get_a_named_error() -> None:
 
 def test_config_round_trip() -> None:
     sampler = GPSampler(
-        seed=3, n_startup_trials=5, deterministic_objective=True, running_trials="constant_liar"
+        seed=3,
+        n_startup_trials=5,
+        deterministic_objective=True,
+        running_trials="constant_liar",
+        refit_growth=1.5,
     )
     rebuilt = sampler_from_config(sampler.to_config())
     assert isinstance(rebuilt, GPSampler)
@@ -308,6 +402,9 @@ def test_config_round_trip() -> None:
         {"running_trials": "believe"},
         {"n_candidates": 0},
         {"max_fit_trials": 5},
+        {"refit_growth": 0.5},
+        {"refit_growth": math.nan},
+        {"refit_growth": True},
         {"constraints_func": lambda t: [0.0]},
     ],
 )

@@ -208,7 +208,9 @@ def test_auto_sampler_picks_the_method_for_the_study() -> None:
     assert method(_trials(FLOATS, 30, TWO), TWO) == "tpe"
     assert method(_trials(FLOATS, 600, TWO), TWO) == "nsga2"
     history = TrialHistory(MIN, _trials(FLOATS, 30))
-    assert auto.trial_system_attrs(history, trial) == {"sampler_method": "gp"}
+    attrs = auto.trial_system_attrs(history, trial)
+    assert attrs["sampler_method"] == "gp"
+    assert attrs["GPSampler:hyperparameters"]["n"] == 30
     # In the GP phase every 4th trial by number goes to TPE (tpe_interval=4).
     turns = [auto.select_method(history, FrozenTrial(n, TrialState.RUNNING)) for n in range(32, 40)]
     assert turns == ["gp", "gp", "gp", "tpe"] * 2

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import math
+import zlib
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from hpo_queue.distributions import BaseDistribution
 from hpo_queue.exceptions import InvalidInputError, MultiObjectiveError
-from hpo_queue.samplers._arguments import check_int, check_no_constraints_func, loss_sign
+from hpo_queue.samplers._arguments import (
+    check_float,
+    check_int,
+    check_no_constraints_func,
+    loss_sign,
+)
 from hpo_queue.samplers._base import SAMPLER_METHOD_KEY, BaseSampler
 from hpo_queue.samplers._gp._acquisition import Acquisition, maximize
 from hpo_queue.samplers._gp._model import Posterior, fit_theta
@@ -23,6 +30,8 @@ from hpo_queue.trial._state import TrialState
 
 # At most this many unseen RUNNING trials are given a fantasized point before this one's.
 _MAX_FANTASIES = 16
+# The trial system attr holding the kernel hyperparameters a GP trial used (see hyperparameters).
+HYPERPARAMETERS_KEY = "GPSampler:hyperparameters"
 RUNNING_STRATEGIES = ("kriging_believer", "constant_liar", "ignore")
 
 
@@ -59,6 +68,9 @@ class GPSampler(BaseSampler):
         n_local_search: How many of the best candidates L-BFGS-B refines.
         max_fit_trials: At most this many trials for the hyperparameter fit.
         max_condition_trials: At most this many trials in the posterior.
+        refit_growth: The kernel hyperparameters a trial used are stored on it and reused by
+            later trials until the usable history is ``refit_growth`` times the size they
+            were fitted on (1.0: refit for every suggestion).
     """
 
     def __init__(
@@ -73,6 +85,7 @@ class GPSampler(BaseSampler):
         n_local_search: int = 5,
         max_fit_trials: int = 200,
         max_condition_trials: int = 1000,
+        refit_growth: float = 1.2,
     ) -> None:
         self.seed = check_seed(seed)
         self.n_startup_trials = check_int("n_startup_trials", n_startup_trials, 0)
@@ -92,6 +105,9 @@ class GPSampler(BaseSampler):
         self.n_local_search = check_int("n_local_search", n_local_search, 0)
         self.max_fit_trials = check_int("max_fit_trials", max_fit_trials, 10)
         self.max_condition_trials = check_int("max_condition_trials", max_condition_trials, 10)
+        self.refit_growth = check_float("refit_growth", refit_growth, 1.0)
+        # A cache of one pure computation (not state): the data of the last trial prepared.
+        self._last_prepared: tuple[TrialHistory, tuple[int, str, float], _Data | None] | None = None
 
     def to_config(self) -> dict[str, Any]:
         return {
@@ -104,6 +120,7 @@ class GPSampler(BaseSampler):
             "n_local_search": self.n_local_search,
             "max_fit_trials": self.max_fit_trials,
             "max_condition_trials": self.max_condition_trials,
+            "refit_growth": self.refit_growth,
         }
 
     def infer_relative_search_space(
@@ -126,7 +143,18 @@ class GPSampler(BaseSampler):
         return space
 
     def trial_system_attrs(self, history: TrialHistory, trial: FrozenTrial) -> dict[str, Any]:
-        return {SAMPLER_METHOD_KEY: "qmc" if self._in_startup(history, trial) else "gp"}
+        """The method (``"qmc"`` or ``"gp"``) and, for a GP trial, the kernel's fit."""
+        if self._in_startup(history, trial):
+            return {SAMPLER_METHOD_KEY: "qmc"}
+        attrs: dict[str, Any] = {SAMPLER_METHOD_KEY: "gp"}
+        if history.is_multi_objective:
+            return attrs
+        space = UnitSpace(self.infer_relative_search_space(history, trial))
+        if space.dim:
+            data = self._prepare(space, history, trial, loss_sign(history.directions[0]))
+            if data is not None:
+                attrs[HYPERPARAMETERS_KEY] = hyperparameters(self, space, data, history, trial)
+        return attrs
 
     def _in_startup(self, history: TrialHistory, trial: FrozenTrial) -> bool:
         n = sum(
@@ -164,17 +192,35 @@ class GPSampler(BaseSampler):
     ) -> Any:
         return sample_uniform(self.rng(trial, "gp independent", name), distribution)
 
+    def _prepare(
+        self, space: UnitSpace, history: TrialHistory, trial: FrozenTrial, sign: float
+    ) -> _Data | None:
+        """``_prepare``, kept for the trial's next call: its attrs and its sampling use it."""
+        key = (trial.number, _space_key(space), sign)
+        last = self._last_prepared
+        if last is not None and last[0] is history and last[1] == key:
+            return last[2]
+        data = _prepare(self, space, history, trial, sign)
+        self._last_prepared = (history, key, data)
+        return data
 
-def suggest_gp(
-    sampler: GPSampler,
-    space: UnitSpace,
-    history: TrialHistory,
-    trial: FrozenTrial,
-    rng: np.random.Generator,
-    *,
-    sign: float,
-) -> dict[str, Any]:
-    """One GP-EI suggestion over ``space`` from the COMPLETE trials of ``history``."""
+
+@dataclass
+class _Data:
+    """The COMPLETE trials a suggestion models, encoded and standardized."""
+
+    x: np.ndarray
+    y: np.ndarray
+    trials: list[FrozenTrial]
+    fit_rows: np.ndarray
+    n_usable: int  # usable COMPLETE trials before the posterior's subsampling
+    space_key: str
+
+
+def _prepare(
+    sampler: GPSampler, space: UnitSpace, history: TrialHistory, trial: FrozenTrial, sign: float
+) -> _Data | None:
+    """The model's data, or None with fewer than two usable COMPLETE trials."""
     complete = [
         t
         for t in history.trials
@@ -186,21 +232,88 @@ def suggest_gp(
     x_all, kept = space.encode_trials(complete)
     trials = [complete[i] for i in kept]
     if len(trials) < 2:
-        return {}
+        return None
+    n_usable = len(trials)
     losses = sign * np.array([t.values[0] for t in trials if t.values is not None])
     if len(trials) > sampler.max_condition_trials:
-        rows = _subset(losses, sampler.max_condition_trials, rng)
+        rows = _subset(losses, sampler.max_condition_trials, sampler.rng(trial, "gp condition"))
         x_all, losses, trials = x_all[rows], losses[rows], [trials[i] for i in rows]
-    cat = space.is_categorical
     y, _, _ = _standardize(losses)
-    deterministic = sampler.deterministic_objective
-
     fit_rows = (
-        _subset(losses, sampler.max_fit_trials, rng)
+        _subset(losses, sampler.max_fit_trials, sampler.rng(trial, "gp fit rows"))
         if len(trials) > sampler.max_fit_trials
         else np.arange(len(trials))
     )
-    theta = fit_theta(x_all[fit_rows], y[fit_rows], cat, deterministic=deterministic, rng=rng)
+    return _Data(x_all, y, trials, fit_rows, n_usable, _space_key(space))
+
+
+def _space_key(space: UnitSpace) -> str:
+    described = repr([(n, repr(d)) for n, d in zip(space.names, space.distributions, strict=True)])
+    return f"{zlib.crc32(described.encode()):08x}"
+
+
+def _stored_fit(attrs: dict[str, Any], data: _Data, dim: int) -> dict[str, Any] | None:
+    """The hyperparameter record in ``attrs`` if it is well formed and for this space."""
+    record = attrs.get(HYPERPARAMETERS_KEY)
+    if not isinstance(record, dict) or record.get("space") != data.space_key:
+        return None
+    theta, n = record.get("theta"), record.get("n")
+    if not isinstance(n, int) or not isinstance(theta, list) or len(theta) != dim + 2:
+        return None
+    if not all(isinstance(v, float | int) and math.isfinite(v) for v in theta):
+        return None
+    return record
+
+
+def hyperparameters(
+    sampler: GPSampler, space: UnitSpace, data: _Data, history: TrialHistory, trial: FrozenTrial
+) -> dict[str, Any]:
+    """The kernel hyperparameters for ``trial``, as the record stored on it.
+
+    The newest trial in the history that stored a fit for this space is reused while the
+    usable history is less than ``refit_growth`` times the size of that fit; otherwise they are
+    refitted, warm-started from it. The record travels with the trials, so every worker
+    shares the fits and a suggestion stays a pure function of the history.
+    """
+    own = _stored_fit(trial.system_attrs, data, space.dim)
+    if own is not None:
+        return own
+    previous = None
+    for other in reversed(history.trials):
+        if other.number != trial.number:
+            previous = _stored_fit(other.system_attrs, data, space.dim)
+            if previous is not None:
+                break
+    if previous is not None and data.n_usable < previous["n"] * sampler.refit_growth:
+        return previous
+    theta = fit_theta(
+        data.x[data.fit_rows],
+        data.y[data.fit_rows],
+        space.is_categorical,
+        deterministic=sampler.deterministic_objective,
+        rng=sampler.rng(trial, "gp fit"),
+        warm_start=None if previous is None else np.array(previous["theta"], dtype=float),
+    )
+    return {"theta": [float(v) for v in theta], "n": data.n_usable, "space": data.space_key}
+
+
+def suggest_gp(
+    sampler: GPSampler,
+    space: UnitSpace,
+    history: TrialHistory,
+    trial: FrozenTrial,
+    rng: np.random.Generator,
+    *,
+    sign: float,
+) -> dict[str, Any]:
+    """One GP-EI suggestion over ``space`` from the COMPLETE trials of ``history``."""
+    data = sampler._prepare(space, history, trial, sign)
+    if data is None:
+        return {}
+    x_all, y, trials, fit_rows = data.x, data.y, data.trials, data.fit_rows
+    cat = space.is_categorical
+    deterministic = sampler.deterministic_objective
+    theta = np.array(hyperparameters(sampler, space, data, history, trial)["theta"])
 
     violations = [t.constraints for t in trials]
     has_constraints = all(c is not None and len(c) > 0 for c in violations)
