@@ -100,13 +100,27 @@ PROBLEMS = [_flat(p) for p in sq.PROBLEMS] + [
     Problem("Conditional (3 branches, 1-2 params each)", _conditional, 0.0)
 ]
 
+def _auto_with_tpe(seed: int, interval: int, multivariate: bool, n_local: int) -> AutoSampler:
+    """An AutoSampler variant whose TPE turns use another TPESampler configuration."""
+    sampler = AutoSampler(seed=seed, tpe_interval=interval)
+    sampler._tpe = TPESampler(seed=seed, multivariate=multivariate, n_local_candidates=n_local)
+    return sampler
+
+
 OURS: dict[str, Callable[[int], BaseSampler]] = {
     "ours default": lambda seed: AutoSampler(seed=seed),
     # Variants compared on held-out seeds (BENCHMARKS.md, "Sampler methods").
     "ours default GP only": lambda seed: AutoSampler(seed=seed, tpe_interval=0),
+    "ours default tpe/4": lambda seed: AutoSampler(seed=seed, tpe_interval=4),
     "ours default tpe/3": lambda seed: AutoSampler(seed=seed, tpe_interval=3),
-    "ours default tpe/2": lambda seed: AutoSampler(seed=seed, tpe_interval=2),
+    "ours default xtpe/4": lambda seed: _auto_with_tpe(seed, 4, False, 0),
+    "ours default xtpe/2": lambda seed: _auto_with_tpe(seed, 2, False, 0),
+    "ours default utpe/2": lambda seed: _auto_with_tpe(seed, 2, False, 4),
+    "ours default utpe/3": lambda seed: _auto_with_tpe(seed, 3, False, 4),
     "ours GP": lambda seed: GPSampler(seed=seed),
+    # Past the GP's caps (BENCHMARKS.md, "Past the caps"): no subsampled fit; no hand-over.
+    "ours GP fit all": lambda seed: GPSampler(seed=seed, max_fit_trials=10**9),
+    "ours default GP to 1000": lambda seed: AutoSampler(seed=seed, gp_max_trials=1000),
     "ours GP liar": lambda seed: GPSampler(seed=seed, running_trials="constant_liar"),
     "ours GP ignore": lambda seed: GPSampler(seed=seed, running_trials="ignore"),
     "ours GP refit always": lambda seed: GPSampler(seed=seed, refit_growth=1.0),

@@ -71,7 +71,7 @@ def _register_create(subparsers: Any) -> None:
     parser.add_argument(
         "--sampler",
         metavar="NAME|JSON",
-        help="tpe (default), auto, gp, cmaes, qmc, nsga2, random, grid, a class name, or a JSON "
+        help="auto (default), tpe, gp, cmaes, qmc, nsga2, random, grid, a class name, or a JSON "
         'config such as \'{"name": "TPESampler", "seed": 1}\'',
     )
     parser.add_argument(

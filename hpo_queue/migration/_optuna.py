@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hpo_queue.exceptions import InvalidInputError
 from hpo_queue.pruners import BasePruner, MedianPruner
-from hpo_queue.samplers import BaseSampler, TPESampler
+from hpo_queue.samplers import AutoSampler, BaseSampler
 from hpo_queue.settings import Settings
 from hpo_queue.storages import BaseStorage, RDBStorage, get_storage
 from hpo_queue.storages._optuna import read_optuna_study
@@ -41,7 +41,7 @@ def import_optuna_study(
         study_name: the study to copy.
         storage: the hpo-queue store (a URL or an RDBStorage).
         new_study_name: the name in the target (default: ``study_name``).
-        sampler, pruner: stored with the new study (default: TPE and median, as
+        sampler, pruner: stored with the new study (default: AutoSampler and median, as
             :func:`hpo_queue.create_study`).
         max_trials: a cap on the study's non-failed trials, the copied ones included.
 
@@ -68,7 +68,7 @@ def import_optuna_study(
     lease = (settings or Settings.load()).heartbeat_grace
     record = target.import_study(
         copy,
-        (sampler or TPESampler()).to_config(),
+        (sampler or AutoSampler()).to_config(),
         (pruner or MedianPruner()).to_config(),
         study_name=new_study_name,
         max_trials=max_trials,

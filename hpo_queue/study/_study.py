@@ -26,7 +26,7 @@ from hpo_queue.exceptions import (
 from hpo_queue.logging import configure_from_settings
 from hpo_queue.pruners import BasePruner, MedianPruner, pruner_from_config
 from hpo_queue.pruners._unavailable import UnavailablePruner
-from hpo_queue.samplers import BaseSampler, TPESampler, sampler_from_config
+from hpo_queue.samplers import AutoSampler, BaseSampler, sampler_from_config
 from hpo_queue.samplers._unavailable import UnavailableSampler
 from hpo_queue.settings import Settings
 from hpo_queue.storages import (
@@ -598,9 +598,7 @@ def create_study(
         raise InvalidInputError(f"pruner must be an hpo_queue pruner, got {pruner!r}.")
     resolved = get_storage(storage)
     name = study_name if study_name is not None else f"no-name-{uuid.uuid4()}"
-    # TPE stays the default until AutoSampler's cost per trial is near TPE's: its GP phase
-    # costs ~20x more CPU per trial, which a cheap objective would pay in full.
-    chosen_sampler = sampler or TPESampler()
+    chosen_sampler = sampler or AutoSampler()
     chosen_pruner = pruner or MedianPruner()
     if (
         isinstance(failed_trial_max_retries, bool)

@@ -211,9 +211,17 @@ def test_auto_sampler_picks_the_method_for_the_study() -> None:
     attrs = auto.trial_system_attrs(history, trial)
     assert attrs["sampler_method"] == "gp"
     assert attrs["GPSampler:hyperparameters"]["n"] == 30
-    # In the GP phase every 4th trial by number goes to TPE (tpe_interval=4).
-    turns = [auto.select_method(history, FrozenTrial(n, TrialState.RUNNING)) for n in range(32, 40)]
-    assert turns == ["gp", "gp", "gp", "tpe"] * 2
+
+    def turns_of(sampler: AutoSampler) -> list[str]:
+        numbers = range(32, 40)
+        return [sampler.select_method(history, FrozenTrial(n, TrialState.RUNNING)) for n in numbers]
+
+    # In the GP phase every other trial by number goes to TPE (tpe_interval=2)...
+    assert turns_of(auto) == ["gp", "tpe"] * 4
+    # ... or every 4th with tpe_interval=4, and none with 0.
+
+    assert turns_of(AutoSampler(tpe_interval=4)) == ["gp", "gp", "gp", "tpe"] * 2
+    assert turns_of(AutoSampler(tpe_interval=0)) == ["gp"] * 8
 
 
 def test_single_objective_samplers_refuse_several_objectives_by_name() -> None:

@@ -73,8 +73,9 @@ def test_seeded_sampler_repeats_on_sqlite(name: str, tmp_path: Path) -> None:
     assert runs[0] == runs[1] == runs[2]
 
 
-def test_auto_sampler_records_its_method_on_each_trial() -> None:
-    study = hq.create_study(sampler=AutoSampler())
+def test_the_default_sampler_is_auto_and_records_its_method_on_each_trial() -> None:
+    study = hq.create_study()
+    assert isinstance(study.sampler, AutoSampler)
     study.optimize(lambda t: t.suggest_float("x", 0, 1) ** 2, n_trials=14)
     methods = [t.system_attrs.get("sampler_method") for t in study.trials]
-    assert methods == ["qmc"] * 10 + ["gp", "tpe", "gp", "gp"]  # trial 11: TPE's turn
+    assert methods == ["qmc"] * 10 + ["gp", "tpe", "gp", "tpe"]  # odd numbers: TPE's turns

@@ -1,4 +1,4 @@
-"""TPESampler: the default sampler, a parallel-aware multivariate Parzen-estimator optimizer."""
+"""TPESampler: a parallel-aware multivariate Parzen-estimator optimizer (AutoSampler uses it)."""
 
 from __future__ import annotations
 
