@@ -45,7 +45,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--n-trials", type=int, default=60, metavar="N", help="trials to run (default: 60)"
     )
-    parser.add_argument("--seed", type=int, default=None, help="seed the TPE sampler")
+    parser.add_argument(
+        "--seed", type=int, default=None, help="seed the sampler (the default, AutoSampler)"
+    )
     parser.set_defaults(handler=_quickstart)
 
 
@@ -67,7 +69,7 @@ def _absolute_sqlite(url: str) -> str:
 
 
 def _quickstart(args: argparse.Namespace) -> int:
-    from hpo_queue.samplers import TPESampler
+    from hpo_queue.samplers import AutoSampler
 
     if args.n_trials < 1:
         raise _common.UsageError(f"--n-trials must be at least 1, got {args.n_trials}.")
@@ -77,7 +79,7 @@ def _quickstart(args: argparse.Namespace) -> int:
         storage=url,
         study_name=args.study_name,
         direction="minimize",
-        sampler=TPESampler(seed=args.seed),
+        sampler=AutoSampler(seed=args.seed),
         load_if_exists=True,
     )
     try:
