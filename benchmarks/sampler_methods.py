@@ -379,6 +379,7 @@ def speed(args: argparse.Namespace) -> None:
             for n in args.sizes:
                 trials = _history(space, n, 7)
                 if name in OURS:
+                    _ours_speed(OURS[name](0), space, _history(space, 30, 1), 2)  # imports
                     fit = _ours_speed(OURS[name](0), space, trials, args.repeats)
                     warm = _OursTrial(OURS[name](0), _min_history(trials), len(trials) + 99)
                     for k, d in space.items():

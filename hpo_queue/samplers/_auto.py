@@ -73,6 +73,8 @@ class AutoSampler(BaseSampler):
         self._gp = GPSampler(seed=seed, n_startup_trials=n_startup_trials)
         self._tpe = TPESampler(seed=seed, n_startup_trials=n_startup_trials)
         self._nsga2 = NSGAIISampler(seed=seed)
+        # A cache of one pure computation (not state): the last trial's method.
+        self._last_choice: tuple[TrialHistory, int, str] | None = None
 
     def to_config(self) -> dict[str, Any]:
         return {
@@ -87,6 +89,14 @@ class AutoSampler(BaseSampler):
 
     def select_method(self, history: TrialHistory, trial: FrozenTrial) -> str:
         """``"qmc"``, ``"gp"``, ``"tpe"`` or ``"nsga2"``: the method for ``trial``."""
+        last = self._last_choice
+        if last is not None and last[0] is history and last[1] == trial.number:
+            return last[2]  # asked again for the same trial: its attrs, space and sampling
+        method = self._select_method(history, trial)
+        self._last_choice = (history, trial.number, method)
+        return method
+
+    def _select_method(self, history: TrialHistory, trial: FrozenTrial) -> str:
         n_complete = n_pruned = 0
         names: set[str] = set()
         for t in history.trials:
