@@ -9,10 +9,12 @@ suggests a float x in [-10, 10], an int n in [1, 20] and a categorical c in {a, 
 Logging of both libraries is set to WARNING, so it is not measured. Printed: the median CPU
 seconds of each library per workload, and the ratio hpo-queue / Optuna. ``--sampler random``
 runs both with ``RandomSampler(seed=0)`` instead: what a study costs besides its TPE.
+``--sampler default`` runs each library's default sampler, seeded: hpo-queue's AutoSampler
+against Optuna's TPESampler.
 
     pip install -e .[bench]
     python benchmarks/in_memory_speed.py [--trials 300] [--steps 20] [--repeats 7]
-        [--workloads plain,report] [--sampler tpe|random]
+        [--workloads plain,report] [--sampler tpe|random|default]
 """
 
 from __future__ import annotations
@@ -57,10 +59,10 @@ def cpu_seconds(run: Callable[[], None]) -> float:
 def hpo_queue_run(n_trials: int, n_steps: int, sampler: str = "tpe") -> Callable[[], None]:
     import hpo_queue as hq
     from hpo_queue.pruners import MedianPruner
-    from hpo_queue.samplers import RandomSampler, TPESampler
+    from hpo_queue.samplers import AutoSampler, RandomSampler, TPESampler
 
     objective = make_objective(n_steps, hq.TrialPruned)
-    make_sampler = TPESampler if sampler == "tpe" else RandomSampler
+    make_sampler = {"tpe": TPESampler, "random": RandomSampler, "default": AutoSampler}[sampler]
 
     def run() -> None:
         study = hq.create_study(sampler=make_sampler(seed=0), pruner=MedianPruner())
@@ -74,7 +76,7 @@ def optuna_run(n_trials: int, n_steps: int, sampler: str = "tpe") -> Callable[[]
 
     objective = make_objective(n_steps, optuna.TrialPruned)
     samplers = optuna.samplers
-    make_sampler = samplers.TPESampler if sampler == "tpe" else samplers.RandomSampler
+    make_sampler = samplers.RandomSampler if sampler == "random" else samplers.TPESampler
 
     def run() -> None:
         study = optuna.create_study(
@@ -102,7 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=7, help="studies per library")
     parser.add_argument("--workloads", default="plain,report", help="plain, report or both")
     parser.add_argument(
-        "--sampler", choices=("tpe", "random"), default="tpe", help="both libraries' sampler"
+        "--sampler",
+        choices=("tpe", "random", "default"),
+        default="tpe",
+        help="both libraries' sampler (default: each library's default sampler)",
     )
     args = parser.parse_args(argv)
     workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
@@ -110,7 +115,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--trials and --repeats must be >= 1; --workloads: plain and/or report")
     quiet_logs()
 
-    sampler_name = "TPESampler" if args.sampler == "tpe" else "RandomSampler"
+    sampler_name = {
+        "tpe": "TPESampler",
+        "random": "RandomSampler",
+        "default": "the default sampler (AutoSampler / Optuna's TPESampler)",
+    }[args.sampler]
     print(
         f"{args.trials} trials, {sampler_name}(seed=0) + MedianPruner, storage=None; "
         f"process CPU seconds of create_study + optimize, median of {args.repeats}"
