@@ -11,6 +11,8 @@ categorical space) and a conditional space.
     python benchmarks/sampler_methods.py quality [--seeds 20] [--first-seed 0] [--in-flight 8]
         [--samplers "ours GP,Optuna GP"] [--out results.json]
     python benchmarks/sampler_methods.py speed [--sizes 100 500]
+    python benchmarks/sampler_methods.py compare results.json [--a "ours default"]
+        [--b "Optuna TPE"] [--seeds 40] [--first-seed 0] [--in-flight 8]
     python benchmarks/sampler_methods.py pareto [--seeds 20] [--first-seed 10] [--in-flight 1 8]
         [--trials 500] [--population 50] [--out pareto.json] [--speed 500 2000 5000]
 
@@ -650,6 +652,48 @@ def pareto_speed(sizes: list[int], population: int) -> None:
         print(f"| {survival} | " + " | ".join(cells) + " |", flush=True)
 
 
+def compare(args: argparse.Namespace) -> None:
+    """Two samplers' regrets from a ``quality`` results file, with one-sided rank tests."""
+    from scipy import stats
+
+    results = json.loads(Path(args.results).read_text())
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    print(
+        f"| Function | {args.a} median [quartiles] | {args.b} median [quartiles] | "
+        f"{args.a} mean | {args.b} mean | p ({args.a} worse) | p ({args.a} better) |"
+    )
+    print("|---" * 7 + "|")
+    for index, problem in enumerate(PROBLEMS):
+        regrets = {}
+        for name in (args.a, args.b):
+            regrets[name] = np.array(
+                [
+                    r["regret"]
+                    for r in results
+                    if r["sampler"] == name
+                    and r["problem"] == index
+                    and r["seed"] in seeds
+                    and r["in_flight"] == args.in_flight
+                ]
+            )
+            if len(regrets[name]) != len(seeds):
+                raise SystemExit(
+                    f"{name}: {len(regrets[name])} runs of {problem.name}, not {len(seeds)}"
+                )
+        a, b = regrets[args.a], regrets[args.b]
+
+        def cell(x: np.ndarray) -> str:
+            q1, median, q3 = np.percentile(x, [25, 50, 75])
+            return f"{median:.3g} [{q1:.3g}, {q3:.3g}]"
+
+        worse = stats.mannwhitneyu(a, b, alternative="greater").pvalue
+        better = stats.mannwhitneyu(a, b, alternative="less").pvalue
+        print(
+            f"| {problem.name} | {cell(a)} | {cell(b)} | {a.mean():.3g} | {b.mean():.3g} | "
+            f"{worse:.2g} | {better:.2g} |"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -685,6 +729,14 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--out", help="JSON results file (resumed if it exists)")
     m.add_argument("--speed", type=int, nargs="*", help="history sizes: time suggestions instead")
     m.set_defaults(handler=pareto)
+    c = sub.add_parser("compare", help="two samplers of a quality results file, rank-tested")
+    c.add_argument("results", help="the JSON file of a quality run")
+    c.add_argument("--a", default="ours default")
+    c.add_argument("--b", default="Optuna TPE")
+    c.add_argument("--seeds", type=int, default=40)
+    c.add_argument("--first-seed", type=int, default=0)
+    c.add_argument("--in-flight", type=int, default=8)
+    c.set_defaults(handler=compare)
     args = parser.parse_args(argv)
     args.handler(args)
     return 0
