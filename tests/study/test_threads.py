@@ -66,8 +66,9 @@ def child(store_url: str) -> Iterator[Start]:
 
     def start(mode: str = "exit") -> subprocess.Popen[str]:
         # TPE: its suggestions take a millisecond. With the default AutoSampler (SciPy in the
-        # threads) a loaded machine sometimes gave exit status 1 instead of -SIGINT; see the
-        # issue-10 closing note.
+        # threads), on a loaded machine, about 1 run in 7 exited with status 1 instead of
+        # -SIGINT, and rarely a trial stayed RUNNING until its lease expired: not understood
+        # yet, so kept out of this test of the thread handling.
         hq.create_study(study_name=STUDY, storage=store_url, sampler=hq.samplers.TPESampler())
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         proc = subprocess.Popen(
