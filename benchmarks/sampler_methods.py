@@ -283,6 +283,32 @@ def _one_run(job: tuple[str, int, int, int, int]) -> dict[str, Any]:
     }
 
 
+def run_resumable(
+    jobs: list[Any],
+    run: Callable[[Any], dict[str, Any]],
+    out: str | None,
+    n_processes: int,
+    *,
+    job_key: Callable[[Any], tuple[Any, ...]],
+    result_key: Callable[[dict[str, Any]], tuple[Any, ...]],
+) -> list[dict[str, Any]]:
+    """Every result: those already in ``out`` and those of the jobs not there yet, run in
+    ``n_processes`` processes and saved to ``out`` after each one (so a stopped run resumes)."""
+    results: list[dict[str, Any]] = []
+    if out and Path(out).exists():
+        results = json.loads(Path(out).read_text())
+    done = {result_key(r) for r in results}
+    todo = [j for j in jobs if job_key(j) not in done]
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=n_processes) as pool:
+        for result in pool.map(run, todo):
+            results.append(result)
+            if out:
+                Path(out).write_text(json.dumps(results))
+    print(f"{len(todo)} runs in {time.perf_counter() - start:.0f} s")
+    return results
+
+
 def quality(args: argparse.Namespace) -> None:
     names = [s.strip() for s in args.samplers.split(",")]
     for name in names:
@@ -295,18 +321,14 @@ def quality(args: argparse.Namespace) -> None:
         for seed in range(args.first_seed, args.first_seed + args.seeds)
         for name in names
     ]
-    results: list[dict[str, Any]] = []
-    if args.out and Path(args.out).exists():
-        results = json.loads(Path(args.out).read_text())
-        done = {(r["sampler"], r["problem"], r["seed"], r["in_flight"]) for r in results}
-        jobs = [j for j in jobs if (j[0], j[1], j[2], j[4]) not in done]
-    start = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for result in pool.map(_one_run, jobs):
-            results.append(result)
-            if args.out:
-                Path(args.out).write_text(json.dumps(results))
-    print(f"{len(jobs)} runs in {time.perf_counter() - start:.0f} s")
+    results = run_resumable(
+        jobs,
+        _one_run,
+        args.out,
+        args.jobs,
+        job_key=lambda j: (j[0], j[1], j[2], j[4]),
+        result_key=lambda r: (r["sampler"], r["problem"], r["seed"], r["in_flight"]),
+    )
     print(table(results, names, args.first_seed, args.seeds, args.in_flight))
 
 
@@ -563,18 +585,14 @@ def pareto(args: argparse.Namespace) -> None:
         for seed in seeds
         for name in names
     ]
-    results: list[dict[str, Any]] = []
-    if args.out and Path(args.out).exists():
-        results = json.loads(Path(args.out).read_text())
-    done = {(r["sampler"], r["problem"], r["seed"], r["trials"], r["in_flight"]) for r in results}
-    jobs = [j for j in jobs if j[:5] not in done]
-    start = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for result in pool.map(_pareto_run, jobs):
-            results.append(result)
-            if args.out:
-                Path(args.out).write_text(json.dumps(results))
-    print(f"{len(jobs)} runs in {time.perf_counter() - start:.0f} s")
+    results = run_resumable(
+        jobs,
+        _pareto_run,
+        args.out,
+        args.jobs,
+        job_key=lambda j: j[:5],
+        result_key=lambda r: (r["sampler"], r["problem"], r["seed"], r["trials"], r["in_flight"]),
+    )
     print(pareto_table(results, names, seeds, args.in_flight, args.trials))
 
 
