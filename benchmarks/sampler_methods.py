@@ -110,6 +110,13 @@ def _auto_with_tpe(seed: int, interval: int, multivariate: bool, n_local: int) -
     return sampler
 
 
+def _auto_with_gp(seed: int, **kwargs: Any) -> AutoSampler:
+    """An AutoSampler variant whose GP turns use another GPSampler configuration."""
+    sampler = AutoSampler(seed=seed)
+    sampler._gp = GPSampler(seed=seed, **kwargs)
+    return sampler
+
+
 OURS: dict[str, Callable[[int], BaseSampler]] = {
     "ours default": lambda seed: AutoSampler(seed=seed),
     # Variants compared on held-out seeds (BENCHMARKS.md, "Sampler methods").
@@ -120,6 +127,12 @@ OURS: dict[str, Callable[[int], BaseSampler]] = {
     "ours default xtpe/2": lambda seed: _auto_with_tpe(seed, 2, False, 0),
     "ours default utpe/2": lambda seed: _auto_with_tpe(seed, 2, False, 4),
     "ours default utpe/3": lambda seed: _auto_with_tpe(seed, 3, False, 4),
+    # Cheaper GP turns (BENCHMARKS.md, "Cost per suggestion"): fewer local searches, fewer
+    # candidates.
+    "ours default 3 local": lambda seed: _auto_with_gp(seed, n_local_search=3),
+    "ours default 3 local 512": lambda seed: _auto_with_gp(
+        seed, n_local_search=3, n_candidates=512
+    ),
     "ours GP": lambda seed: GPSampler(seed=seed),
     # Past the GP's caps (BENCHMARKS.md, "Past the caps"): no subsampled fit; no hand-over.
     "ours GP fit all": lambda seed: GPSampler(seed=seed, max_fit_trials=10**9),

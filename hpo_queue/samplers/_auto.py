@@ -16,7 +16,6 @@ from hpo_queue.samplers._gp import GPSampler
 from hpo_queue.samplers._nsga2 import NSGAIISampler
 from hpo_queue.samplers._random import check_seed
 from hpo_queue.samplers._tpe import TPESampler
-from hpo_queue.samplers._tpe._search_space import intersection_search_space
 from hpo_queue.trial._frozen import FrozenTrial
 from hpo_queue.trial._history import TrialHistory
 from hpo_queue.trial._state import TrialState
@@ -98,7 +97,7 @@ class AutoSampler(BaseSampler):
 
     def _select_method(self, history: TrialHistory, trial: FrozenTrial) -> str:
         n_complete = n_pruned = 0
-        names: set[str] = set()
+        finished: list[FrozenTrial] = []
         for t in history.trials:
             if t.number == trial.number:
                 continue
@@ -108,16 +107,16 @@ class AutoSampler(BaseSampler):
                 n_pruned += 1
             else:
                 continue
-            names.update(n for n, d in t.distributions.items() if not d.single())
+            finished.append(t)
         if history.is_multi_objective:
             return "nsga2" if n_complete >= self.nsga2_after_trials else "tpe"
         if n_complete < self.n_startup_trials:
             return "qmc"
-        space = intersection_search_space(history.trials, exclude_number=trial.number)
+        space = self._gp.intersection_space(history, trial)
         n_categorical = sum(isinstance(d, CategoricalDistribution) for d in space.values())
         if (
             not space
-            or set(space) != names
+            or _has_conditional_params(finished, space)
             or len(space) > self.gp_max_dim
             or n_categorical > len(space) - n_categorical
             or n_complete >= self.gp_max_trials
@@ -163,3 +162,15 @@ class AutoSampler(BaseSampler):
         distribution: BaseDistribution,
     ) -> Any:
         return self._sampler(history, trial).sample_independent(history, trial, name, distribution)
+
+
+def _has_conditional_params(
+    finished: list[FrozenTrial], space: dict[str, BaseDistribution]
+) -> bool:
+    """Whether a finished trial has a sampled parameter outside the shared ``space``."""
+    shared = space.keys()
+    for t in finished:
+        extra = t.distributions.keys() - shared
+        if extra and any(not t.distributions[name].single() for name in extra):
+            return True
+    return False

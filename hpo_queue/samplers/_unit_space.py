@@ -45,6 +45,8 @@ class UnitSpace:
             highs.append(high)
         self._low = np.array(lows)
         self._width = np.maximum(np.array(highs) - self._low, 1e-300)
+        self._low_list = [float(v) for v in self._low]
+        self._width_list = [float(v) for v in self._width]
 
     @property
     def dim(self) -> int:
@@ -52,27 +54,33 @@ class UnitSpace:
 
     def encode(self, params: dict[str, Any]) -> np.ndarray | None:
         """One row, or None when a parameter is missing or outside its distribution."""
-        row = np.empty(self.dim)
-        for i, (name, dist) in enumerate(zip(self.names, self.distributions, strict=True)):
+        values = self._encode(params)
+        return None if values is None else np.array(values, dtype=float)
+
+    def _encode(self, params: dict[str, Any]) -> list[float] | None:
+        values = []
+        for name, dist, low, width in zip(
+            self.names, self.distributions, self._low_list, self._width_list, strict=True
+        ):
             if name not in params:
                 return None
             internal = internal_value(dist, params[name])
             if internal is None:
                 return None
             if isinstance(dist, CategoricalDistribution):
-                row[i] = internal
+                values.append(internal)
             else:
                 t = math.log(internal) if dist.log else internal
-                row[i] = (t - self._low[i]) / self._width[i]
-        return row
+                values.append((t - low) / width)
+        return values
 
     def encode_trials(self, trials: Sequence[FrozenTrial]) -> tuple[np.ndarray, list[int]]:
         """Rows of the trials holding every parameter, and their positions in ``trials``."""
         rows, kept = [], []
         for position, trial in enumerate(trials):
-            row = self.encode(trial.params)
-            if row is not None:
-                rows.append(row)
+            values = self._encode(trial.params)
+            if values is not None:
+                rows.append(values)
                 kept.append(position)
         return np.array(rows, dtype=float).reshape(len(rows), self.dim), kept
 

@@ -17,7 +17,12 @@ from hpo_queue.distributions import (
 )
 from hpo_queue.exceptions import ConfigError, InvalidInputError, MultiObjectiveError
 from hpo_queue.samplers import GPSampler, sampler_from_config
-from hpo_queue.samplers._gp._acquisition import Acquisition, log_h, maximize
+from hpo_queue.samplers._gp._acquisition import (
+    Acquisition,
+    log_h,
+    maximize,
+    sobol_candidates,
+)
 from hpo_queue.samplers._gp._model import (
     Posterior,
     fit_theta,
@@ -175,6 +180,57 @@ def test_log_h_is_log_of_the_expected_improvement_factor_and_stable() -> None:
     h = 1e-6
     numeric = (log_h(z + h)[0] - log_h(z - h)[0]) / (2 * h)
     np.testing.assert_allclose(grad, numeric, rtol=1e-5)
+
+
+def test_log_h_asymptotes_continue_the_exact_values_and_their_gradients() -> None:
+    # Beyond the clipped range (z < -1e3, z > 30) the asymptotes take over.
+    z = np.array([-5e3, -1.5e3, -40.0, 35.0, 80.0])
+    value, grad = log_h(z)
+    assert np.isfinite(value).all() and np.isfinite(grad).all()
+    h = 1e-5
+    numeric = (log_h(z + h)[0] - log_h(z - h)[0]) / (2 * h)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-4)
+    np.testing.assert_allclose(value[3:], np.log(z[3:]), rtol=1e-12)  # h(z) = z for large z
+    inside, outside = log_h(np.array([-999.0, 29.999]))[0], log_h(np.array([-1001.0, 30.001]))[0]
+    assert np.allclose(inside, outside, rtol=1e-2)  # no jump at the switches
+
+
+def test_candidates_are_a_shifted_sobol_net_and_seeded() -> None:
+    first = sobol_candidates(3, 256, np.random.default_rng(4))
+    again = sobol_candidates(3, 256, np.random.default_rng(4))
+    other = sobol_candidates(3, 256, np.random.default_rng(5))
+    np.testing.assert_array_equal(first, again)
+    assert not np.allclose(first, other)
+    assert first.min() >= 0.0 and first.max() < 1.0
+    # A digital net: every coordinate puts exactly one point in each of 256 equal bins.
+    for column in first.T:
+        assert sorted(np.floor(column * 256).astype(int)) == list(range(256))
+
+
+def test_blocked_scoring_equals_scoring_row_by_row() -> None:
+    rng = np.random.default_rng(6)
+    x = rng.random((300, 2))  # 300 data rows: 1,024 candidates are scored in several blocks
+    cat = np.zeros(2, dtype=bool)
+    theta = np.array([1.0, 0.5, 0.0, -5.0])
+    acquisition = Acquisition(Posterior.condition(x, rng.normal(size=300), cat, theta), -1.0)
+    candidates = rng.random((1024, 2))
+    rows = np.concatenate([acquisition.value(candidates[i : i + 1]) for i in range(1024)])
+    # Equal to rounding: the variance of points next to data cancels to a few digits.
+    np.testing.assert_allclose(acquisition.value(candidates), rows, rtol=1e-6)
+
+
+def test_the_mean_alone_needs_no_inverse() -> None:
+    rng = np.random.default_rng(8)
+    x = rng.random((20, 2))
+    cat = np.zeros(2, dtype=bool)
+    posterior = Posterior.condition(x, rng.normal(size=20), cat, np.array([1.0, 0.5, 0.0, -5.0]))
+    xs = rng.random((7, 2))
+    mean = posterior.predict_mean(xs)
+    assert "inv" not in posterior.__dict__  # the cached inverse was not computed
+    np.testing.assert_allclose(mean, posterior.predict(xs)[0], rtol=1e-12)
+    cov = posterior.scale * matern52(squared_differences(x, x, cat) @ posterior.lam)
+    cov[np.diag_indices(20)] += posterior.noise
+    np.testing.assert_allclose(posterior.inv, np.linalg.inv(cov), rtol=1e-8, atol=1e-8)
 
 
 def test_acquisition_gradient_matches_finite_differences_with_a_constraint() -> None:

@@ -205,6 +205,13 @@ def test_auto_sampler_picks_the_method_for_the_study() -> None:
         distributions={"x0": FLOATS["x0"], "y": FloatDistribution(0.0, 2.0)},
     )
     assert method(conditional) == "tpe"
+    fixed = _trials(FLOATS, 30)  # a parameter with a single value is not a conditional one
+    fixed[5] = replace(
+        fixed[5],
+        params={**fixed[5].params, "k": 1.0},
+        distributions={**fixed[5].distributions, "k": FloatDistribution(1.0, 1.0)},
+    )
+    assert method(fixed) == "gp"
     assert method(_trials(FLOATS, 30, TWO), TWO) == "tpe"
     assert method(_trials(FLOATS, 600, TWO), TWO) == "nsga2"
     history = TrialHistory(MIN, _trials(FLOATS, 30))

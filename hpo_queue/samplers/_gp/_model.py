@@ -9,8 +9,9 @@ log noise variance]``, fitted by maximizing the log marginal likelihood plus log
 
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -107,8 +108,9 @@ def _inverse_from_cholesky(chol: np.ndarray) -> np.ndarray:
     inv, info = scipy_lapack.dpotri(chol, lower=1)
     if info != 0:
         raise np.linalg.LinAlgError(f"potri failed with info={info}")
-    lower = np.tril(inv)
-    return lower + np.tril(inv, -1).T
+    # potri fills the lower triangle; the upper one is the factor's, zero (scipy cleans it).
+    inv += np.tril(inv, -1).T
+    return inv
 
 
 def fit_theta(
@@ -157,16 +159,51 @@ def fit_theta(
 
 
 @dataclass
-class Posterior:
-    """A GP conditioned on (x, y) with fixed hyperparameters: mean and variance anywhere."""
+class ScaledDistance:
+    """Squared scaled distances ``sum_d lam_d (a_d - b_d)^2`` (Hamming on categorical
+    columns) from any rows to fixed data rows ``x``, by one matrix product: no (m, n, d) array.
+    """
 
     x: np.ndarray
     is_categorical: np.ndarray
     lam: np.ndarray
+    # The continuous columns, the data's rows scaled (centred on the cube's middle: smaller
+    # norms, less cancellation in the expansion) and their squared norms; the categorical ones.
+    _continuous: np.ndarray = field(init=False, repr=False)
+    _root: np.ndarray = field(init=False, repr=False)
+    _scaled_x: np.ndarray = field(init=False, repr=False)
+    _scaled_x_sq: np.ndarray = field(init=False, repr=False)
+    _categorical_columns: list[int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._continuous = ~self.is_categorical
+        self._root = np.sqrt(self.lam[self._continuous])
+        self._scaled_x = (self.x[:, self._continuous] - 0.5) * self._root
+        self._scaled_x_sq = (self._scaled_x * self._scaled_x).sum(axis=1)
+        self._categorical_columns = [int(j) for j in np.flatnonzero(self.is_categorical)]
+
+    def r2(self, xs: np.ndarray) -> np.ndarray:
+        """Shape (len(xs), n); equal to ``squared_differences(xs, x) @ lam`` to rounding."""
+        a = (xs[:, self._continuous] - 0.5) * self._root
+        r2 = a @ self._scaled_x.T
+        r2 *= -2.0
+        r2 += (a * a).sum(axis=1)[:, None]
+        r2 += self._scaled_x_sq[None, :]
+        np.maximum(r2, 0.0, out=r2)
+        for j in self._categorical_columns:
+            r2 += self.lam[j] * (xs[:, j][:, None] != self.x[:, j][None, :])
+        return r2
+
+
+@dataclass
+class Posterior:
+    """A GP conditioned on (x, y) with fixed hyperparameters: mean and variance anywhere."""
+
+    distance: ScaledDistance
     scale: float
     noise: float
     alpha: np.ndarray
-    inv: np.ndarray
+    chol: np.ndarray  # lower Cholesky factor of the data's covariance
 
     @classmethod
     def condition(
@@ -174,32 +211,40 @@ class Posterior:
     ) -> Posterior:
         d = x.shape[1]
         lam, scale, noise = np.exp(theta[:d]), math.exp(theta[d]), math.exp(theta[d + 1])
-        r2 = squared_differences(x, x, is_categorical) @ lam
-        cov = scale * matern52(r2)
+        distance = ScaledDistance(x, is_categorical, lam)
+        cov = matern52(distance.r2(x))
+        cov *= scale
         cov[np.diag_indices(len(x))] += noise
         chol = scipy_linalg.cholesky(cov, lower=True, check_finite=False)
         alpha = scipy_linalg.cho_solve((chol, True), y, check_finite=False)
-        return cls(x, is_categorical, lam, scale, noise, alpha, _inverse_from_cholesky(chol))
+        return cls(distance, scale, noise, alpha, chol)
+
+    @property
+    def x(self) -> np.ndarray:
+        return self.distance.x
+
+    @property
+    def lam(self) -> np.ndarray:
+        return self.distance.lam
+
+    @functools.cached_property
+    def inv(self) -> np.ndarray:
+        """K^-1, computed when a variance is first asked for (a mean needs only alpha)."""
+        return _inverse_from_cholesky(self.chol)
 
     def scaled_r2(self, xs: np.ndarray) -> np.ndarray:
-        """Squared scaled distances from the rows of ``xs`` to the data, shape (len(xs), n).
+        """Squared scaled distances from the rows of ``xs`` to the data, shape (len(xs), n)."""
+        return self.distance.r2(xs)
 
-        Equal to ``squared_differences(xs, x) @ lam`` (to rounding), computed with one matrix
-        product instead of an (m, n, d) array: what scoring many candidates costs.
-        """
-        cont = ~self.is_categorical
-        root = np.sqrt(self.lam[cont])
-        # Centred on the cube's middle: smaller norms, less cancellation in the expansion.
-        a, b = (xs[:, cont] - 0.5) * root, (self.x[:, cont] - 0.5) * root
-        r2 = (a * a).sum(axis=1)[:, None] + (b * b).sum(axis=1)[None, :] - 2.0 * (a @ b.T)
-        np.maximum(r2, 0.0, out=r2)
-        for j in np.flatnonzero(self.is_categorical):
-            r2 += self.lam[j] * (xs[:, j][:, None] != self.x[:, j][None, :])
-        return r2
+    def predict_mean(self, xs: np.ndarray) -> np.ndarray:
+        """Posterior mean of the latent function at the rows of ``xs``."""
+        k = matern52(self.distance.r2(xs))
+        return self.scale * (k @ self.alpha)
 
     def predict(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and variance of the latent function at the rows of ``xs``."""
-        k = self.scale * matern52(self.scaled_r2(xs))
+        k = matern52(self.scaled_r2(xs))
+        k *= self.scale
         mean = k @ self.alpha
         var = self.scale - np.einsum("ij,ij->i", k @ self.inv, k)
         return mean, np.maximum(var, 1e-12)
@@ -207,25 +252,28 @@ class Posterior:
     def predict_with_grad(
         self, xs: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Mean, variance and their gradients in xs (shape (m, d); 0 on categorical columns)."""
-        diff = xs[:, None, :] - self.x[None, :, :]
-        sq = diff * diff
-        cat = self.is_categorical
-        if cat.any():
-            sq[:, :, cat] = (diff[:, :, cat] != 0.0).astype(float)
-        r2 = sq @ self.lam
-        k = self.scale * matern52(r2)
-        dk_dr2 = self.scale * matern52_grad_r2(r2)
+        """Mean, variance and their gradients in xs (shape (m, d); 0 on categorical columns).
+
+        d r2_j / d x = 2 lam (x - X_j) on continuous columns, so a gradient
+        sum_j w_j d k_j / d x is 2 lam (x sum_j w_j - w @ X): matrix products, no (m, n, d) array.
+        """
+        r2 = self.scaled_r2(xs)
+        r = np.sqrt(r2)
+        decay = self.scale * np.exp(-SQRT5 * r)
+        k = (1.0 + SQRT5 * r + (5.0 / 3.0) * r2) * decay
+        dk_dr2 = -(5.0 / 6.0) * (1.0 + SQRT5 * r) * decay
         mean = k @ self.alpha
         v = k @ self.inv
         var = self.scale - np.einsum("ij,ij->i", v, k)
-        # d r2 / d x = 2 lam (x - X) on continuous columns.
-        dr2 = 2.0 * diff * self.lam
+        w_mean = dk_dr2 * self.alpha
+        w_var = dk_dr2 * v
+        two_lam = 2.0 * self.lam
+        mean_grad = two_lam * (xs * w_mean.sum(axis=1)[:, None] - w_mean @ self.x)
+        var_grad = -2.0 * two_lam * (xs * w_var.sum(axis=1)[:, None] - w_var @ self.x)
+        cat = self.distance.is_categorical
         if cat.any():
-            dr2[:, :, cat] = 0.0
-        g = dk_dr2[:, :, None] * dr2  # d k_j / d x, (m, n, d)
-        mean_grad = np.einsum("mnd,n->md", g, self.alpha)
-        var_grad = -2.0 * np.einsum("mnd,mn->md", g, v)
+            mean_grad[:, cat] = 0.0
+            var_grad[:, cat] = 0.0
         clipped = var < 1e-12
         var = np.maximum(var, 1e-12)
         var_grad[clipped] = 0.0

@@ -106,8 +106,10 @@ class GPSampler(BaseSampler):
         self.max_fit_trials = check_int("max_fit_trials", max_fit_trials, 10)
         self.max_condition_trials = check_int("max_condition_trials", max_condition_trials, 10)
         self.refit_growth = check_float("refit_growth", refit_growth, 1.0)
-        # A cache of one pure computation (not state): the data of the last trial prepared.
+        # Caches of pure computations (not state), for the trial asked about last: its data,
+        # and its intersection search space.
         self._last_prepared: tuple[TrialHistory, tuple[int, str, float], _Data | None] | None = None
+        self._last_space: tuple[TrialHistory, int, dict[str, BaseDistribution]] | None = None
 
     def to_config(self) -> dict[str, Any]:
         return {
@@ -131,7 +133,7 @@ class GPSampler(BaseSampler):
                 "GPSampler optimizes one objective; for several use NSGAIISampler, "
                 "TPESampler or AutoSampler (the default)."
             )
-        space = intersection_search_space(history.trials, exclude_number=trial.number)
+        space = self.intersection_space(history, trial)
         if not space:
             # Nothing finished yet: the parameters the running trials share, for start-up.
             running = [
@@ -141,6 +143,20 @@ class GPSampler(BaseSampler):
             ]
             space = _shared_space(running)
         return space
+
+    def intersection_space(
+        self, history: TrialHistory, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        """The parameters every finished trial shares (``intersection_search_space``).
+
+        A trial asks for it several times (its method, attrs, space and sampling): it is
+        computed once per history and trial.
+        """
+        last = self._last_space
+        if last is None or last[0] is not history or last[1] != trial.number:
+            space = intersection_search_space(history.trials, exclude_number=trial.number)
+            last = self._last_space = (history, trial.number, space)
+        return dict(last[2])
 
     def trial_system_attrs(self, history: TrialHistory, trial: FrozenTrial) -> dict[str, Any]:
         """The method (``"qmc"`` or ``"gp"``) and, for a GP trial, the kernel's fit."""
@@ -293,6 +309,9 @@ def hyperparameters(
         deterministic=sampler.deterministic_objective,
         rng=sampler.rng(trial, "gp fit"),
         warm_start=None if previous is None else np.array(previous["theta"], dtype=float),
+        # A refit starts from the default and from the earlier fit; the first fit also from
+        # a random point (dropping it for refits cost no quality on held-out seeds).
+        n_restarts=1 if previous is None else 0,
     )
     return {"theta": [float(v) for v in theta], "n": data.n_usable, "space": data.space_key}
 
@@ -332,7 +351,7 @@ def suggest_gp(
 
     def lies_at(points: np.ndarray, x_now: np.ndarray, y_now: np.ndarray) -> np.ndarray:
         if sampler.running_trials == "kriging_believer":
-            return Posterior.condition(x_now, y_now, cat, theta).predict(points)[0]
+            return Posterior.condition(x_now, y_now, cat, theta).predict_mean(points)
         return np.full(len(points), lie_value)
 
     if len(pending) and sampler.running_trials != "ignore":
