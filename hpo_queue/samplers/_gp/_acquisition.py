@@ -1,8 +1,9 @@
 """Log expected improvement (times the probability of feasibility) and its maximization.
 
 Everything minimizes standardized losses: the improvement at x is ``max(best - f(x), 0)``.
-The acquisition is maximized over the unit cube by scoring Sobol candidates (under a random digital shift), then
-running L-BFGS-B (analytic gradients, continuous columns only) from the best few of them.
+The acquisition is maximized over the unit cube by scoring Sobol candidates (under a random
+digital shift), then running L-BFGS-B (analytic gradients, continuous columns only) from the
+best few of them.
 """
 
 from __future__ import annotations
