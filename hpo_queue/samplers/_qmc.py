@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from typing import Any
 
@@ -22,18 +23,41 @@ qmc = LazyModule("scipy.stats.qmc")
 _QMC_TYPES = ("sobol", "halton")
 
 
+# Points are generated, and kept, this many at a time per sequence (see _block).
+_BLOCK = 256
+
+
 def qmc_point(
     qmc_type: str, dim: int, index: int, *, scramble: bool, seed: int | None
 ) -> np.ndarray:
-    """Point ``index`` of the (scrambled) sequence in [0, 1)^dim; a pure function of its args."""
+    """Point ``index`` of the (scrambled) sequence in [0, 1)^dim; a pure function of its args.
+
+    With a seed, the point is read from a kept block of the sequence: building a scrambled
+    engine costs about 0.3 ms, a point from a block about 1 us. Without one, each call
+    scrambles afresh, as before.
+    """
+    if seed is None:
+        return _engine(qmc_type, dim, scramble, None, index).random(1)[0]
+    return _block(qmc_type, dim, scramble, seed, index // _BLOCK)[index % _BLOCK].copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _block(qmc_type: str, dim: int, scramble: bool, seed: int, block: int) -> np.ndarray:
+    """Points ``block * _BLOCK`` to ``(block + 1) * _BLOCK - 1`` of a seeded sequence."""
+    points = _engine(qmc_type, dim, scramble, seed, block * _BLOCK).random(_BLOCK)
+    points.flags.writeable = False
+    return points
+
+
+def _engine(qmc_type: str, dim: int, scramble: bool, seed: int | None, start: int) -> Any:
     engine: Any
     if qmc_type == "sobol":
         engine = qmc.Sobol(dim, scramble=scramble, rng=seed)
     else:
         engine = qmc.Halton(dim, scramble=scramble, rng=seed)
-    if index:
-        engine.fast_forward(index)
-    return engine.random(1)[0]
+    if start:
+        engine.fast_forward(start)
+    return engine
 
 
 def first_trial_space(history: TrialHistory, trial: FrozenTrial) -> dict[str, BaseDistribution]:

@@ -26,6 +26,7 @@ from hpo_queue.samplers import (
     sampler_from_config,
 )
 from hpo_queue.samplers._nsga2 import rank_and_crowding
+from hpo_queue.samplers._qmc import qmc_point
 from hpo_queue.trial import FrozenTrial, TrialState
 from hpo_queue.trial._history import TrialHistory
 
@@ -153,6 +154,21 @@ def test_qmc_points_are_the_sequence_indexed_by_trial_number() -> None:
     ]
     assert points[0] == {"a": 0.5, "b": 0.5}  # the unscrambled Sobol sequence's 2nd point
     assert len({(p["a"], p["b"]) for p in points}) == 4
+
+
+@pytest.mark.parametrize("qmc_type", ["sobol", "halton"])
+def test_qmc_points_from_kept_blocks_equal_a_fresh_engine(qmc_type: str) -> None:
+    from scipy.stats import qmc
+
+    for index in (0, 7, 255, 256, 700):  # within and across the blocks of 256
+        engine = (qmc.Sobol if qmc_type == "sobol" else qmc.Halton)(3, scramble=True, rng=11)
+        if index:
+            engine.fast_forward(index)
+        expected = engine.random(1)[0]
+        point = qmc_point(qmc_type, 3, index, scramble=True, seed=11)
+        np.testing.assert_array_equal(point, expected)
+        point[0] = -1.0  # the caller's copy: the kept block is untouched
+        assert qmc_point(qmc_type, 3, index, scramble=True, seed=11)[0] == expected[0]
 
 
 def test_qmc_without_a_seed_draws_one_that_workers_share() -> None:
