@@ -38,15 +38,12 @@ class UnitSpace:
                 for d in self.distributions
             ]
         )
-        lows, highs = [], []
+        self._low: list[float] = []
+        self._width: list[float] = []
         for d in self.distributions:
             low, high = _padded_bounds(d)
-            lows.append(low)
-            highs.append(high)
-        self._low = np.array(lows)
-        self._width = np.maximum(np.array(highs) - self._low, 1e-300)
-        self._low_list = [float(v) for v in self._low]
-        self._width_list = [float(v) for v in self._width]
+            self._low.append(float(low))
+            self._width.append(max(float(high) - float(low), 1e-300))
 
     @property
     def dim(self) -> int:
@@ -60,7 +57,7 @@ class UnitSpace:
     def _encode(self, params: dict[str, Any]) -> list[float] | None:
         values = []
         for name, dist, low, width in zip(
-            self.names, self.distributions, self._low_list, self._width_list, strict=True
+            self.names, self.distributions, self._low, self._width, strict=True
         ):
             if name not in params:
                 return None

@@ -45,8 +45,14 @@ def matern52(r2: np.ndarray) -> np.ndarray:
 
 def matern52_grad_r2(r2: np.ndarray) -> np.ndarray:
     """d matern52 / d r2 (finite at r2 = 0)."""
+    return matern52_with_grad(r2)[1]
+
+
+def matern52_with_grad(r2: np.ndarray, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """``scale`` times matern52 and times its derivative in r2, sharing one sqrt and exp."""
     r = np.sqrt(r2)
-    return -(5.0 / 6.0) * (1.0 + SQRT5 * r) * np.exp(-SQRT5 * r)
+    decay = scale * np.exp(-SQRT5 * r)
+    return (1.0 + SQRT5 * r + (5.0 / 3.0) * r2) * decay, -(5.0 / 6.0) * (1.0 + SQRT5 * r) * decay
 
 
 def log_prior(theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -80,7 +86,7 @@ def neg_log_posterior(
     scale = math.exp(theta[d])
     noise = fixed_noise if fixed_noise is not None else math.exp(theta[d + 1])
     r2 = sq @ lam
-    corr = matern52(r2)
+    corr, corr_grad = matern52_with_grad(r2)
     cov = scale * corr
     cov[np.diag_indices(n)] += noise
     try:
@@ -93,7 +99,7 @@ def neg_log_posterior(
     log_lik -= 0.5 * n * math.log(2 * math.pi)
     w = np.outer(alpha, alpha) - inv
     grad = np.empty_like(theta)
-    a = w * (scale * matern52_grad_r2(r2))
+    a = w * (scale * corr_grad)
     grad[:d] = 0.5 * lam * (a.reshape(-1) @ sq.reshape(n * n, d))
     grad[d] = 0.5 * float((w * cov).sum() - noise * np.trace(w))
     grad[d + 1] = 0.0 if fixed_noise is not None else 0.5 * noise * float(np.trace(w))
@@ -257,11 +263,7 @@ class Posterior:
         d r2_j / d x = 2 lam (x - X_j) on continuous columns, so a gradient
         sum_j w_j d k_j / d x is 2 lam (x sum_j w_j - w @ X): matrix products, no (m, n, d) array.
         """
-        r2 = self.scaled_r2(xs)
-        r = np.sqrt(r2)
-        decay = self.scale * np.exp(-SQRT5 * r)
-        k = (1.0 + SQRT5 * r + (5.0 / 3.0) * r2) * decay
-        dk_dr2 = -(5.0 / 6.0) * (1.0 + SQRT5 * r) * decay
+        k, dk_dr2 = matern52_with_grad(self.scaled_r2(xs), self.scale)
         mean = k @ self.alpha
         v = k @ self.inv
         var = self.scale - np.einsum("ij,ij->i", v, k)
