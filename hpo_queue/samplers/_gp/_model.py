@@ -128,14 +128,18 @@ def fit_theta(
     rng: np.random.Generator,
     n_restarts: int = 1,
     warm_start: np.ndarray | None = None,
+    default_start: bool = True,
 ) -> np.ndarray:
-    """Hyperparameters maximizing the log posterior, from a default start, ``n_restarts``
-    random ones and ``warm_start`` (an earlier fit) if given; the best of all runs is kept."""
+    """Hyperparameters maximizing the log posterior, from a default start (unless
+    ``default_start`` is False and ``warm_start`` is given), ``n_restarts`` random ones and
+    ``warm_start`` (an earlier fit) if given; the best of all runs is kept."""
     d = x.shape[1]
     sq = squared_differences(x, x, is_categorical)
     fixed_noise = MIN_NOISE if deterministic else None
     bounds = [_LOG_BOUNDS_LENGTH] * d + [_LOG_BOUNDS_SCALE, _LOG_BOUNDS_NOISE]
-    starts = [np.concatenate([np.zeros(d), [0.0, math.log(1e-2)]])]
+    starts: list[np.ndarray] = []
+    if default_start or warm_start is None:
+        starts.append(np.concatenate([np.zeros(d), [0.0, math.log(1e-2)]]))
     for _ in range(n_restarts):
         starts.append(
             np.concatenate([rng.uniform(math.log(0.1), math.log(30.0), d), [0.0, math.log(1e-3)]])
@@ -234,9 +238,19 @@ class Posterior:
         return self.distance.lam
 
     @functools.cached_property
-    def inv(self) -> np.ndarray:
-        """K^-1, computed when a variance is first asked for (a mean needs only alpha)."""
-        return _inverse_from_cholesky(self.chol)
+    def chol_inv(self) -> np.ndarray:
+        """L^-1 for K = L L^T, computed when a variance is first asked for (a mean needs only
+        alpha).
+
+        The variance is ``scale - |L^-1 k|^2``, not ``scale - k K^-1 k``: next to the data it
+        cancels to a small difference, and an explicit K^-1 (condition number up to 1e9 for
+        a near-noiseless objective) left it 1% noise there. That noise made the local search's
+        line search fail in about half of Branin's suggestions.
+        """
+        inv, info = scipy_lapack.dtrtri(self.chol, lower=1)
+        if info != 0:
+            raise np.linalg.LinAlgError(f"trtri failed with info={info}")
+        return np.tril(inv)
 
     def scaled_r2(self, xs: np.ndarray) -> np.ndarray:
         """Squared scaled distances from the rows of ``xs`` to the data, shape (len(xs), n)."""
@@ -252,7 +266,8 @@ class Posterior:
         k = matern52(self.scaled_r2(xs))
         k *= self.scale
         mean = k @ self.alpha
-        var = self.scale - np.einsum("ij,ij->i", k @ self.inv, k)
+        w = k @ self.chol_inv.T
+        var = self.scale - np.einsum("ij,ij->i", w, w)
         return mean, np.maximum(var, 1e-12)
 
     def predict_with_grad(
@@ -265,8 +280,9 @@ class Posterior:
         """
         k, dk_dr2 = matern52_with_grad(self.scaled_r2(xs), self.scale)
         mean = k @ self.alpha
-        v = k @ self.inv
-        var = self.scale - np.einsum("ij,ij->i", v, k)
+        w = k @ self.chol_inv.T
+        var = self.scale - np.einsum("ij,ij->i", w, w)
+        v = w @ self.chol_inv  # k K^-1
         w_mean = dk_dr2 * self.alpha
         w_var = dk_dr2 * v
         two_lam = 2.0 * self.lam

@@ -281,6 +281,12 @@ def _stored_fit(attrs: dict[str, Any], data: _Data, dim: int) -> dict[str, Any] 
     return record
 
 
+def _last_full_fit(record: dict[str, Any]) -> int:
+    """The history size at which the chain of ``record`` last fitted from the default start."""
+    full = record.get("full")
+    return full if isinstance(full, int) and not isinstance(full, bool) else int(record["n"])
+
+
 def hyperparameters(
     sampler: GPSampler, space: UnitSpace, data: _Data, history: TrialHistory, trial: FrozenTrial
 ) -> dict[str, Any]:
@@ -288,8 +294,10 @@ def hyperparameters(
 
     The newest trial in the history that stored a fit for this space is reused while the
     usable history is less than ``refit_growth`` times the size of that fit; otherwise they are
-    refitted, warm-started from it. The record travels with the trials, so every worker
-    shares the fits and a suggestion stays a pure function of the history.
+    refitted, warm-started from it; from the default start too once the history has doubled
+    since a fit last started there (``"full"`` in the record). The record travels with the
+    trials, so every worker shares the fits and a suggestion stays a pure function of the
+    history.
     """
     own = _stored_fit(trial.system_attrs, data, space.dim)
     if own is not None:
@@ -302,6 +310,11 @@ def hyperparameters(
                 break
     if previous is not None and data.n_usable < previous["n"] * sampler.refit_growth:
         return previous
+    # A chain of warm starts alone could keep a poor mode of the likelihood for a whole
+    # study; starting from the default too at every doubling bounds that, at a third of the
+    # refits' cost (level on held-out seeds, BENCHMARKS.md).
+    last_full = None if previous is None else _last_full_fit(previous)
+    full = last_full is None or data.n_usable >= 2 * last_full
     theta = fit_theta(
         data.x[data.fit_rows],
         data.y[data.fit_rows],
@@ -309,11 +322,17 @@ def hyperparameters(
         deterministic=sampler.deterministic_objective,
         rng=sampler.rng(trial, "gp fit"),
         warm_start=None if previous is None else np.array(previous["theta"], dtype=float),
-        # A refit starts from the default and from the earlier fit; the first fit also from
-        # a random point (dropping it for refits cost no quality on held-out seeds).
+        # The first fit also starts from a random point (dropping it for refits cost no
+        # quality on held-out seeds).
         n_restarts=1 if previous is None else 0,
+        default_start=full,
     )
-    return {"theta": [float(v) for v in theta], "n": data.n_usable, "space": data.space_key}
+    return {
+        "theta": [float(v) for v in theta],
+        "n": data.n_usable,
+        "space": data.space_key,
+        "full": data.n_usable if full else last_full,
+    }
 
 
 def suggest_gp(
