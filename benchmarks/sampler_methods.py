@@ -12,7 +12,7 @@ categorical space) and a conditional space.
         [--samplers "ours GP,Optuna GP"] [--out results.json]
     python benchmarks/sampler_methods.py speed [--sizes 100 500]
     python benchmarks/sampler_methods.py compare results.json [--a "ours default"]
-        [--b "Optuna TPE"] [--seeds 40] [--first-seed 0] [--in-flight 8]
+        [--b "Optuna TPE"] [--seeds 40] [--first-seed 0] [--in-flight 8] [--trials 100]
     python benchmarks/sampler_methods.py pareto [--seeds 20] [--first-seed 10] [--in-flight 1 8]
         [--trials 500] [--population 50] [--out pareto.json] [--speed 500 2000 5000]
 
@@ -133,6 +133,12 @@ OURS: dict[str, Callable[[int], BaseSampler]] = {
     "ours default 3 local 512": lambda seed: _auto_with_gp(
         seed, n_local_search=3, n_candidates=512
     ),
+    # Long studies (BENCHMARKS.md, "Long studies"): the GP's share of the trials halved at
+    # each doubling from 100 or 200 trials; TPE alone from 200; every candidate scored.
+    "ours default thin 100": lambda seed: AutoSampler(seed=seed, gp_thinning_trials=100),
+    "ours default thin 200": lambda seed: AutoSampler(seed=seed, gp_thinning_trials=200),
+    "ours default GP to 200": lambda seed: AutoSampler(seed=seed, gp_max_trials=200),
+    "ours default all candidates": lambda seed: _auto_with_gp(seed, candidates_halving_trials=0),
     "ours GP": lambda seed: GPSampler(seed=seed),
     # Past the GP's caps (BENCHMARKS.md, "Past the caps"): no subsampled fit; no hand-over.
     "ours GP fit all": lambda seed: GPSampler(seed=seed, max_fit_trials=10**9),
@@ -290,6 +296,7 @@ def _one_run(job: tuple[str, int, int, int, int]) -> dict[str, Any]:
         "problem": index,
         "seed": seed,
         "in_flight": n_in_flight,
+        "trials": n_trials,
         "regret": best - problem.optimum,
         "seconds": seconds,
         "methods": methods,
@@ -339,17 +346,32 @@ def quality(args: argparse.Namespace) -> None:
         _one_run,
         args.out,
         args.jobs,
-        job_key=lambda j: (j[0], j[1], j[2], j[4]),
-        result_key=lambda r: (r["sampler"], r["problem"], r["seed"], r["in_flight"]),
+        job_key=lambda j: (j[0], j[1], j[2], j[4], j[3]),
+        result_key=lambda r: (
+            r["sampler"],
+            r["problem"],
+            r["seed"],
+            r["in_flight"],
+            r.get("trials", 100),
+        ),
     )
-    print(table(results, names, args.first_seed, args.seeds, args.in_flight))
+    print(table(results, names, args.first_seed, args.seeds, args.in_flight, args.trials))
 
 
 def table(
-    results: list[dict[str, Any]], names: list[str], first_seed: int, n_seeds: int, in_flight: int
+    results: list[dict[str, Any]],
+    names: list[str],
+    first_seed: int,
+    n_seeds: int,
+    in_flight: int,
+    n_trials: int = 100,
 ) -> str:
-    """Median regret per problem and sampler (markdown), plus mean sampler ms per trial."""
+    """Median regret per problem and sampler (markdown), plus mean sampler ms per trial.
+
+    Results saved before the trial count was recorded with each are 100-trial runs.
+    """
     seeds = range(first_seed, first_seed + n_seeds)
+    results = [r for r in results if r.get("trials", 100) == n_trials]
     lines = ["| Function | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     for index, problem in enumerate(PROBLEMS):
         cells = []
@@ -371,7 +393,7 @@ def table(
             for r in results
             if r["sampler"] == name and r["seed"] in seeds and r["in_flight"] == in_flight
         ]
-        ms = 1000 * sum(r["seconds"] for r in runs) / max(1, 100 * len(runs))
+        ms = 1000 * sum(r["seconds"] for r in runs) / max(1, n_trials * len(runs))
         cells.append(f"{ms:.1f}" if runs else "-")
     lines.append("| sampler ms per trial (mean) | " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -705,8 +727,12 @@ def compare(args: argparse.Namespace) -> None:
                     and r["problem"] == index
                     and r["seed"] in seeds
                     and r["in_flight"] == args.in_flight
+                    and r.get("trials", 100) == args.trials
                 ]
             )
+        if not any(len(v) for v in regrets.values()):
+            continue  # a problem the file has no runs of (quality --problems)
+        for name in (args.a, args.b):
             if len(regrets[name]) != len(seeds):
                 raise SystemExit(
                     f"{name}: {len(regrets[name])} runs of {problem.name}, not {len(seeds)}"
@@ -767,6 +793,7 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--seeds", type=int, default=40)
     c.add_argument("--first-seed", type=int, default=0)
     c.add_argument("--in-flight", type=int, default=8)
+    c.add_argument("--trials", type=int, default=100, help="the runs' length (quality --trials)")
     c.set_defaults(handler=compare)
     args = parser.parse_args(argv)
     args.handler(args)

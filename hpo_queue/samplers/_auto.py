@@ -37,7 +37,10 @@ class AutoSampler(BaseSampler):
       (by number; every other one by default): TPE's density-driven proposals get the GP out
       of a local basin on multimodal problems (Styblinski-Tang, Rosenbrock), where TPE beats
       a GP, while the GP turns keep smooth problems 100-1,000x closer to their optimum
-      (chosen on held-out benchmark seeds, see BENCHMARKS.md).
+      (chosen on held-out benchmark seeds, see BENCHMARKS.md). With ``gp_thinning_trials``
+      set, the GP's share of trials halves at each doubling of the history from there: a
+      GP turn costs about the square of the history, a TPE turn its length, so long
+      studies cost less, at some regret (off by default; BENCHMARKS.md, "Long studies").
 
     Several objectives: ``"tpe"`` (multi-objective TPE) until ``nsga2_after_trials``
     trials are COMPLETE, then ``"nsga2"`` (NSGAIISampler, generational), whose cost per trial
@@ -51,6 +54,8 @@ class AutoSampler(BaseSampler):
         nsga2_after_trials: COMPLETE trials after which NSGA-II takes over (several objectives).
         tpe_interval: In the GP phase, every ``tpe_interval``-th trial (by number) is chosen by
             TPE instead (0: never).
+        gp_thinning_trials: COMPLETE trials from which the GP's share of the trials halves
+            at each doubling of the history (0, the default: never thinned).
     """
 
     def __init__(
@@ -62,6 +67,7 @@ class AutoSampler(BaseSampler):
         gp_max_trials: int = 400,
         nsga2_after_trials: int = 500,
         tpe_interval: int = 2,
+        gp_thinning_trials: int = 0,
     ) -> None:
         self.seed = check_seed(seed)
         self.n_startup_trials = check_int("n_startup_trials", n_startup_trials, 2)
@@ -69,6 +75,7 @@ class AutoSampler(BaseSampler):
         self.gp_max_trials = check_int("gp_max_trials", gp_max_trials, n_startup_trials)
         self.nsga2_after_trials = check_int("nsga2_after_trials", nsga2_after_trials, 0)
         self.tpe_interval = check_int("tpe_interval", tpe_interval, 0)
+        self.gp_thinning_trials = check_int("gp_thinning_trials", gp_thinning_trials, 0)
         self._gp = GPSampler(seed=seed, n_startup_trials=n_startup_trials)
         self._tpe = TPESampler(seed=seed, n_startup_trials=n_startup_trials)
         self._nsga2 = NSGAIISampler(seed=seed)
@@ -84,6 +91,7 @@ class AutoSampler(BaseSampler):
             "gp_max_trials": self.gp_max_trials,
             "nsga2_after_trials": self.nsga2_after_trials,
             "tpe_interval": self.tpe_interval,
+            "gp_thinning_trials": self.gp_thinning_trials,
         }
 
     def select_method(self, history: TrialHistory, trial: FrozenTrial) -> str:
@@ -123,9 +131,22 @@ class AutoSampler(BaseSampler):
             or n_pruned > n_complete
         ):
             return "tpe"
-        if self.tpe_interval and trial.number % self.tpe_interval == self.tpe_interval - 1:
-            return "tpe"
-        return "gp"
+        return "gp" if self._is_gp_turn(trial.number, n_complete) else "tpe"
+
+    def _is_gp_turn(self, number: int, n_complete: int) -> bool:
+        """Whether trial ``number`` of the GP phase goes to the GP: not every
+        ``tpe_interval``-th, and past ``gp_thinning_trials`` only one in 2^k of the rest,
+        where k counts the doublings of the history since then (k = 1 from the threshold).
+        """
+        interval = self.tpe_interval
+        if interval and number % interval == interval - 1:
+            return False
+        start = self.gp_thinning_trials
+        if not start or n_complete < start:
+            return True
+        halvings = (n_complete // start).bit_length()  # 1 from start, 2 from 2 * start, ...
+        turn = number // interval if interval else number
+        return turn % (1 << halvings) == 0
 
     def _sampler(self, history: TrialHistory, trial: FrozenTrial) -> BaseSampler:
         method = self.select_method(history, trial)

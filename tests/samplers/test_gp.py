@@ -368,6 +368,16 @@ def test_startup_points_follow_the_seeded_sobol_sequence() -> None:
     assert attrs["GPSampler:hyperparameters"]["n"] == 11  # trial 3 itself is not counted
 
 
+def test_candidates_halve_at_each_doubling_of_the_model_past_the_threshold() -> None:
+    from hpo_queue.samplers._gp._sampler import _candidate_count
+
+    sampler = GPSampler(seed=0)  # 1,024 candidates, halving from 128 rows
+    counts = [_candidate_count(sampler, n) for n in (50, 127, 128, 255, 256, 600)]
+    assert counts == [1024, 1024, 512, 512, 256, 256]
+    assert _candidate_count(GPSampler(candidates_halving_trials=0), 600) == 1024
+    assert _candidate_count(GPSampler(n_candidates=100), 600) == 100  # never below 256 by halving
+
+
 def test_long_histories_are_subsampled_to_the_caps() -> None:
     trials = _history(60)
     sampler = GPSampler(seed=0, max_fit_trials=20, max_condition_trials=30)
@@ -492,6 +502,7 @@ def test_config_round_trip() -> None:
         deterministic_objective=True,
         running_trials="constant_liar",
         refit_growth=1.5,
+        candidates_halving_trials=64,
     )
     rebuilt = sampler_from_config(sampler.to_config())
     assert isinstance(rebuilt, GPSampler)
@@ -507,6 +518,7 @@ def test_config_round_trip() -> None:
         {"deterministic_objective": "yes"},
         {"running_trials": "believe"},
         {"n_candidates": 0},
+        {"candidates_halving_trials": -1},
         {"max_fit_trials": 5},
         {"refit_growth": 0.5},
         {"refit_growth": math.nan},

@@ -247,6 +247,26 @@ def test_auto_sampler_picks_the_method_for_the_study() -> None:
     assert turns_of(AutoSampler(tpe_interval=0)) == ["gp"] * 8
 
 
+def test_the_gp_share_halves_at_each_doubling_past_the_thinning_threshold() -> None:
+    auto = AutoSampler(seed=0, gp_thinning_trials=40)
+
+    def turns_at(n_complete: int, sampler: AutoSampler = auto) -> str:
+        history = TrialHistory(MIN, _trials(FLOATS, n_complete))
+        numbers = range(n_complete + 5, n_complete + 21)
+        return "".join(
+            sampler.select_method(history, FrozenTrial(n, TrialState.RUNNING))[0] for n in numbers
+        )
+
+    # Before the threshold every other trial is a GP turn; from it one in four, from twice
+    # it one in eight; by trial number, so every worker gives a trial the same method.
+    assert turns_at(39).count("g") == 8
+    assert turns_at(40).count("g") == 4 and turns_at(79).count("g") == 4
+    assert turns_at(80).count("g") == 2
+    assert set(turns_at(80)) == {"g", "t"}
+    assert turns_at(80, AutoSampler(seed=0, gp_thinning_trials=0)).count("g") == 8
+    assert AutoSampler(gp_thinning_trials=7).to_config()["gp_thinning_trials"] == 7
+
+
 def test_single_objective_samplers_refuse_several_objectives_by_name() -> None:
     history = TrialHistory(TWO, [])
     with pytest.raises(MultiObjectiveError, match="NSGAIISampler"):
@@ -270,6 +290,7 @@ def test_single_objective_samplers_refuse_several_objectives_by_name() -> None:
         (NSGAIISampler, {"constraints_func": lambda t: [0.0]}),
         (AutoSampler, {"seed": "x"}),
         (AutoSampler, {"n_startup_trials": 1}),
+        (AutoSampler, {"gp_thinning_trials": -1}),
     ],
 )
 def test_bad_arguments_are_named_errors(cls: type, kwargs: dict[str, object]) -> None:

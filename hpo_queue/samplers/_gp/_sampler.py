@@ -65,6 +65,9 @@ class GPSampler(BaseSampler):
             the constraint values stored on trials. Must be None.
         running_trials: ``"kriging_believer"``, ``"constant_liar"`` or ``"ignore"``.
         n_candidates: Sobol candidates scored per suggestion.
+        candidates_halving_trials: Past this many trials in the model the candidates halve
+            at each doubling, down to 256 (0: never): scoring one costs the history's square,
+            and the local search, not the candidates, finds the optimum's last digits.
         n_local_search: How many of the best candidates L-BFGS-B refines.
         max_fit_trials: At most this many trials for the hyperparameter fit.
         max_condition_trials: At most this many trials in the posterior.
@@ -82,6 +85,7 @@ class GPSampler(BaseSampler):
         constraints_func: None = None,
         running_trials: str = "kriging_believer",
         n_candidates: int = 1024,
+        candidates_halving_trials: int = 128,
         n_local_search: int = 5,
         max_fit_trials: int = 200,
         max_condition_trials: int = 1000,
@@ -102,6 +106,9 @@ class GPSampler(BaseSampler):
             )
         self.running_trials = running_trials
         self.n_candidates = check_int("n_candidates", n_candidates, 1)
+        self.candidates_halving_trials = check_int(
+            "candidates_halving_trials", candidates_halving_trials, 0
+        )
         self.n_local_search = check_int("n_local_search", n_local_search, 0)
         self.max_fit_trials = check_int("max_fit_trials", max_fit_trials, 10)
         self.max_condition_trials = check_int("max_condition_trials", max_condition_trials, 10)
@@ -119,6 +126,7 @@ class GPSampler(BaseSampler):
             "deterministic_objective": self.deterministic_objective,
             "running_trials": self.running_trials,
             "n_candidates": self.n_candidates,
+            "candidates_halving_trials": self.candidates_halving_trials,
             "n_local_search": self.n_local_search,
             "max_fit_trials": self.max_fit_trials,
             "max_condition_trials": self.max_condition_trials,
@@ -414,7 +422,7 @@ def suggest_gp(
             cat,
             space.n_choices,
             rng,
-            n_candidates=sampler.n_candidates,
+            n_candidates=_candidate_count(sampler, len(x_model)),
             n_local=sampler.n_local_search,
             round_row=space.round_row,
         )
@@ -427,6 +435,15 @@ def suggest_gp(
         best = min(best, float(lie[0]))
         acquisition = Acquisition(objective, best, constraint_models, thresholds)
     return space.decode(x)
+
+
+def _candidate_count(sampler: GPSampler, n_model: int) -> int:
+    """``n_candidates``, halved at each doubling of the model's rows past the threshold."""
+    start = sampler.candidates_halving_trials
+    if not start or n_model < start:
+        return sampler.n_candidates
+    halved = sampler.n_candidates >> (n_model // start).bit_length()
+    return max(halved, min(sampler.n_candidates, 256))
 
 
 def _standardize(values: np.ndarray) -> tuple[np.ndarray, float, float]:

@@ -28,6 +28,8 @@ def intersection_search_space(
         if space is None:
             space = dict(trial.distributions)
             continue
+        if space.items() <= trial.distributions.items():
+            continue  # the usual case, checked without building a dict per trial
         space = {
             name: dist for name, dist in space.items() if trial.distributions.get(name) == dist
         }
