@@ -347,15 +347,15 @@ def quality(args: argparse.Namespace) -> None:
         args.out,
         args.jobs,
         job_key=lambda j: (j[0], j[1], j[2], j[4], j[3]),
-        result_key=lambda r: (
-            r["sampler"],
-            r["problem"],
-            r["seed"],
-            r["in_flight"],
-            r.get("trials", 100),
-        ),
+        result_key=lambda r: (r["sampler"], r["problem"], r["seed"], r["in_flight"], _trials(r)),
     )
     print(table(results, names, args.first_seed, args.seeds, args.in_flight, args.trials))
+
+
+def _trials(result: dict[str, Any]) -> int:
+    """A result's trial count. Files saved before c02d409 did not record it and are read as
+    100-trial runs, which is wrong for those made with ``--trials 500``: re-run those."""
+    return int(result.get("trials", 100))
 
 
 def table(
@@ -366,12 +366,9 @@ def table(
     in_flight: int,
     n_trials: int = 100,
 ) -> str:
-    """Median regret per problem and sampler (markdown), plus mean sampler ms per trial.
-
-    Results saved before the trial count was recorded with each are 100-trial runs.
-    """
+    """Median regret per problem and sampler (markdown), plus mean sampler ms per trial."""
     seeds = range(first_seed, first_seed + n_seeds)
-    results = [r for r in results if r.get("trials", 100) == n_trials]
+    results = [r for r in results if _trials(r) == n_trials]
     lines = ["| Function | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     for index, problem in enumerate(PROBLEMS):
         cells = []
@@ -716,6 +713,7 @@ def compare(args: argparse.Namespace) -> None:
         f"{args.a} mean | {args.b} mean | p ({args.a} worse) | p ({args.a} better) |"
     )
     print("|---" * 7 + "|")
+    printed = 0
     for index, problem in enumerate(PROBLEMS):
         regrets = {}
         for name in (args.a, args.b):
@@ -727,11 +725,12 @@ def compare(args: argparse.Namespace) -> None:
                     and r["problem"] == index
                     and r["seed"] in seeds
                     and r["in_flight"] == args.in_flight
-                    and r.get("trials", 100) == args.trials
+                    and _trials(r) == args.trials
                 ]
             )
         if not any(len(v) for v in regrets.values()):
             continue  # a problem the file has no runs of (quality --problems)
+        printed += 1
         for name in (args.a, args.b):
             if len(regrets[name]) != len(seeds):
                 raise SystemExit(
@@ -748,6 +747,11 @@ def compare(args: argparse.Namespace) -> None:
         print(
             f"| {problem.name} | {cell(a)} | {cell(b)} | {a.mean():.3g} | {b.mean():.3g} | "
             f"{worse:.2g} | {better:.2g} |"
+        )
+    if not printed:
+        raise SystemExit(
+            f"no runs of {args.a!r} or {args.b!r} with {args.trials} trials and "
+            f"{args.in_flight} in flight in {args.results}"
         )
 
 

@@ -13,6 +13,7 @@ from hpo_queue.distributions import BaseDistribution, CategoricalDistribution
 from hpo_queue.samplers._arguments import check_int
 from hpo_queue.samplers._base import SAMPLER_METHOD_KEY, BaseSampler
 from hpo_queue.samplers._gp import GPSampler
+from hpo_queue.samplers._gp._sampler import halvings_past
 from hpo_queue.samplers._nsga2 import NSGAIISampler
 from hpo_queue.samplers._random import check_seed
 from hpo_queue.samplers._tpe import TPESampler
@@ -135,18 +136,14 @@ class AutoSampler(BaseSampler):
 
     def _is_gp_turn(self, number: int, n_complete: int) -> bool:
         """Whether trial ``number`` of the GP phase goes to the GP: not every
-        ``tpe_interval``-th, and past ``gp_thinning_trials`` only one in 2^k of the rest,
-        where k counts the doublings of the history since then (k = 1 from the threshold).
+        ``tpe_interval``-th, and of the rest one in 2^k, k = ``halvings_past(n_complete,
+        gp_thinning_trials)`` (0 below the threshold, 1 from it, 2 from twice it, ...).
         """
         interval = self.tpe_interval
         if interval and number % interval == interval - 1:
             return False
-        start = self.gp_thinning_trials
-        if not start or n_complete < start:
-            return True
-        halvings = (n_complete // start).bit_length()  # 1 from start, 2 from 2 * start, ...
         turn = number // interval if interval else number
-        return turn % (1 << halvings) == 0
+        return turn % (1 << halvings_past(n_complete, self.gp_thinning_trials)) == 0
 
     def _sampler(self, history: TrialHistory, trial: FrozenTrial) -> BaseSampler:
         method = self.select_method(history, trial)

@@ -248,22 +248,28 @@ def test_auto_sampler_picks_the_method_for_the_study() -> None:
 
 
 def test_the_gp_share_halves_at_each_doubling_past_the_thinning_threshold() -> None:
-    auto = AutoSampler(seed=0, gp_thinning_trials=40)
-
-    def turns_at(n_complete: int, sampler: AutoSampler = auto) -> str:
+    def turns_at(n_complete: int, **kwargs: int) -> str:
+        sampler = AutoSampler(seed=0, gp_thinning_trials=40, **kwargs)
         history = TrialHistory(MIN, _trials(FLOATS, n_complete))
-        numbers = range(n_complete + 5, n_complete + 21)
+        numbers = range(n_complete, n_complete + 16)
         return "".join(
-            sampler.select_method(history, FrozenTrial(n, TrialState.RUNNING))[0] for n in numbers
+            sampler.select_method(history, FrozenTrial(n, TrialState.RUNNING))[0]
+            for n in numbers
         )
 
-    # Before the threshold every other trial is a GP turn; from it one in four, from twice
-    # it one in eight; by trial number, so every worker gives a trial the same method.
-    assert turns_at(39).count("g") == 8
-    assert turns_at(40).count("g") == 4 and turns_at(79).count("g") == 4
-    assert turns_at(80).count("g") == 2
-    assert set(turns_at(80)) == {"g", "t"}
-    assert turns_at(80, AutoSampler(seed=0, gp_thinning_trials=0)).count("g") == 8
+    # By trial number, so every worker gives a trial the same method. Before the threshold
+    # every other trial is a GP turn (odd numbers are TPE's); from it one in four, from twice
+    # it one in eight.
+    assert turns_at(38) == "gt" * 8
+    assert turns_at(40) == "gttt" * 4 and turns_at(76) == "gttt" * 4
+    assert turns_at(80) == "gttttttt" * 2
+    # Without the interval the thinning counts every trial; with 3 it keeps TPE's places.
+    assert turns_at(40, tpe_interval=0) == "gtgt" * 4
+    assert turns_at(39, tpe_interval=3) == "ggtggtggtggtggtg"
+    assert turns_at(42, tpe_interval=3) == "ggtttt" * 2 + "ggtt"  # whole blocks of three
+    assert AutoSampler(gp_thinning_trials=0).select_method(
+        TrialHistory(MIN, _trials(FLOATS, 80)), FrozenTrial(82, TrialState.RUNNING)
+    ) == "gp"
     assert AutoSampler(gp_thinning_trials=7).to_config()["gp_thinning_trials"] == 7
 
 

@@ -243,9 +243,9 @@ class Posterior:
         alpha).
 
         The variance is ``scale - |L^-1 k|^2``, not ``scale - k K^-1 k``: next to the data it
-        cancels to a small difference, and an explicit K^-1 (condition number up to 1e9 for
-        a near-noiseless objective) left it 1% noise there. That noise made the local search's
-        line search fail in about half of Branin's suggestions.
+        cancels to a small difference, and an explicit K^-1 (ill-conditioned for a
+        near-noiseless objective) left it noisy in its leading digits there, so that the local
+        search's line search failed in about half of Branin's local searches (BENCHMARKS.md).
         """
         inv, info = scipy_lapack.dtrtri(self.chol, lower=1)
         if info != 0:
@@ -265,10 +265,13 @@ class Posterior:
         """Posterior mean and variance of the latent function at the rows of ``xs``."""
         k = matern52(self.scaled_r2(xs))
         k *= self.scale
-        mean = k @ self.alpha
-        w = k @ self.chol_inv.T
-        var = self.scale - np.einsum("ij,ij->i", w, w)
-        return mean, np.maximum(var, 1e-12)
+        _, var = self._whitened_and_variance(k)
+        return k @ self.alpha, np.maximum(var, 1e-12)
+
+    def _whitened_and_variance(self, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """L^-1 k for each row k of kernel values to the data, and scale - |L^-1 k|^2."""
+        whitened = k @ self.chol_inv.T
+        return whitened, self.scale - np.einsum("ij,ij->i", whitened, whitened)
 
     def predict_with_grad(
         self, xs: np.ndarray
@@ -280,9 +283,8 @@ class Posterior:
         """
         k, dk_dr2 = matern52_with_grad(self.scaled_r2(xs), self.scale)
         mean = k @ self.alpha
-        w = k @ self.chol_inv.T
-        var = self.scale - np.einsum("ij,ij->i", w, w)
-        v = w @ self.chol_inv  # k K^-1
+        whitened, var = self._whitened_and_variance(k)
+        v = whitened @ self.chol_inv  # k K^-1
         w_mean = dk_dr2 * self.alpha
         w_var = dk_dr2 * v
         two_lam = 2.0 * self.lam

@@ -65,9 +65,10 @@ class GPSampler(BaseSampler):
             the constraint values stored on trials. Must be None.
         running_trials: ``"kriging_believer"``, ``"constant_liar"`` or ``"ignore"``.
         n_candidates: Sobol candidates scored per suggestion.
-        candidates_halving_trials: Past this many trials in the model the candidates halve
-            at each doubling, down to 256 (0: never): scoring one costs the history's square,
-            and the local search, not the candidates, finds the optimum's last digits.
+        candidates_halving_trials: From this many rows in the model (finished trials and
+            running ones' pseudo-observations) the candidates are halved, and again at each
+            doubling, down to 256 (0: never): scoring one costs the history's square, and the
+            local search, not the candidates, finds the optimum's last digits.
         n_local_search: How many of the best candidates L-BFGS-B refines.
         max_fit_trials: At most this many trials for the hyperparameter fit.
         max_condition_trials: At most this many trials in the posterior.
@@ -282,17 +283,23 @@ def _stored_fit(attrs: dict[str, Any], data: _Data, dim: int) -> dict[str, Any] 
     if not isinstance(record, dict) or record.get("space") != data.space_key:
         return None
     theta, n = record.get("theta"), record.get("n")
-    if not isinstance(n, int) or not isinstance(theta, list) or len(theta) != dim + 2:
+    if not _is_count(n) or not isinstance(theta, list) or len(theta) != dim + 2:
         return None
     if not all(isinstance(v, float | int) and math.isfinite(v) for v in theta):
         return None
     return record
 
 
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
 def _last_full_fit(record: dict[str, Any]) -> int:
-    """The history size at which the chain of ``record`` last fitted from the default start."""
-    full = record.get("full")
-    return full if isinstance(full, int) and not isinstance(full, bool) else int(record["n"])
+    """The history size at which the chain of ``record`` last fitted from the default start:
+    its ``"full"`` mark if that is a count no larger than its ``n``, else its ``n`` (records
+    from before the mark, whose every fit started there, or malformed ones)."""
+    full, n = record.get("full"), int(record["n"])
+    return full if _is_count(full) and full <= n else n
 
 
 def hyperparameters(
@@ -319,8 +326,8 @@ def hyperparameters(
     if previous is not None and data.n_usable < previous["n"] * sampler.refit_growth:
         return previous
     # A chain of warm starts alone could keep a poor mode of the likelihood for a whole
-    # study; starting from the default too at every doubling bounds that, at a third of the
-    # refits' cost (level on held-out seeds, BENCHMARKS.md).
+    # study; starting from the default too at every doubling bounds that, while most refits
+    # make one run instead of two (level on held-out seeds, BENCHMARKS.md).
     last_full = None if previous is None else _last_full_fit(previous)
     full = last_full is None or data.n_usable >= 2 * last_full
     theta = fit_theta(
@@ -437,12 +444,16 @@ def suggest_gp(
     return space.decode(x)
 
 
+def halvings_past(n: int, start: int) -> int:
+    """0 below ``start`` (or if ``start`` is 0), then 1 from ``start``, 2 from twice it, ..."""
+    return (n // start).bit_length() if start and n >= start else 0
+
+
 def _candidate_count(sampler: GPSampler, n_model: int) -> int:
-    """``n_candidates``, halved at each doubling of the model's rows past the threshold."""
-    start = sampler.candidates_halving_trials
-    if not start or n_model < start:
-        return sampler.n_candidates
-    halved = sampler.n_candidates >> (n_model // start).bit_length()
+    """``n_candidates`` halved ``halvings_past(rows, candidates_halving_trials)`` times, where
+    rows are the model's (running trials' pseudo-observations included); a halved count
+    stops at 256, and a count below 256 is kept."""
+    halved = sampler.n_candidates >> halvings_past(n_model, sampler.candidates_halving_trials)
     return max(halved, min(sampler.n_candidates, 256))
 
 
