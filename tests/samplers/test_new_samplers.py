@@ -253,8 +253,7 @@ def test_the_gp_share_halves_at_each_doubling_past_the_thinning_threshold() -> N
         history = TrialHistory(MIN, _trials(FLOATS, n_complete))
         numbers = range(n_complete, n_complete + 16)
         return "".join(
-            sampler.select_method(history, FrozenTrial(n, TrialState.RUNNING))[0]
-            for n in numbers
+            sampler.select_method(history, FrozenTrial(n, TrialState.RUNNING))[0] for n in numbers
         )
 
     # By trial number, so every worker gives a trial the same method. Before the threshold
@@ -267,9 +266,12 @@ def test_the_gp_share_halves_at_each_doubling_past_the_thinning_threshold() -> N
     assert turns_at(40, tpe_interval=0) == "gtgt" * 4
     assert turns_at(39, tpe_interval=3) == "ggtggtggtggtggtg"
     assert turns_at(42, tpe_interval=3) == "ggtttt" * 2 + "ggtt"  # whole blocks of three
-    assert AutoSampler(gp_thinning_trials=0).select_method(
-        TrialHistory(MIN, _trials(FLOATS, 80)), FrozenTrial(82, TrialState.RUNNING)
-    ) == "gp"
+    assert (
+        AutoSampler(gp_thinning_trials=0).select_method(
+            TrialHistory(MIN, _trials(FLOATS, 80)), FrozenTrial(82, TrialState.RUNNING)
+        )
+        == "gp"
+    )
     assert AutoSampler(gp_thinning_trials=7).to_config()["gp_thinning_trials"] == 7
 
 

@@ -299,7 +299,7 @@ def _last_full_fit(record: dict[str, Any]) -> int:
     its ``"full"`` mark if that is a count no larger than its ``n``, else its ``n`` (records
     from before the mark, whose every fit started there, or malformed ones)."""
     full, n = record.get("full"), int(record["n"])
-    return full if _is_count(full) and full <= n else n
+    return full if isinstance(full, int) and _is_count(full) and full <= n else n
 
 
 def hyperparameters(
