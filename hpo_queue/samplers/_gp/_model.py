@@ -43,13 +43,9 @@ def matern52(r2: np.ndarray) -> np.ndarray:
     return (1.0 + SQRT5 * r + (5.0 / 3.0) * r2) * np.exp(-SQRT5 * r)
 
 
-def matern52_grad_r2(r2: np.ndarray) -> np.ndarray:
-    """d matern52 / d r2 (finite at r2 = 0)."""
-    return matern52_with_grad(r2)[1]
-
-
 def matern52_with_grad(r2: np.ndarray, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """``scale`` times matern52 and times its derivative in r2, sharing one sqrt and exp."""
+    """``scale`` times matern52 and times its derivative in r2 (finite at r2 = 0), sharing one
+    sqrt and exp."""
     r = np.sqrt(r2)
     decay = scale * np.exp(-SQRT5 * r)
     return (1.0 + SQRT5 * r + (5.0 / 3.0) * r2) * decay, -(5.0 / 6.0) * (1.0 + SQRT5 * r) * decay

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import zlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -290,7 +290,7 @@ def _stored_fit(attrs: dict[str, Any], data: _Data, dim: int) -> dict[str, Any] 
     return record
 
 
-def _is_count(value: object) -> bool:
+def _is_count(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
@@ -299,7 +299,7 @@ def _last_full_fit(record: dict[str, Any]) -> int:
     its ``"full"`` mark if that is a count no larger than its ``n``, else its ``n`` (records
     from before the mark, whose every fit started there, or malformed ones)."""
     full, n = record.get("full"), int(record["n"])
-    return full if isinstance(full, int) and _is_count(full) and full <= n else n
+    return full if _is_count(full) and full <= n else n
 
 
 def hyperparameters(
