@@ -25,12 +25,13 @@ from hpo_queue.samplers._gp._acquisition import (
     sobol_candidates,
 )
 from hpo_queue.samplers._gp._model import (
+    PairDifferences,
     Posterior,
     fit_theta,
+    log_prior,
     matern52,
     matern52_with_grad,
     neg_log_posterior,
-    squared_differences,
 )
 from hpo_queue.samplers._unit_space import UnitSpace
 from hpo_queue.trial import FrozenTrial, TrialState
@@ -95,11 +96,41 @@ def test_matern52_matches_its_closed_form_and_derivative() -> None:
     np.testing.assert_allclose(matern52_with_grad(r2[1:])[1], numeric, rtol=1e-5)
 
 
-def test_categorical_columns_contribute_a_hamming_term() -> None:
-    a = np.array([[0.2, 1.0], [0.2, 2.0]])
-    sq = squared_differences(a, a, np.array([False, True]))
-    assert sq[0, 1, 1] == 1.0 and sq[0, 0, 1] == 0.0
-    assert sq[0, 1, 0] == 0.0
+def squared_differences(a: np.ndarray, b: np.ndarray, is_categorical: np.ndarray) -> np.ndarray:
+    """Reference: per-dimension squared distances, shape (len(a), len(b), d); categorical
+    columns 0 or 1."""
+    diff = a[:, None, :] - b[None, :, :]
+    sq = diff * diff
+    sq[:, :, is_categorical] = (diff[:, :, is_categorical] != 0.0).astype(float)
+    return sq
+
+
+def test_pair_differences_hold_each_pair_once_with_a_hamming_term() -> None:
+    a = np.array([[0.2, 1.0], [0.2, 2.0], [0.5, 1.0]])
+    pairs = PairDifferences.of(a, np.array([False, True]))
+    assert pairs.sq.shape == (3, 2)  # (1, 0), (2, 0), (2, 1)
+    dense = squared_differences(a, a, np.array([False, True]))
+    for (i, j), row in zip(zip(pairs.rows, pairs.cols, strict=True), pairs.sq, strict=True):
+        assert i > j
+        np.testing.assert_array_equal(row, dense[i, j])
+    assert pairs.sq[0].tolist() == [0.0, 1.0]  # same float, other choice
+    assert pairs.sq[1].tolist() == pytest.approx([0.09, 0.0])
+    np.testing.assert_array_equal(pairs.lower, pairs.cols * 3 + pairs.rows)
+
+
+def test_likelihood_over_pairs_equals_the_dense_formula() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.random((30, 3))
+    x[:, 2] = rng.integers(0, 3, 30)
+    cat = np.array([False, False, True])
+    y = rng.normal(size=30)
+    theta = np.array([0.5, -1.0, 0.3, 0.4, math.log(0.02)])
+    lam, scale, noise = np.exp(theta[:3]), math.exp(theta[3]), math.exp(theta[4])
+    cov = scale * matern52(squared_differences(x, x, cat) @ lam) + noise * np.eye(30)
+    _, log_det = np.linalg.slogdet(cov)
+    log_lik = -0.5 * y @ np.linalg.solve(cov, y) - 0.5 * log_det - 15 * math.log(2 * math.pi)
+    value, _ = neg_log_posterior(theta, PairDifferences.of(x, cat), y)
+    assert value == pytest.approx(-(log_lik + log_prior(theta)[0]), rel=1e-10)
 
 
 def test_scaled_distances_by_matrix_product_match_the_direct_sum() -> None:
@@ -122,15 +153,16 @@ def test_likelihood_gradient_matches_finite_differences() -> None:
     x[:, 2] = rng.integers(0, 3, 25)
     y = np.sin(4 * x[:, 0]) + x[:, 1] ** 2 + 0.3 * x[:, 2]
     y = (y - y.mean()) / y.std()
-    sq = squared_differences(x, x, np.array([False, False, True]))
+    pairs = PairDifferences.of(x, np.array([False, False, True]))
     theta = np.array([0.3, -0.7, 0.1, 0.2, math.log(0.05)])
-    _, grad = neg_log_posterior(theta, sq, y)
+    _, grad = neg_log_posterior(theta, pairs, y)
     h = 1e-6
     for i in range(len(theta)):
         step = np.zeros_like(theta)
         step[i] = h
         numeric = (
-            neg_log_posterior(theta + step, sq, y)[0] - neg_log_posterior(theta - step, sq, y)[0]
+            neg_log_posterior(theta + step, pairs, y)[0]
+            - neg_log_posterior(theta - step, pairs, y)[0]
         ) / (2 * h)
         assert grad[i] == pytest.approx(numeric, rel=1e-4, abs=1e-6)
 

@@ -28,15 +28,6 @@ _LOG_BOUNDS_SCALE = (math.log(1e-2), math.log(1e2))
 _LOG_BOUNDS_NOISE = (math.log(MIN_NOISE), math.log(1.0))
 
 
-def squared_differences(a: np.ndarray, b: np.ndarray, is_categorical: np.ndarray) -> np.ndarray:
-    """Per-dimension squared distances, shape (len(a), len(b), d); categorical: 0 or 1."""
-    diff = a[:, None, :] - b[None, :, :]
-    sq = diff * diff
-    if is_categorical.any():
-        sq[:, :, is_categorical] = (diff[:, :, is_categorical] != 0.0).astype(float)
-    return sq
-
-
 def matern52(r2: np.ndarray) -> np.ndarray:
     """Matérn-5/2 correlation as a function of the squared scaled distance."""
     r = np.sqrt(r2)
@@ -69,50 +60,70 @@ def log_prior(theta: np.ndarray) -> tuple[float, np.ndarray]:
     return value, grad
 
 
+@dataclass(frozen=True)
+class PairDifferences:
+    """Per-dimension squared differences of each pair i > j of the rows of X, shape
+    (n (n - 1) / 2, d) (categorical columns: 0 or 1), and where each pair lies in an
+    (n, n) column-major matrix's lower triangle: a symmetric kernel matrix is evaluated once
+    per pair.
+    """
+
+    n: int
+    sq: np.ndarray
+    rows: np.ndarray  # i of each pair
+    cols: np.ndarray  # j of each pair
+    lower: np.ndarray  # the column-major flat index j * n + i of each pair
+
+    @classmethod
+    def of(cls, x: np.ndarray, is_categorical: np.ndarray) -> PairDifferences:
+        n = len(x)
+        i, j = np.tril_indices(n, -1)
+        diff = x[i] - x[j]
+        sq = diff * diff
+        if is_categorical.any():
+            sq[:, is_categorical] = (diff[:, is_categorical] != 0.0).astype(float)
+        return cls(n, sq, i, j, j * n + i)
+
+
 def neg_log_posterior(
-    theta: np.ndarray, sq: np.ndarray, y: np.ndarray, fixed_noise: float | None = None
+    theta: np.ndarray, pairs: PairDifferences, y: np.ndarray, fixed_noise: float | None = None
 ) -> tuple[float, np.ndarray]:
     """Minus (log marginal likelihood + log prior), and its gradient in theta.
 
-    ``sq`` is ``squared_differences(X, X)``. With ``fixed_noise`` the noise entry of theta is
-    ignored (its gradient is 0).
+    With ``fixed_noise`` the noise entry of theta is ignored (its gradient is 0). Only lower
+    triangles are formed (LAPACK reads no more): the kernel once per pair of rows, and the
+    gradient's traces as sums over pairs (the diagonal's distance is 0).
     """
-    n, _, d = sq.shape
+    n, d = pairs.n, pairs.sq.shape[1]
     lam = np.exp(theta[:d])
     scale = math.exp(theta[d])
     noise = fixed_noise if fixed_noise is not None else math.exp(theta[d + 1])
-    r2 = sq @ lam
-    corr, corr_grad = matern52_with_grad(r2)
-    cov = scale * corr
-    cov[np.diag_indices(n)] += noise
-    try:
-        chol = scipy_linalg.cholesky(cov, lower=True, check_finite=False)
-    except np.linalg.LinAlgError:
+    corr, corr_grad = matern52_with_grad(pairs.sq @ lam)
+    cov = np.zeros((n, n), order="F")  # LAPACK's order: factored in place, not copied
+    flat = cov.ravel(order="F")
+    flat[pairs.lower] = scale * corr
+    flat[:: n + 1] = scale + noise
+    chol, info = scipy_lapack.dpotrf(cov, lower=1, clean=0, overwrite_a=1)
+    if info != 0:
         return 1e10, np.zeros_like(theta)
-    alpha = scipy_linalg.cho_solve((chol, True), y, check_finite=False)
-    inv = _inverse_from_cholesky(chol)
-    log_lik = -0.5 * float(y @ alpha) - float(np.log(np.diag(chol)).sum())
+    alpha, _ = scipy_lapack.dpotrs(chol, y, lower=1)
+    log_lik = -0.5 * float(y @ alpha) - float(np.log(chol.diagonal()).sum())
     log_lik -= 0.5 * n * math.log(2 * math.pi)
-    w = np.outer(alpha, alpha) - inv
+    inv, info = scipy_lapack.dpotri(chol, lower=1, overwrite_c=1)  # K^-1's lower triangle
+    if info != 0:
+        return 1e10, np.zeros_like(theta)
+    # W = alpha alpha^T - K^-1; d log_lik = tr(W dK) / 2, twice the sum over pairs plus the
+    # diagonal's part.
+    w = alpha[pairs.rows] * alpha[pairs.cols] - inv.ravel(order="F")[pairs.lower]
+    trace_w = float(alpha @ alpha - inv.diagonal().sum())
     grad = np.empty_like(theta)
-    a = w * (scale * corr_grad)
-    grad[:d] = 0.5 * lam * (a.reshape(-1) @ sq.reshape(n * n, d))
-    grad[d] = 0.5 * float((w * cov).sum() - noise * np.trace(w))
-    grad[d + 1] = 0.0 if fixed_noise is not None else 0.5 * noise * float(np.trace(w))
+    grad[:d] = (scale * lam) * ((w * corr_grad) @ pairs.sq)
+    grad[d] = scale * (float(w @ corr) + 0.5 * trace_w)
+    grad[d + 1] = 0.0 if fixed_noise is not None else 0.5 * noise * trace_w
     prior, prior_grad = log_prior(theta)
     if fixed_noise is not None:
         prior_grad[d + 1] = 0.0
     return -(log_lik + prior), -(grad + prior_grad)
-
-
-def _inverse_from_cholesky(chol: np.ndarray) -> np.ndarray:
-    """K^-1 from K's lower Cholesky factor (LAPACK potri: a third of two triangular solves)."""
-    inv, info = scipy_lapack.dpotri(chol, lower=1)
-    if info != 0:
-        raise np.linalg.LinAlgError(f"potri failed with info={info}")
-    # potri fills the lower triangle; the upper one is the factor's, zero (scipy cleans it).
-    inv += np.tril(inv, -1).T
-    return inv
 
 
 def fit_theta(
@@ -130,7 +141,7 @@ def fit_theta(
     ``default_start`` is False and ``warm_start`` is given), ``n_restarts`` random ones and
     ``warm_start`` (an earlier fit) if given; the best of all runs is kept."""
     d = x.shape[1]
-    sq = squared_differences(x, x, is_categorical)
+    pairs = PairDifferences.of(x, is_categorical)
     fixed_noise = MIN_NOISE if deterministic else None
     bounds = [_LOG_BOUNDS_LENGTH] * d + [_LOG_BOUNDS_SCALE, _LOG_BOUNDS_NOISE]
     starts: list[np.ndarray] = []
@@ -150,7 +161,7 @@ def fit_theta(
         result = scipy_optimize.minimize(
             neg_log_posterior,
             start,
-            args=(sq, y, fixed_noise),
+            args=(pairs, y, fixed_noise),
             jac=True,
             method="L-BFGS-B",
             bounds=bounds,
@@ -189,7 +200,7 @@ class ScaledDistance:
         self._categorical_columns = [int(j) for j in np.flatnonzero(self.is_categorical)]
 
     def r2(self, xs: np.ndarray) -> np.ndarray:
-        """Shape (len(xs), n); equal to ``squared_differences(xs, x) @ lam`` to rounding."""
+        """Shape (len(xs), n); the direct sum over dimensions to rounding."""
         a = (xs[:, self._continuous] - 0.5) * self._root
         r2 = a @ self._scaled_x.T
         r2 *= -2.0
