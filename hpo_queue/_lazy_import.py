@@ -14,7 +14,12 @@ from typing import Any
 
 
 class LazyModule:
-    """Stands for a module; the module is imported at the first attribute read."""
+    """Stands for a module; the module is imported at the first attribute read.
+
+    Each attribute read is kept on the stand-in, so that later reads are plain attribute
+    lookups, not a call of ``__getattr__`` (a few microseconds, which the GP's inner loops
+    paid tens of times per evaluation).
+    """
 
     def __init__(self, name: str) -> None:
         self._name = name
@@ -28,7 +33,9 @@ class LazyModule:
                 if self._module is None:
                     self._module = importlib.import_module(self._name)
                 module = self._module
-        return getattr(module, attribute)
+        value = getattr(module, attribute)
+        self.__dict__[attribute] = value
+        return value
 
     def __repr__(self) -> str:
         return f"LazyModule({self._name!r})"

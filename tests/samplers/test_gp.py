@@ -189,7 +189,10 @@ def test_posterior_gradients_match_finite_differences() -> None:
     cat = np.array([False, True, False])
     posterior = Posterior.condition(x, rng.normal(size=15), cat, np.array([0.5, 0.0, 1.0, 0.0, -4]))
     point = np.array([[0.3, 1.0, 0.6]])
-    _, _, dmean, dvar = posterior.predict_with_grad(point)
+    _, _, backward = posterior.predict_with_backward(point)
+    dmean, dvar = backward(np.ones(1), np.zeros(1)), backward(np.zeros(1), np.ones(1))
+    combined = backward(np.array([0.7]), np.array([-2.0]))
+    np.testing.assert_allclose(combined, 0.7 * dmean - 2.0 * dvar, rtol=1e-12)
     h = 1e-6
     for d in (0, 2):
         step = np.zeros((1, 3))
@@ -217,7 +220,7 @@ def test_variance_next_to_the_data_of_a_noiseless_model_is_accurate() -> None:
     assert reference.max() < 1e-4 * posterior.scale  # the cancellation the test is about
     _, var = posterior.predict(points)
     np.testing.assert_allclose(var, reference, rtol=1e-6)
-    _, var_with_grad, _, _ = posterior.predict_with_grad(points)
+    _, var_with_grad, _ = posterior.predict_with_backward(points)
     np.testing.assert_allclose(var_with_grad, reference, rtol=1e-6)
 
 

@@ -37,7 +37,7 @@ def log_h(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     h = z when z > 30 (Phi(30) is 1 to double precision).
     """
     z = np.asarray(z, dtype=float)
-    zc = np.clip(z, -1e3, 30.0)
+    zc = np.minimum(np.maximum(z, -1e3), 30.0)  # np.clip's wrapper costs more than both
     mills = _SQRT_HALF_PI * scipy_special.erfcx(zc * -math.sqrt(0.5))
     one_plus = np.maximum(1.0 + zc * mills, 1e-300)  # h / phi
     value = np.log(one_plus) - 0.5 * zc * zc - _LOG_SQRT_2PI
@@ -100,26 +100,27 @@ class Acquisition:
         return total
 
     def value_and_grad(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        total = np.zeros(len(xs))
-        grad = np.zeros_like(xs)
+        """The acquisition at the rows of ``xs`` and its gradient in them.
+
+        With z = (best - mean) / sd, d log EI = h'(z) dz + d sd / sd, and
+        dz = -d mean / sd - z d sd / sd, d sd / sd = d var / (2 var): each model's gradient is
+        asked for as one combination of its mean's and its variance's.
+        """
+        total, grad = np.zeros(len(xs)), np.zeros(xs.shape)
         if self.objective is not None:
-            mean, var, dmean, dvar = self.objective.predict_with_grad(xs)
+            mean, var, backward = self.objective.predict_with_backward(xs)
             sd = np.sqrt(var)
             z = (self.best - mean) / sd
             value, dz = log_h(z)
-            total += value + np.log(sd)
-            # z = (best - mean) / sd; d sd = d var / (2 sd).
-            dsd = dvar / (2 * sd[:, None])
-            dz_dx = -dmean / sd[:, None] - (z / sd)[:, None] * dsd
-            grad += dz[:, None] * dz_dx + dsd / sd[:, None]
+            total = value + np.log(sd)
+            grad = backward(-dz / sd, (1.0 - dz * z) / (2.0 * var))
         for model, threshold in zip(self.constraints, self.thresholds, strict=True):
-            mean, var, dmean, dvar = model.predict_with_grad(xs)
+            mean, var, backward = model.predict_with_backward(xs)
             sd = np.sqrt(var)
             z = (threshold - mean) / sd
             value, dz = log_ndtr_with_grad(z)
             total += value
-            dsd = dvar / (2 * sd[:, None])
-            grad += dz[:, None] * (-dmean / sd[:, None] - (z / sd)[:, None] * dsd)
+            grad += backward(-dz / sd, -dz * z / (2.0 * var))
         return total, grad
 
 
@@ -167,21 +168,25 @@ def maximize(
     best_x, best_score = candidates[order[0]], float(scores[order[0]])
     cont = ~cat
     if cont.any() and n_local > 0:
-        k = len(starts)
+        k, n_cont = len(starts), int(cont.sum())
         fixed = starts.copy()
+        # L-BFGS-B runs in the kernel's own units, u = x sqrt(lam) (unit length scales):
+        # its first steps and curvature estimate then suit every column, which took a
+        # fifth fewer evaluations for the same optima (BENCHMARKS.md, "Cost per suggestion").
+        unit = np.tile(np.sqrt(_inverse_squared_lengths(acquisition, dim)[cont]), k)
 
         def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
             xs = fixed.copy()
-            xs[:, cont] = flat.reshape(k, int(cont.sum()))
+            xs[:, cont] = (flat / unit).reshape(k, n_cont)
             value, grad = acquisition.value_and_grad(xs)
-            return -float(value.sum()), -grad[:, cont].ravel()
+            return -float(value.sum()), -grad[:, cont].ravel() / unit
 
         result = scipy_optimize.minimize(
             objective,
-            starts[:, cont].ravel(),
+            starts[:, cont].ravel() * unit,
             jac=True,
             method="L-BFGS-B",
-            bounds=[(0.0, 1.0)] * (k * int(cont.sum())),
+            bounds=list(zip(np.zeros_like(unit), unit, strict=True)),
             # A relative tolerance of 1e-6 on the summed log EI (SciPy's default is 2.2e-9)
             # took a fifth fewer evaluations and changed the optimum found by more than
             # 1e-3 in about 1% of 332 recorded suggestions. 1e-5 took a fifth fewer again,
@@ -189,7 +194,7 @@ def maximize(
             options={"maxiter": 100, "ftol": 1e-6},
         )
         locals_ = fixed.copy()
-        locals_[:, cont] = np.clip(result.x.reshape(k, int(cont.sum())), 0.0, 1.0)
+        locals_[:, cont] = np.clip((result.x / unit).reshape(k, n_cont), 0.0, 1.0)
         # Score the points the sampler would actually suggest (grid and choice rounding).
         rounded = np.array([round_row(row) for row in locals_])
         local_scores = acquisition.value(rounded)
@@ -199,6 +204,14 @@ def maximize(
     if cat.any():
         best_x = _improve_categories(acquisition, best_x, best_score, cat, n_choices)
     return best_x
+
+
+def _inverse_squared_lengths(acquisition: Acquisition, dim: int) -> np.ndarray:
+    """The local search's units: the objective model's lam, else the first constraint
+    model's, else ones."""
+    models = [acquisition.objective, *acquisition.constraints]
+    model = next((m for m in models if m is not None), None)
+    return np.ones(dim) if model is None else model.lam
 
 
 def _improve_categories(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -191,8 +192,10 @@ class ScaledDistance:
     _scaled_x: np.ndarray = field(init=False, repr=False)
     _scaled_x_sq: np.ndarray = field(init=False, repr=False)
     _categorical_columns: list[int] = field(init=False, repr=False)
+    has_categorical: bool = field(init=False)
 
     def __post_init__(self) -> None:
+        self.has_categorical = bool(self.is_categorical.any())
         self._continuous = ~self.is_categorical
         self._root = np.sqrt(self.lam[self._continuous])
         self._scaled_x = (self.x[:, self._continuous] - 0.5) * self._root
@@ -201,7 +204,8 @@ class ScaledDistance:
 
     def r2(self, xs: np.ndarray) -> np.ndarray:
         """Shape (len(xs), n); the direct sum over dimensions to rounding."""
-        a = (xs[:, self._continuous] - 0.5) * self._root
+        a = (xs[:, self._continuous] if self.has_categorical else xs) - 0.5
+        a *= self._root
         r2 = a @ self._scaled_x.T
         r2 *= -2.0
         r2 += (a * a).sum(axis=1)[:, None]
@@ -280,28 +284,32 @@ class Posterior:
         whitened = k @ self.chol_inv.T
         return whitened, self.scale - np.einsum("ij,ij->i", whitened, whitened)
 
-    def predict_with_grad(
+    def predict_with_backward(
         self, xs: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Mean, variance and their gradients in xs (shape (m, d); 0 on categorical columns).
+    ) -> tuple[np.ndarray, np.ndarray, Callable[[np.ndarray, np.ndarray], np.ndarray]]:
+        """Mean, variance and ``backward``: ``backward(c_mean, c_var)`` is the gradient in xs
+        of ``c_mean[i] mean[i] + c_var[i] var[i]`` for each row i (shape (m, d); 0 on
+        categorical columns, and no variance term where the variance was clipped).
 
-        d r2_j / d x = 2 lam (x - X_j) on continuous columns, so a gradient
-        sum_j w_j d k_j / d x is 2 lam (x sum_j w_j - w @ X): matrix products, no (m, n, d) array.
+        A caller wants one such combination (its chain rule's), so the two gradients are never
+        formed: d r2_j / d x = 2 lam (x - X_j) on continuous columns, and a gradient
+        sum_j w_j d k_j / d x is 2 lam (x sum_j w_j - w @ X), one matrix product.
         """
         k, dk_dr2 = matern52_with_grad(self.scaled_r2(xs), self.scale)
         mean = k @ self.alpha
         whitened, var = self._whitened_and_variance(k)
-        v = whitened @ self.chol_inv  # k K^-1
-        w_mean = dk_dr2 * self.alpha
-        w_var = dk_dr2 * v
-        two_lam = 2.0 * self.lam
-        mean_grad = two_lam * (xs * w_mean.sum(axis=1)[:, None] - w_mean @ self.x)
-        var_grad = -2.0 * two_lam * (xs * w_var.sum(axis=1)[:, None] - w_var @ self.x)
-        cat = self.distance.is_categorical
-        if cat.any():
-            mean_grad[:, cat] = 0.0
-            var_grad[:, cat] = 0.0
         clipped = var < 1e-12
-        var = np.maximum(var, 1e-12)
-        var_grad[clipped] = 0.0
-        return mean, var, mean_grad, var_grad
+
+        def backward(c_mean: np.ndarray, c_var: np.ndarray) -> np.ndarray:
+            # d var / d k = -2 K^-1 k = -2 (L^-1 k) L^-1.
+            if clipped.any():
+                c_var = np.where(clipped, 0.0, c_var)
+            w = (whitened @ self.chol_inv) * (-2.0 * c_var)[:, None]
+            w += c_mean[:, None] * self.alpha
+            w *= dk_dr2
+            grad = (2.0 * self.lam) * (xs * w.sum(axis=1)[:, None] - w @ self.x)
+            if self.distance.has_categorical:
+                grad[:, self.distance.is_categorical] = 0.0
+            return grad
+
+        return mean, np.maximum(var, 1e-12), backward
