@@ -139,6 +139,7 @@ OURS: dict[str, Callable[[int], BaseSampler]] = {
     "ours default thin 200": lambda seed: AutoSampler(seed=seed, gp_thinning_trials=200),
     "ours default GP to 200": lambda seed: AutoSampler(seed=seed, gp_max_trials=200),
     "ours default all candidates": lambda seed: _auto_with_gp(seed, candidates_halving_trials=0),
+    "ours default 512 candidates": lambda seed: _auto_with_gp(seed, n_candidates=512),
     "ours GP": lambda seed: GPSampler(seed=seed),
     # Past the GP's caps (BENCHMARKS.md, "Past the caps"): no subsampled fit; no hand-over.
     "ours GP fit all": lambda seed: GPSampler(seed=seed, max_fit_trials=10**9),
