@@ -18,7 +18,8 @@ class LazyModule:
 
     Each attribute read is kept on the stand-in, so that later reads are plain attribute
     lookups, not a call of ``__getattr__`` (a few microseconds, which the GP's inner loops
-    paid tens of times per evaluation).
+    paid tens of times per evaluation). So a test that patches an attribute of the real
+    module after a read must patch the stand-in (or replace it) instead.
     """
 
     def __init__(self, name: str) -> None:

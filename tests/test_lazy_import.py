@@ -9,9 +9,11 @@ import pytest
 from hpo_queue._lazy_import import LazyModule
 
 
-def test_module_is_imported_at_the_first_attribute_read_and_attributes_are_kept() -> None:
-    name = "json.tool"  # a module nothing in the suite imports before this test
-    sys.modules.pop(name, None)
+def test_module_is_imported_at_the_first_attribute_read_and_attributes_are_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    name = "json.tool"
+    monkeypatch.delitem(sys.modules, name, raising=False)  # restored after the test
     lazy = LazyModule(name)
     assert name not in sys.modules
     main = lazy.main

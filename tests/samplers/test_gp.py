@@ -115,7 +115,11 @@ def test_pair_differences_hold_each_pair_once_with_a_hamming_term() -> None:
         np.testing.assert_array_equal(row, dense[i, j])
     assert pairs.sq[0].tolist() == [0.0, 1.0]  # same float, other choice
     assert pairs.sq[1].tolist() == pytest.approx([0.09, 0.0])
-    np.testing.assert_array_equal(pairs.lower, pairs.cols * 3 + pairs.rows)
+    # Where each pair lands in a column-major (n, n) matrix: its lower triangle, row i column j.
+    matrix = np.zeros((3, 3), order="F")
+    matrix.ravel(order="F")[pairs.lower] = np.arange(1.0, 4.0)
+    assert matrix[1, 0] == 1.0 and matrix[2, 0] == 2.0 and matrix[2, 1] == 3.0
+    assert not np.triu(matrix).any()
 
 
 def test_likelihood_over_pairs_equals_the_dense_formula() -> None:
@@ -129,8 +133,19 @@ def test_likelihood_over_pairs_equals_the_dense_formula() -> None:
     cov = scale * matern52(squared_differences(x, x, cat) @ lam) + noise * np.eye(30)
     _, log_det = np.linalg.slogdet(cov)
     log_lik = -0.5 * y @ np.linalg.solve(cov, y) - 0.5 * log_det - 15 * math.log(2 * math.pi)
-    value, _ = neg_log_posterior(theta, PairDifferences.of(x, cat), y)
-    assert value == pytest.approx(-(log_lik + log_prior(theta)[0]), rel=1e-10)
+    value, grad = neg_log_posterior(theta, PairDifferences.of(x, cat), y)
+    prior, prior_grad = log_prior(theta)
+    assert value == pytest.approx(-(log_lik + prior), rel=1e-10)
+    # The dense gradient: d log_lik / d theta_k = tr(W dK / d theta_k) / 2, W = a a^T - K^-1.
+    sq = squared_differences(x, x, cat)
+    _, corr_grad = matern52_with_grad(sq @ lam)
+    inverse = np.linalg.inv(cov)
+    alpha = inverse @ y
+    w = np.outer(alpha, alpha) - inverse
+    dense = [0.5 * np.sum(w * scale * corr_grad * lam[k] * sq[:, :, k]) for k in range(3)]
+    dense.append(0.5 * np.sum(w * (cov - noise * np.eye(30))))
+    dense.append(0.5 * noise * np.trace(w))
+    np.testing.assert_allclose(grad, -(np.array(dense) + prior_grad), rtol=1e-9, atol=1e-9)
 
 
 def test_scaled_distances_by_matrix_product_match_the_direct_sum() -> None:
@@ -307,6 +322,41 @@ def test_acquisition_gradient_matches_finite_differences_with_a_constraint() -> 
         step[0, d] = h
         numeric = (acquisition.value(point + step) - acquisition.value(point - step))[0] / (2 * h)
         assert grad[0, d] == pytest.approx(numeric, rel=1e-4, abs=1e-7)
+
+
+def test_feasibility_alone_has_a_gradient_that_matches_finite_differences() -> None:
+    # No feasible trial yet: no objective model, a constraint model on a space with a
+    # categorical column (whose gradient is 0). The local search then takes its units from
+    # the constraint model and still finds a feasible point.
+    rng = np.random.default_rng(9)
+    x = rng.random((25, 3))
+    x[:, 1] = rng.integers(0, 3, 25)
+    cat = np.array([False, True, False])
+    c = x[:, 0] + 0.3 * x[:, 1] - 0.6  # feasible where negative
+    theta = np.array([1.0, 0.0, 0.5, 0.0, math.log(1e-4)])
+    constraint = Posterior.condition(x, (c - c.mean()) / c.std(), cat, theta)
+    acquisition = Acquisition(None, 0.0, [constraint], [(0.0 - c.mean()) / c.std()])
+    point = np.array([[0.45, 1.0, 0.3]])
+    value, grad = acquisition.value_and_grad(point)
+    assert value[0] == pytest.approx(acquisition.value(point)[0])
+    assert grad[0, 1] == 0.0
+    h = 1e-6
+    for d in (0, 2):
+        step = np.zeros((1, 3))
+        step[0, d] = h
+        numeric = (acquisition.value(point + step) - acquisition.value(point - step))[0] / (2 * h)
+        assert grad[0, d] == pytest.approx(numeric, rel=1e-4, abs=1e-7)
+    best = maximize(
+        acquisition,
+        3,
+        cat,
+        np.array([0, 3, 0]),
+        np.random.default_rng(0),
+        n_candidates=256,
+        n_local=3,
+        round_row=lambda row: row,
+    )
+    assert best[0] + 0.3 * best[1] - 0.6 < 0.0
 
 
 def test_maximize_finds_the_acquisition_peak_near_an_unexplored_minimum() -> None:

@@ -171,8 +171,8 @@ def maximize(
         k, n_cont = len(starts), int(cont.sum())
         fixed = starts.copy()
         # L-BFGS-B runs in the kernel's own units, u = x sqrt(lam) (unit length scales):
-        # its first steps and curvature estimate then suit every column, which took a
-        # fifth fewer evaluations for the same optima (BENCHMARKS.md, "Cost per suggestion").
+        # its first steps and curvature estimate then suit every column: fewer
+        # evaluations, level regret on held-out seeds (BENCHMARKS.md, "Cost per suggestion").
         unit = np.tile(np.sqrt(_inverse_squared_lengths(acquisition, dim)[cont]), k)
 
         def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:

@@ -192,7 +192,7 @@ class ScaledDistance:
     _scaled_x: np.ndarray = field(init=False, repr=False)
     _scaled_x_sq: np.ndarray = field(init=False, repr=False)
     _categorical_columns: list[int] = field(init=False, repr=False)
-    has_categorical: bool = field(init=False)
+    has_categorical: bool = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.has_categorical = bool(self.is_categorical.any())
@@ -293,7 +293,8 @@ class Posterior:
 
         A caller wants one such combination (its chain rule's), so the two gradients are never
         formed: d r2_j / d x = 2 lam (x - X_j) on continuous columns, and a gradient
-        sum_j w_j d k_j / d x is 2 lam (x sum_j w_j - w @ X), one matrix product.
+        sum_j w_j d k_j / d x is 2 lam (x sum_j w_j - w @ X), one product with X for the
+        combined weights (the variance's part still needs k K^-1, a product with L^-1).
         """
         k, dk_dr2 = matern52_with_grad(self.scaled_r2(xs), self.scale)
         mean = k @ self.alpha
